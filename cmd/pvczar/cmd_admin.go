@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+func init() {
+	register(&command{
+		name: "init", summary: "create the database and its first user, the Czar", nargs: [2]int{0, 0},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.czar, "czar", "", "user name of the Czar (required)")
+			fs.StringVar(&o.email, "email", "", "the Czar's mail address")
+			fs.StringVar(&o.display, "display", "", "the Czar's full name")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			if c.opts.czar == "" {
+				return pvczar.Errorf(pvczar.EINVALID, "--czar NAME is required: the first user is the Czar")
+			}
+			if _, err := c.open(ctx, true); err != nil {
+				return err
+			}
+			c.as = c.opts.czar
+			if err := c.act(ctx, pvczar.EventUserAdded, pvczar.EventData{User: c.opts.czar, Role: pvczar.RoleCzar, Email: c.opts.email, Display: c.opts.display}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stderr, "pvczar: database %s is ready\n", c.db)
+			return nil
+		},
+	})
+	register(&command{
+		name: "tick", summary: "apply the clock's changes due now (window closed, objection lapsed, hold expired, stalled, overdue, stale)", nargs: [2]int{0, 0},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.BoolVar(&o.dryRun, "dry-run", false, "only show what would be applied (with --now: what if it were then)")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			now, err := c.now()
+			if err != nil {
+				return err
+			}
+			if !c.opts.dryRun && now.After(c.wall().Add(time.Minute)) {
+				return pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future: add --dry-run to ask what would happen then", pvczar.FormatUTC(now))
+			}
+			svc, err := c.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			events, err := svc.Tick(ctx, now, c.opts.dryRun)
+			if err != nil {
+				return err
+			}
+			if c.json {
+				if events == nil {
+					events = []pvczar.Event{}
+				}
+				return printJSON(c.stdout, events)
+			}
+			verb := "applied"
+			if c.opts.dryRun {
+				verb = "would apply"
+			}
+			fmt.Fprintf(c.stdout, "%s %d clock change(s) at %s\n", verb, len(events), pvczar.FormatUTC(now))
+			for _, e := range events {
+				fmt.Fprintf(c.stdout, "  %s  %s\n", pvczar.FormatUTC(e.At), e.Describe())
+			}
+			return nil
+		},
+	})
+	register(&command{
+		name: "audit verify", summary: "rebuild the state from the event log and compare it with the tables", read: true, nargs: [2]int{0, 0},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			svc, err := c.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			diffs, err := svc.Verify(ctx)
+			if err != nil {
+				return err
+			}
+			if c.json {
+				if diffs == nil {
+					diffs = []string{}
+				}
+				if err := printJSON(c.stdout, map[string]any{"ok": len(diffs) == 0, "differences": diffs}); err != nil {
+					return err
+				}
+			} else {
+				for _, d := range diffs {
+					fmt.Fprintln(c.stdout, d)
+				}
+				if len(diffs) == 0 {
+					fmt.Fprintln(c.stdout, "ok: the tables agree with the event log")
+				}
+			}
+			if len(diffs) > 0 {
+				return auditError{len(diffs)}
+			}
+			return nil
+		},
+	})
+}

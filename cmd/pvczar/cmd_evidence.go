@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"strconv"
+	"strings"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+func init() {
+	register(&command{
+		name: "impl", args: "PROTOCOL", summary: "record or update an implementation (one per code base and side)", nargs: [2]int{1, 1},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.side, "side", "", "frontend or backend (required)")
+			fs.StringVar(&o.codebase, "codebase", "", "linux, qemu, freebsd, netbsd, windows, xen-tools or other (required)")
+			fs.StringVar(&o.upstream, "upstream", "", "upstream commit that merged it")
+			fs.StringVar(&o.support, "support", "", "SUPPORT.md label: Experimental, Tech Preview, Supported, Deprecated")
+			fs.StringVar(&o.review, "review", "", "review state, e.g. posted, reviewed, merged")
+			fs.StringVar(&o.series, "series", "", "patch series as MESSAGE-ID:VERSION, comma-separated")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			impl := &pvczar.Implementation{Side: c.opts.side, CodeBase: c.opts.codebase, UpstreamCommit: c.opts.upstream,
+				Support: c.opts.support, Review: c.opts.review}
+			for _, s := range splitList(c.opts.series) {
+				i := strings.LastIndexByte(s, ':')
+				v, err := strconv.Atoi(s[i+1:])
+				if i < 0 || err != nil {
+					return pvczar.Errorf(pvczar.EINVALID, "--series %q: want MESSAGE-ID:VERSION, e.g. 20170515@example.org:3", s)
+				}
+				impl.Series = append(impl.Series, pvczar.Series{MessageID: s[:i], Version: v})
+			}
+			return c.act(ctx, pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: args[0], Implementation: impl})
+		},
+	})
+	register(&command{
+		name: "evidence", args: "PROTOCOL KIND [VALUE]",
+		summary: "record gate evidence: design-doc (--path --commit), doc-check (--passed|--failed), design-thread MESSAGE-ID, version V, compatibility (--backward --cross-platform)",
+		nargs:   [2]int{2, 3},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.path, "path", "", "design document path in xen.git")
+			fs.StringVar(&o.commit, "commit", "", "xen.git commit of the document, or that the check ran on")
+			fs.BoolVar(&o.passed, "passed", false, "the design-document check passed")
+			fs.BoolVar(&o.failed, "failed", false, "the design-document check failed")
+			fs.StringVar(&o.text, "note", "", "a note on the check")
+			fs.StringVar(&o.backward, "backward", "", "the backward-compatibility promise")
+			fs.StringVar(&o.crossPlatform, "cross-platform", "", "the cross-platform promise")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			d := pvczar.EventData{Protocol: args[0], Evidence: args[1], Path: c.opts.path, Commit: c.opts.commit,
+				Text: c.opts.text, Backward: c.opts.backward, CrossPlatform: c.opts.crossPlatform}
+			value := ""
+			if len(args) == 3 {
+				value = args[2]
+			}
+			switch args[1] {
+			case pvczar.EvidenceDesignThread:
+				d.MessageID = strings.Trim(value, "<>")
+			case pvczar.EvidenceVersion:
+				d.Version = value
+			case pvczar.EvidenceDocCheck:
+				if c.opts.passed == c.opts.failed {
+					return pvczar.Errorf(pvczar.EINVALID, "give exactly one of --passed and --failed")
+				}
+				d.Passed = &c.opts.passed
+			default:
+				if value != "" {
+					return pvczar.Errorf(pvczar.EINVALID, "evidence %s takes flags, not a value (%q)", args[1], value)
+				}
+			}
+			return c.act(ctx, pvczar.EventEvidenceRecorded, d)
+		},
+	})
+	register(&command{
+		name: "known-issue add", args: "PROTOCOL TEXT", summary: "record a known issue of a protocol", nargs: [2]int{2, 2},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			return c.act(ctx, pvczar.EventKnownIssueAdded, pvczar.EventData{Protocol: args[0], Text: args[1]})
+		},
+	})
+	for _, k := range []struct {
+		name, summary string
+		typ           pvczar.EventType
+	}{
+		{"accept", "accept a known issue for production (the Czar, with --reason)", pvczar.EventKnownIssueAccepted},
+		{"close", "close a fixed known issue", pvczar.EventKnownIssueClosed},
+	} {
+		register(&command{
+			name: "known-issue " + k.name, args: "PROTOCOL NUMBER", summary: k.summary, nargs: [2]int{2, 2},
+			flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.reason, "reason", "", "why") },
+			run: func(ctx context.Context, c *cli, args []string) error {
+				n, err := strconv.Atoi(strings.TrimPrefix(args[1], "#"))
+				if err != nil {
+					return pvczar.Errorf(pvczar.EINVALID, "known issue number %q is not a number", args[1])
+				}
+				return c.act(ctx, k.typ, pvczar.EventData{Protocol: args[0], Issue: n, Reason: c.opts.reason})
+			},
+		})
+	}
+	register(&command{
+		name: "waive", args: "PROTOCOL GATE", summary: "let a failed gate pass, with a written reason (the Czar)", nargs: [2]int{2, 2},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.reason, "reason", "", "why (required)")
+			fs.StringVar(&o.to, "to", "", "the stage the gate guards (default: the next stage)")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			d := pvczar.EventData{Protocol: args[0], Gate: args[1], Reason: c.opts.reason}
+			if c.opts.to != "" {
+				st, err := pvczar.ParseStage(c.opts.to)
+				if err != nil {
+					return err
+				}
+				d.To = st
+			}
+			return c.act(ctx, pvczar.EventGateWaived, d)
+		},
+	})
+}

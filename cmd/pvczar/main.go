@@ -1,0 +1,339 @@
+// Command pvczar tracks Xen PV protocols through the lifecycle of design,
+// prototype and production, and runs its lazy-consensus clock.
+//
+// Every subcommand lives in a file of this package and is run by Run, which
+// tests call in-process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/postgres"
+	"github.com/xen-pvczar/pvczar/sqlite"
+)
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitError     = 1 // internal error, or storage failure
+	exitUsage     = 2 // bad flags or arguments, or invalid input
+	exitNotFound  = 3 // a named protocol, proposal, user or objection does not exist
+	exitConflict  = 4 // the current state does not allow it, or a concurrent change won
+	exitForbidden = 5 // nobody identified, or the role does not allow it
+	exitAudit     = 6 // audit verify found differences
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string // as typed, e.g. "protocol add"
+	args    string // positional arguments, for the usage line
+	summary string
+	read    bool // a read: --json applies, no acting user needed
+	flags   func(fs *flag.FlagSet, o *opts)
+	run     func(ctx context.Context, c *cli, args []string) error
+	nargs   [2]int // min and max positional arguments (max -1: any)
+}
+
+// opts are the per-command flag values; each command uses those it declares.
+type opts struct {
+	title, owners, stage, since, version, header, reason, text, email, display, role string
+	path, commit, messageID, backward, crossPlatform, about, resolution, holder, to  string
+	side, codebase, upstream, support, review, series, czar                          string
+	days, limit                                                                      int
+	passed, failed, dryRun                                                           bool
+}
+
+// cli is what a running command has at hand.
+type cli struct {
+	stdout, stderr io.Writer
+	db, as, nowArg string
+	configPath     string
+	json           bool
+	opts           opts
+	cmd            *command
+	svc            pvczar.Service
+	closeSvc       func() error
+	wall           func() time.Time
+	logger         *slog.Logger
+}
+
+var commands []*command
+
+func register(c *command) { commands = append(commands, c) }
+
+// Run runs pvczar with args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, wall: time.Now,
+		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return Run(ctx, append(args[1:], "--help"), stdout, stderr)
+		}
+		printOverview(stdout)
+		return exitOK
+	}
+	cmd, rest := findCommand(args)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "pvczar: unknown command %q; run `pvczar help` for the list\n", strings.Join(args[:min(2, len(args))], " "))
+		return exitUsage
+	}
+	c.cmd = cmd
+	fs := flag.NewFlagSet("pvczar "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.db, "db", "", "database: a SQLite file path or a postgres:// DSN (default $PVCZAR_DB, else "+defaultDBPath()+")")
+	fs.StringVar(&c.as, "as", os.Getenv("PVCZAR_USER"), "act as this user (default $PVCZAR_USER)")
+	fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
+	fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
+	fs.BoolVar(&c.json, "json", false, "print JSON")
+	if cmd.flags != nil {
+		cmd.flags(fs, &c.opts)
+	}
+	positional, err := parseInterspersed(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout, cmd, fs)
+		return exitOK
+	}
+	if err == nil && (len(positional) < cmd.nargs[0] || (cmd.nargs[1] >= 0 && len(positional) > cmd.nargs[1])) {
+		err = fmt.Errorf("wrong number of arguments: usage: pvczar %s %s", cmd.name, cmd.args)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pvczar %s: %v (see `pvczar %s --help`)\n", cmd.name, err, cmd.name)
+		return exitUsage
+	}
+	if c.db == "" {
+		c.db = os.Getenv("PVCZAR_DB")
+	}
+	if c.db == "" {
+		c.db = defaultDBPath()
+	}
+	defer func() {
+		if c.closeSvc != nil {
+			c.closeSvc()
+		}
+	}()
+	if err := cmd.run(ctx, c, positional); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+// fail prints err as one line and returns its exit code.
+func (c *cli) fail(err error) int {
+	var audit auditError
+	if errors.As(err, &audit) {
+		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
+		return exitAudit
+	}
+	code := pvczar.ErrorCode(err)
+	msg := pvczar.ErrorMessage(err)
+	if code == pvczar.EINTERNAL {
+		msg = err.Error()
+	}
+	fmt.Fprintf(c.stderr, "pvczar %s: %s\n", c.cmd.name, msg)
+	switch code {
+	case pvczar.EINVALID:
+		return exitUsage
+	case pvczar.ENOTFOUND:
+		return exitNotFound
+	case pvczar.ECONFLICT:
+		return exitConflict
+	case pvczar.EUNAUTHORIZED, pvczar.EFORBIDDEN:
+		return exitForbidden
+	}
+	return exitError
+}
+
+// auditError reports that the projection differs from the log.
+type auditError struct{ n int }
+
+func (e auditError) Error() string {
+	return fmt.Sprintf("%d difference(s) between the log and the tables", e.n)
+}
+
+func findCommand(args []string) (*command, []string) {
+	if len(args) >= 2 {
+		for _, c := range commands {
+			if c.name == args[0]+" "+args[1] {
+				return c, args[2:]
+			}
+		}
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c, args[1:]
+		}
+	}
+	return nil, nil
+}
+
+// parseInterspersed parses flags that may stand before, between or after
+// the positional arguments; "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func defaultDBPath() string {
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "pvczar", "pvczar.db")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "pvczar", "pvczar.db")
+	}
+	return "pvczar.db"
+}
+
+func printOverview(w io.Writer) {
+	fmt.Fprintln(w, `pvczar tracks Xen PV protocols through design, prototype and production,
+and runs the lazy-consensus clock of their proposals.
+
+Usage: pvczar COMMAND [ARGS] [FLAGS]
+
+Commands:`)
+	sorted := append([]*command(nil), commands...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Every command takes --db, --as, --now, --config and --json, and --help.
+Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
+4 conflict (the state does not allow it), 5 not identified or forbidden,
+6 audit found differences.`)
+}
+
+func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: pvczar %s %s [FLAGS]\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// open opens the store (creating a SQLite file only when create is set).
+func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
+	if c.svc != nil {
+		return c.svc, nil
+	}
+	cfg, err := c.config()
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://") {
+		s, err := postgres.Open(ctx, c.db, cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.svc, c.closeSvc = s, s.Close
+		return s, nil
+	}
+	s, err := sqlite.Open(ctx, c.db, create, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.svc, c.closeSvc = s, s.Close
+	return s, nil
+}
+
+func (c *cli) config() (pvczar.Config, error) {
+	if c.configPath == "" {
+		return pvczar.DefaultConfig(), nil
+	}
+	f, err := os.Open(c.configPath)
+	if err != nil {
+		return pvczar.Config{}, pvczar.Errorf(pvczar.EINVALID, "configuration: %v", err)
+	}
+	defer f.Close()
+	return pvczar.ReadConfig(c.configPath, f)
+}
+
+// now returns the time of the command: --now if given, else the clock.
+func (c *cli) now() (time.Time, error) {
+	if c.nowArg == "" {
+		return c.wall().UTC().Truncate(time.Second), nil
+	}
+	t, err := pvczar.ParseTime(c.nowArg)
+	if err != nil {
+		return time.Time{}, pvczar.Errorf(pvczar.EINVALID, "--now: %s", pvczar.ErrorMessage(err))
+	}
+	return t, nil
+}
+
+// act records one command as the acting user and prints what happened.
+func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventData) error {
+	at, err := c.now()
+	if err != nil {
+		return err
+	}
+	if at.After(c.wall().Add(time.Minute)) {
+		return pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future; only reads may look ahead", pvczar.FormatUTC(at))
+	}
+	svc, err := c.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	e, err := svc.Act(ctx, pvczar.Event{Type: typ, At: at, Actor: c.as, Source: pvczar.SourceCLI, Data: data})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return printJSON(c.stdout, e)
+	}
+	fmt.Fprintf(c.stdout, "%s: %s (event %d)\n", c.as, e.Describe(), e.Seq)
+	return nil
+}
+
+// registry loads the state evaluated at the command's time.
+func (c *cli) registry(ctx context.Context) (*pvczar.Registry, time.Time, error) {
+	now, err := c.now()
+	if err != nil {
+		return nil, now, err
+	}
+	svc, err := c.open(ctx, false)
+	if err != nil {
+		return nil, now, err
+	}
+	reg, err := svc.Registry(ctx, now)
+	return reg, now, err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package pvczar
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventType names what happened.
+type EventType string
+
+// Events made by people (through the CLI, the API or mail).
+const (
+	EventUserAdded       EventType = "user.added"
+	EventUserRoleChanged EventType = "user.role_changed"
+
+	EventProtocolRegistered EventType = "protocol.registered"
+	EventProtocolEdited     EventType = "protocol.edited"
+	EventProtocolWithdrawn  EventType = "protocol.withdrawn"
+	EventProtocolDeferred   EventType = "protocol.deferred"
+	EventProtocolResumed    EventType = "protocol.resumed"
+
+	EventImplementationRecorded EventType = "implementation.recorded"
+	EventEvidenceRecorded       EventType = "evidence.recorded"
+	EventKnownIssueAdded        EventType = "known_issue.added"
+	EventKnownIssueAccepted     EventType = "known_issue.accepted"
+	EventKnownIssueClosed       EventType = "known_issue.closed"
+	EventGateWaived             EventType = "gate.waived"
+
+	EventProposalOpened    EventType = "proposal.opened"
+	EventProposalWithdrawn EventType = "proposal.withdrawn"
+	EventWindowExtended    EventType = "window.extended"
+	EventProposalDecided   EventType = "proposal.decided"
+	EventPositionRecorded  EventType = "position.recorded"
+
+	EventObjectionRaised    EventType = "objection.raised"
+	EventObjectionAnswered  EventType = "objection.answered"
+	EventObjectionResolved  EventType = "objection.resolved"
+	EventObjectionWithdrawn EventType = "objection.withdrawn"
+	EventObjectionRevived   EventType = "objection.revived"
+	EventObjectionOverruled EventType = "objection.overruled"
+
+	EventHoldPlaced   EventType = "hold.placed"
+	EventHoldReleased EventType = "hold.released"
+)
+
+// Events made by the clock. Their time is the instant the rule fired, not the
+// instant they were written, so a replay gives the same result.
+const (
+	EventWindowClosed    EventType = "window.closed"
+	EventObjectionLapsed EventType = "objection.lapsed"
+	EventHoldExpired     EventType = "hold.expired"
+	EventProposalStalled EventType = "proposal.stalled"
+	EventDecisionOverdue EventType = "decision.overdue"
+	EventProtocolStale   EventType = "protocol.stale"
+	EventProposalReady   EventType = "proposal.ready"
+)
+
+// IsClock reports whether events of this type are made by the clock.
+func (t EventType) IsClock() bool {
+	switch t {
+	case EventWindowClosed, EventObjectionLapsed, EventHoldExpired, EventProposalStalled,
+		EventDecisionOverdue, EventProtocolStale, EventProposalReady:
+		return true
+	}
+	return false
+}
+
+// Sources of events other than mail (whose source is "mail:<Message-ID>").
+const (
+	SourceCLI   = "cli"
+	SourceAPI   = "api"
+	SourceClock = "clock"
+)
+
+// UsersStream is the stream that holds the user events; every protocol has a
+// stream of its own (see ProtocolStream).
+const UsersStream = "users"
+
+// ProtocolStream names the stream of one protocol's events.
+func ProtocolStream(id string) string { return "protocol:" + id }
+
+// Event is one entry of the append-only log.
+type Event struct {
+	Seq     int64     `json:"seq,omitempty"`     // position in the whole log, set by the store
+	Stream  string    `json:"stream,omitempty"`  // the aggregate it belongs to
+	Version int       `json:"version,omitempty"` // position within its stream
+	Key     string    `json:"key,omitempty"`     // deduplication key for clock and mail events
+	Type    EventType `json:"type"`
+	At      time.Time `json:"at"`    // when it happened
+	Actor   string    `json:"actor"` // who did it ("clock" for the clock)
+	Source  string    `json:"source"`
+	Data    EventData `json:"data"`
+}
+
+// EventData holds the facts of an event; each type uses the fields it needs.
+type EventData struct {
+	User    string `json:"user,omitempty"`
+	Display string `json:"display,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Role    Role   `json:"role,omitempty"`
+
+	Protocol string     `json:"protocol,omitempty"`
+	Title    string     `json:"title,omitempty"`
+	Owners   []string   `json:"owners,omitempty"`
+	Stage    Stage      `json:"stage,omitempty"`
+	Since    *time.Time `json:"since,omitempty"`
+	Version  string     `json:"version,omitempty"`
+	Header   string     `json:"header,omitempty"`
+
+	Implementation *Implementation `json:"implementation,omitempty"`
+
+	Evidence      string `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility
+	Path          string `json:"path,omitempty"`
+	Commit        string `json:"commit,omitempty"`
+	MessageID     string `json:"message_id,omitempty"`
+	Passed        *bool  `json:"passed,omitempty"`
+	Backward      string `json:"backward,omitempty"`
+	CrossPlatform string `json:"cross_platform,omitempty"`
+	Issue         int    `json:"issue,omitempty"`
+
+	To   Stage  `json:"to,omitempty"`
+	Gate string `json:"gate,omitempty"`
+
+	Proposal string       `json:"proposal,omitempty"`
+	Deadline *time.Time   `json:"deadline,omitempty"`
+	Days     int          `json:"days,omitempty"`
+	Kind     PositionKind `json:"kind,omitempty"`
+	Outcome  string       `json:"outcome,omitempty"`
+
+	Objection  string `json:"objection,omitempty"`
+	About      string `json:"about,omitempty"`
+	Resolution string `json:"resolution,omitempty"`
+	Holder     string `json:"holder,omitempty"`
+
+	Text   string `json:"text,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Describe returns a one-line account of the event for logs and histories.
+func (e Event) Describe() string {
+	d := e.Data
+	var s string
+	switch e.Type {
+	case EventUserAdded:
+		s = fmt.Sprintf("added user %s as %s", d.User, d.Role)
+	case EventUserRoleChanged:
+		s = fmt.Sprintf("made %s a %s", d.User, d.Role)
+	case EventProtocolRegistered:
+		s = fmt.Sprintf("registered %s (%s) at stage %s", d.Protocol, d.Title, d.Stage)
+	case EventProtocolEdited:
+		s = fmt.Sprintf("edited %s", d.Protocol)
+	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
+		s = fmt.Sprintf("%s %s", strings.TrimPrefix(string(e.Type), "protocol."), d.Protocol)
+	case EventImplementationRecorded:
+		s = fmt.Sprintf("recorded implementation %s of %s", d.Implementation.ID, d.Protocol)
+	case EventEvidenceRecorded:
+		s = fmt.Sprintf("recorded %s for %s", d.Evidence, d.Protocol)
+	case EventKnownIssueAdded:
+		s = fmt.Sprintf("added known issue #%d to %s: %s", d.Issue, d.Protocol, d.Text)
+	case EventKnownIssueAccepted:
+		s = fmt.Sprintf("accepted known issue #%d of %s", d.Issue, d.Protocol)
+	case EventKnownIssueClosed:
+		s = fmt.Sprintf("closed known issue #%d of %s", d.Issue, d.Protocol)
+	case EventGateWaived:
+		s = fmt.Sprintf("waived gate %s of %s for %s", d.Gate, d.Protocol, d.To)
+	case EventProposalOpened:
+		s = fmt.Sprintf("proposed %s for %s; window closes %s", d.Proposal, d.To, FormatAoE(*d.Deadline))
+	case EventProposalWithdrawn:
+		s = fmt.Sprintf("withdrew proposal %s", d.Proposal)
+	case EventWindowExtended:
+		s = fmt.Sprintf("extended %s by %d days to %s", d.Proposal, d.Days, FormatAoE(*d.Deadline))
+	case EventProposalDecided:
+		s = fmt.Sprintf("%s %s", d.Outcome, d.Proposal)
+	case EventPositionRecorded:
+		s = fmt.Sprintf("%s on %s", d.Kind, d.Proposal)
+	case EventObjectionRaised:
+		s = fmt.Sprintf("objected to %s: %s", d.Proposal, d.Objection)
+	case EventHoldPlaced:
+		s = fmt.Sprintf("placed a hold on %s", d.Proposal)
+	case EventHoldReleased, EventHoldExpired:
+		s = fmt.Sprintf("%s: hold of %s on %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Holder, d.Proposal)
+	case EventObjectionAnswered, EventObjectionResolved, EventObjectionWithdrawn, EventObjectionRevived,
+		EventObjectionOverruled, EventObjectionLapsed:
+		s = fmt.Sprintf("%s: %s on %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Objection, d.Proposal)
+	case EventWindowClosed, EventProposalStalled, EventDecisionOverdue:
+		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Proposal)
+	default:
+		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Protocol)
+	}
+	if d.Reason != "" {
+		s += " (" + d.Reason + ")"
+	}
+	return s
+}
+
+// EventFilter selects events from the log.
+type EventFilter struct {
+	Stream   string // "" for every stream
+	Proposal string // only events about this proposal
+	AfterSeq int64  // only events after this position
+	Limit    int    // 0 for no limit
+}
+
+// Service is what pvczar offers to its front ends: a store of the log, local
+// or remote. Every method returns *Error values with the codes of this package.
+type Service interface {
+	// Act validates cmd (an event without Seq, Stream and Version) against the
+	// state at cmd.At and appends the resulting event. Anyone may call it;
+	// the rules decide by cmd.Actor. Errors: EINVALID, ENOTFOUND, ECONFLICT,
+	// EUNAUTHORIZED, EFORBIDDEN.
+	Act(ctx context.Context, cmd Event) (Event, error)
+	// Tick computes the clock events due at now and, unless dryRun, appends
+	// them, each exactly once however many callers tick at the same time.
+	Tick(ctx context.Context, now time.Time, dryRun bool) ([]Event, error)
+	// Registry returns the whole state evaluated at now.
+	Registry(ctx context.Context, now time.Time) (*Registry, error)
+	// Events returns logged events in log order.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// Verify refolds the log and compares it with the stored projection; it
+	// returns the differences, none when they agree.
+	Verify(ctx context.Context) ([]string, error)
+}
+
+// ProtocolID returns the protocol an event or command is about: its
+// protocol field, or the protocol part of its proposal id.
+func (e Event) ProtocolID() string {
+	if e.Data.Protocol != "" {
+		return e.Data.Protocol
+	}
+	if i := strings.LastIndexByte(e.Data.Proposal, '-'); i > 0 {
+		return e.Data.Proposal[:i]
+	}
+	return ""
+}

@@ -1,0 +1,111 @@
+package pvczar
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Gate names.
+const (
+	GateDesignDoc       = "design-doc"
+	GateDocCheck        = "doc-check"
+	GateDesignThread    = "design-thread"
+	GateImplementations = "implementations"
+	GateVersion         = "version"
+	GateCompatibility   = "compatibility"
+	GateKnownIssues     = "known-issues"
+)
+
+// GatesFor lists the gates of a move to stage to, in order.
+func GatesFor(to Stage) []string {
+	switch to {
+	case StagePrototype:
+		return []string{GateDesignDoc, GateDocCheck, GateDesignThread}
+	case StageProduction:
+		return []string{GateImplementations, GateVersion, GateCompatibility, GateKnownIssues}
+	}
+	return nil
+}
+
+// Gates evaluates the gates of moving p to stage to, with the Czar's waivers.
+func (r *Registry) Gates(p *Protocol, to Stage) []GateResult {
+	var out []GateResult
+	for _, gate := range GatesFor(to) {
+		passed, detail := p.checkGate(gate)
+		g := GateResult{Gate: gate, Passed: passed, Detail: detail}
+		if !passed {
+			for _, w := range p.Waivers {
+				if w.To == to && w.Gate == gate {
+					g.Waived = true
+					g.Detail = fmt.Sprintf("%s; waived by %s: %s", detail, w.By, w.Reason)
+				}
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func (p *Protocol) checkGate(gate string) (bool, string) {
+	switch gate {
+	case GateDesignDoc:
+		if p.DesignDoc == nil {
+			return false, "no design document recorded (path and xen.git commit)"
+		}
+		return true, fmt.Sprintf("%s at %s", p.DesignDoc.Path, p.DesignDoc.Commit)
+	case GateDocCheck:
+		switch {
+		case p.DocCheck == nil:
+			return false, "no design-document check recorded"
+		case !p.DocCheck.Passed:
+			return false, "the design-document check failed: " + p.DocCheck.Note
+		case p.DesignDoc != nil && p.DocCheck.Commit != p.DesignDoc.Commit:
+			return false, fmt.Sprintf("the check passed for commit %s, not for the recorded document's commit %s", p.DocCheck.Commit, p.DesignDoc.Commit)
+		}
+		return true, "passed at " + p.DocCheck.Commit
+	case GateDesignThread:
+		if p.DesignThread == "" {
+			return false, "no design thread recorded"
+		}
+		return true, p.DesignThread
+	case GateImplementations:
+		var front, back []string
+		for _, impl := range p.Implementations {
+			if impl.UpstreamCommit == "" {
+				continue
+			}
+			if impl.Side == SideFrontend {
+				front = append(front, impl.ID)
+			} else {
+				back = append(back, impl.ID)
+			}
+		}
+		if len(front) == 0 || len(back) == 0 {
+			return false, fmt.Sprintf("needs a frontend and a backend with an upstream commit (frontends: %d, backends: %d)", len(front), len(back))
+		}
+		return true, strings.Join(append(front, back...), ", ")
+	case GateVersion:
+		if p.Version == "" {
+			return false, "no protocol version recorded"
+		}
+		return true, "version " + p.Version
+	case GateCompatibility:
+		c := p.Compatibility
+		if c == nil || strings.TrimSpace(c.Backward) == "" || strings.TrimSpace(c.CrossPlatform) == "" {
+			return false, "needs a compatibility statement covering backward and cross-platform compatibility"
+		}
+		return true, "statement recorded"
+	case GateKnownIssues:
+		var open []string
+		for _, ki := range p.KnownIssues {
+			if !ki.Closed && !ki.Accepted {
+				open = append(open, fmt.Sprintf("#%d", ki.ID))
+			}
+		}
+		if len(open) > 0 {
+			return false, "known issues not accepted: " + strings.Join(open, ", ")
+		}
+		return true, "none open"
+	}
+	return false, "unknown gate"
+}

@@ -1,0 +1,546 @@
+package pvczar
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Decide checks a command against the registry and the rules and returns the
+// event to append: cmd with its stream and derived facts filled in. The
+// registry's clock for the affected protocol is advanced to cmd.At first, so
+// the command is judged by the state at that instant. Decide does not apply
+// the event; call Apply once it is stored.
+func (r *Registry) Decide(cmd Event) (Event, error) {
+	if cmd.At.IsZero() {
+		return Event{}, Errorf(EINVALID, "the command has no time")
+	}
+	cmd.At = cmd.At.UTC().Truncate(time.Second)
+	cmd.Seq, cmd.Version, cmd.Key = 0, 0, ""
+	if cmd.Type.IsClock() {
+		return Event{}, Errorf(EINVALID, "%s events are made by the clock, not by people", cmd.Type)
+	}
+	if cmd.Type == EventUserAdded || cmd.Type == EventUserRoleChanged {
+		cmd.Stream = UsersStream
+		return cmd, r.decideUser(&cmd)
+	}
+	actor, err := r.actor(cmd.Actor)
+	if err != nil {
+		return Event{}, err
+	}
+	if cmd.Type == EventProtocolRegistered {
+		cmd.Stream = ProtocolStream(cmd.Data.Protocol)
+		return cmd, r.decideRegister(&cmd, actor)
+	}
+	p, err := r.Protocol(cmd.ProtocolID())
+	if err != nil && cmd.Data.Protocol == "" {
+		_, _, err = r.Proposal(cmd.Data.Proposal)
+	}
+	if err != nil {
+		return Event{}, err
+	}
+	cmd.Data.Protocol = p.ID
+	cmd.Stream = ProtocolStream(p.ID)
+	if cmd.At.Before(p.Clock) {
+		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(p.Clock))
+	}
+	r.advance(p, cmd.At)
+	return cmd, r.decideForProtocol(&cmd, actor, p)
+}
+
+// actor returns the acting user, who must be known and more than a reader.
+func (r *Registry) actor(name string) (*User, error) {
+	if name == "" {
+		return nil, Errorf(EUNAUTHORIZED, "nobody is identified: pass --as USER or set PVCZAR_USER")
+	}
+	u := r.Users[name]
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "unknown user %q: ask the Czar to add you", name)
+	}
+	if u.Role == RoleReader {
+		return nil, Errorf(EFORBIDDEN, "%s is a reader and may only read", name)
+	}
+	return u, nil
+}
+
+func forbidden(u *User, what string) error {
+	return Errorf(EFORBIDDEN, "%s (%s) may not %s", u.Name, u.Role, what)
+}
+
+func requireCzar(u *User, what string) error {
+	if u.Role != RoleCzar {
+		return Errorf(EFORBIDDEN, "only the Czar may %s; %s is a %s", what, u.Name, u.Role)
+	}
+	return nil
+}
+
+// requireOwnerOrCzar lets the protocol's owners (if at least contributors)
+// and the Czar act on a protocol.
+func requireOwnerOrCzar(u *User, p *Protocol, what string) error {
+	if u.Role == RoleCzar || (p.IsOwner(u.Name) && u.Role.rank() >= RoleContributor.rank()) {
+		return nil
+	}
+	return forbidden(u, what+" of "+p.ID+" (only its owners and the Czar may)")
+}
+
+func requireText(field, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return Errorf(EINVALID, "%s is required", field)
+	}
+	return nil
+}
+
+func (r *Registry) decideUser(cmd *Event) error {
+	d := &cmd.Data
+	if !ValidSlug(d.User) {
+		return Errorf(EINVALID, "invalid user name %q: use lower-case letters, digits, '.', '_' and '-'", d.User)
+	}
+	if _, err := ParseRole(string(d.Role)); err != nil {
+		return err
+	}
+	if cmd.Type == EventUserAdded && len(r.Users) == 0 {
+		if d.Role != RoleCzar || cmd.Actor != d.User {
+			return Errorf(EINVALID, "the first user must be the Czar, adding themselves")
+		}
+		return nil
+	}
+	actor, err := r.actor(cmd.Actor)
+	if err != nil {
+		return err
+	}
+	if err := requireCzar(actor, "manage users"); err != nil {
+		return err
+	}
+	u := r.Users[d.User]
+	if cmd.Type == EventUserAdded {
+		if u != nil {
+			return Errorf(ECONFLICT, "user %q exists already", d.User)
+		}
+		if d.Email != "" && !strings.Contains(d.Email, "@") {
+			return Errorf(EINVALID, "invalid email %q", d.Email)
+		}
+		return nil
+	}
+	if u == nil {
+		return Errorf(ENOTFOUND, "unknown user %q", d.User)
+	}
+	if u.Role == RoleCzar && d.Role != RoleCzar && r.countRole(RoleCzar) == 1 {
+		return Errorf(ECONFLICT, "%s is the only Czar; name another Czar first", d.User)
+	}
+	return nil
+}
+
+func (r *Registry) countRole(role Role) int {
+	n := 0
+	for _, u := range r.Users {
+		if u.Role == role {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Registry) decideRegister(cmd *Event, actor *User) error {
+	d := &cmd.Data
+	if !ValidSlug(d.Protocol) || strings.Contains(d.Protocol, "-") && isNumber(d.Protocol[strings.LastIndexByte(d.Protocol, '-')+1:]) {
+		return Errorf(EINVALID, "invalid protocol id %q: use lower-case letters, digits, '.', '_' and '-', not ending in -<number>", d.Protocol)
+	}
+	if r.Protocols[d.Protocol] != nil {
+		return Errorf(ECONFLICT, "protocol %q exists already", d.Protocol)
+	}
+	if actor.Role.rank() < RoleContributor.rank() {
+		return forbidden(actor, "register protocols")
+	}
+	if err := requireText("title", d.Title); err != nil {
+		return err
+	}
+	if d.Stage == "" {
+		d.Stage = StageDesign
+	}
+	if d.Stage != StageDesign {
+		if err := requireCzar(actor, "register a protocol at a stage other than design (an import of its history)"); err != nil {
+			return err
+		}
+		if _, err := ParseStage(string(d.Stage)); err != nil {
+			return err
+		}
+		if d.Stage == StageWithdrawn || d.Stage == StageDeferred {
+			return Errorf(EINVALID, "a protocol is registered at design, prototype or production")
+		}
+	}
+	if d.Since != nil {
+		since := d.Since.UTC().Truncate(time.Second)
+		if since.After(cmd.At) {
+			return Errorf(EINVALID, "--since %s is in the future", FormatUTC(since))
+		}
+		d.Since = &since
+	}
+	if len(d.Owners) == 0 {
+		d.Owners = []string{actor.Name}
+	}
+	return r.checkUsers("owner", d.Owners)
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil && s != ""
+}
+
+func (r *Registry) checkUsers(what string, names []string) error {
+	for _, n := range names {
+		if r.Users[n] == nil {
+			return Errorf(ENOTFOUND, "unknown user %q named as %s", n, what)
+		}
+	}
+	return nil
+}
+
+func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error {
+	d := &cmd.Data
+	switch cmd.Type {
+	case EventProtocolEdited:
+		if err := requireOwnerOrCzar(actor, p, "edit"); err != nil {
+			return err
+		}
+		if d.Title == "" && d.Owners == nil && d.Header == "" {
+			return Errorf(EINVALID, "nothing to change: give a title, owners or a header")
+		}
+		return r.checkUsers("owner", d.Owners)
+	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
+		return r.decideSideState(cmd, actor, p)
+	case EventImplementationRecorded:
+		if err := requireOwnerOrCzar(actor, p, "record implementations"); err != nil {
+			return err
+		}
+		return checkImplementation(d.Implementation)
+	case EventEvidenceRecorded:
+		if err := requireOwnerOrCzar(actor, p, "record evidence"); err != nil {
+			return err
+		}
+		return checkEvidence(d, p)
+	case EventKnownIssueAdded:
+		if actor.Role != RoleMaintainer {
+			if err := requireOwnerOrCzar(actor, p, "record known issues"); err != nil {
+				return err
+			}
+		}
+		d.Issue = len(p.KnownIssues) + 1
+		return requireText("the known issue's text", d.Text)
+	case EventKnownIssueAccepted, EventKnownIssueClosed:
+		ki := p.knownIssue(d.Issue)
+		if ki == nil {
+			return Errorf(ENOTFOUND, "%s has no known issue #%d", p.ID, d.Issue)
+		}
+		if ki.Closed {
+			return Errorf(ECONFLICT, "known issue #%d of %s is closed already", d.Issue, p.ID)
+		}
+		if cmd.Type == EventKnownIssueClosed {
+			return requireOwnerOrCzar(actor, p, "close known issues")
+		}
+		if err := requireCzar(actor, "accept known issues"); err != nil {
+			return err
+		}
+		return requireText("a reason", d.Reason)
+	case EventGateWaived:
+		return r.decideWaiver(cmd, actor, p)
+	case EventProposalOpened:
+		return r.decideOpen(cmd, actor, p)
+	}
+	pr := p.proposal(d.Proposal)
+	if pr == nil {
+		return Errorf(ENOTFOUND, "unknown proposal %q", d.Proposal)
+	}
+	if pr.Status != ProposalOpen {
+		return Errorf(ECONFLICT, "proposal %s is %s already", pr.ID, pr.Status)
+	}
+	return r.decideForProposal(cmd, actor, p, pr)
+}
+
+func (r *Registry) decideSideState(cmd *Event, actor *User, p *Protocol) error {
+	d := &cmd.Data
+	if cmd.Type == EventProtocolWithdrawn {
+		if err := requireOwnerOrCzar(actor, p, "withdraw"); err != nil {
+			return err
+		}
+	} else if err := requireCzar(actor, "defer or resume a protocol"); err != nil {
+		return err
+	}
+	if err := requireText("a reason", d.Reason); err != nil {
+		return err
+	}
+	if pr := p.OpenProposal(); pr != nil {
+		return Errorf(ECONFLICT, "%s has an open proposal (%s): decide or withdraw it first", p.ID, pr.ID)
+	}
+	switch cmd.Type {
+	case EventProtocolResumed:
+		if p.Stage != StageDeferred {
+			return Errorf(ECONFLICT, "%s is not deferred (it is at %s)", p.ID, p.Stage)
+		}
+		d.Stage = p.ResumeStage
+	case EventProtocolWithdrawn:
+		if p.Stage == StageWithdrawn {
+			return Errorf(ECONFLICT, "%s is withdrawn already", p.ID)
+		}
+		d.Stage = StageWithdrawn
+	default:
+		if p.Stage == StageWithdrawn || p.Stage == StageDeferred {
+			return Errorf(ECONFLICT, "%s is %s already", p.ID, p.Stage)
+		}
+		d.Stage = StageDeferred
+	}
+	return nil
+}
+
+func checkImplementation(impl *Implementation) error {
+	if impl == nil {
+		return Errorf(EINVALID, "no implementation given")
+	}
+	if impl.Side != SideFrontend && impl.Side != SideBackend {
+		return Errorf(EINVALID, "side %q: want frontend or backend", impl.Side)
+	}
+	if !slices.Contains(CodeBases, impl.CodeBase) {
+		return Errorf(EINVALID, "code base %q: want one of %s", impl.CodeBase, strings.Join(CodeBases, ", "))
+	}
+	if impl.Support != "" {
+		label, err := ParseSupport(impl.Support)
+		if err != nil {
+			return err
+		}
+		impl.Support = label
+	}
+	for _, s := range impl.Series {
+		if strings.TrimSpace(s.MessageID) == "" || s.Version < 1 {
+			return Errorf(EINVALID, "a patch series needs a Message-ID and a version of at least 1")
+		}
+	}
+	impl.ID = impl.CodeBase + "-" + impl.Side
+	return nil
+}
+
+func checkEvidence(d *EventData, p *Protocol) error {
+	switch d.Evidence {
+	case EvidenceDesignDoc:
+		if err := requireText("the design document's path", d.Path); err != nil {
+			return err
+		}
+		return requireText("the design document's xen.git commit", d.Commit)
+	case EvidenceDocCheck:
+		if d.Passed == nil {
+			return Errorf(EINVALID, "the check's result (passed or failed) is required")
+		}
+		if d.Commit == "" && p.DesignDoc != nil {
+			d.Commit = p.DesignDoc.Commit
+		}
+		return requireText("the commit the check ran on", d.Commit)
+	case EvidenceDesignThread:
+		return requireText("the design thread's Message-ID", d.MessageID)
+	case EvidenceVersion:
+		return requireText("the protocol version", d.Version)
+	case EvidenceCompatibility:
+		if err := requireText("the backward-compatibility promise", d.Backward); err != nil {
+			return err
+		}
+		return requireText("the cross-platform promise", d.CrossPlatform)
+	}
+	return Errorf(EINVALID, "unknown evidence %q: want design-doc, doc-check, design-thread, version or compatibility", d.Evidence)
+}
+
+func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
+	d := &cmd.Data
+	if err := requireCzar(actor, "waive gates"); err != nil {
+		return err
+	}
+	if err := requireText("a written reason", d.Reason); err != nil {
+		return err
+	}
+	if d.To == "" {
+		d.To = NextStage(p.Stage)
+	}
+	for _, g := range r.Gates(p, d.To) {
+		if g.Gate != d.Gate {
+			continue
+		}
+		if g.OK() {
+			return Errorf(ECONFLICT, "gate %s of %s for %s passes already; nothing to waive", d.Gate, p.ID, d.To)
+		}
+		return nil
+	}
+	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(GatesFor(d.To), ", "))
+}
+
+func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
+	d := &cmd.Data
+	if err := requireOwnerOrCzar(actor, p, "propose moves"); err != nil {
+		return err
+	}
+	next := NextStage(p.Stage)
+	switch {
+	case p.Stage == StageWithdrawn || p.Stage == StageDeferred:
+		return Errorf(ECONFLICT, "%s is %s; it cannot move", p.ID, p.Stage)
+	case d.To == "":
+		d.To = next
+	case d.To != next && next == "":
+		return Errorf(ECONFLICT, "%s is at %s, the last stage", p.ID, p.Stage)
+	case d.To != next:
+		return Errorf(EINVALID, "%s is at %s; it can only move to %s (no stage may be skipped)", p.ID, p.Stage, next)
+	}
+	if d.To == "" {
+		return Errorf(ECONFLICT, "%s is at %s, the last stage", p.ID, p.Stage)
+	}
+	if pr := p.OpenProposal(); pr != nil {
+		return Errorf(ECONFLICT, "%s has an open proposal already (%s)", p.ID, pr.ID)
+	}
+	var failed []string
+	for _, g := range r.Gates(p, d.To) {
+		if !g.OK() {
+			failed = append(failed, fmt.Sprintf("%s (%s)", g.Gate, g.Detail))
+		}
+	}
+	if len(failed) > 0 {
+		return Errorf(ECONFLICT, "gates for %s fail: %s", d.To, strings.Join(failed, "; "))
+	}
+	if d.Days == 0 {
+		d.Days = r.config.WindowDays(d.To)
+	} else if err := requireCzar(actor, "choose the window's length"); err != nil {
+		return err
+	} else if d.Days < MinWindowDays {
+		return Errorf(EINVALID, "a window of %d days is below the floor of %d days", d.Days, MinWindowDays)
+	}
+	deadline := EndOfDayAoE(cmd.At, d.Days)
+	d.Deadline = &deadline
+	d.Proposal = fmt.Sprintf("%s-%d", p.ID, len(p.Proposals)+1)
+	return nil
+}
+
+func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *Proposal) error {
+	d := &cmd.Data
+	d.Role = actor.Role
+	switch cmd.Type {
+	case EventProposalWithdrawn:
+		if actor.Name != pr.Proposer {
+			return requireOwnerOrCzar(actor, p, "withdraw proposals")
+		}
+		return nil
+	case EventWindowExtended:
+		if err := requireCzar(actor, "extend a window"); err != nil {
+			return err
+		}
+		if d.Days < 1 {
+			return Errorf(EINVALID, "an extension adds at least 1 day (windows are never shortened)")
+		}
+		deadline := pr.Deadline.Add(days(d.Days))
+		d.Deadline = &deadline
+		return nil
+	case EventProposalDecided:
+		return decideOutcome(d, actor, pr)
+	case EventPositionRecorded:
+		if _, err := ParsePositionKind(string(d.Kind)); err != nil {
+			return err
+		}
+		return nil
+	case EventObjectionRaised:
+		return decideObjection(cmd, pr)
+	case EventHoldPlaced:
+		if cmd.At.After(pr.Deadline) {
+			return Errorf(ECONFLICT, "the window of %s closed at %s; holds are placed while it is open", pr.ID, FormatAoE(pr.Deadline))
+		}
+		for _, h := range pr.Holds {
+			if h.Holder == actor.Name {
+				return Errorf(ECONFLICT, "%s has placed a hold on %s already (one per person per window)", actor.Name, pr.ID)
+			}
+		}
+		return nil
+	case EventHoldReleased:
+		if d.Holder == "" {
+			d.Holder = actor.Name
+		}
+		if d.Holder != actor.Name {
+			if err := requireCzar(actor, "release someone else's hold"); err != nil {
+				return err
+			}
+		}
+		if pr.activeHold(d.Holder) == nil {
+			return Errorf(ECONFLICT, "%s has no active hold on %s", d.Holder, pr.ID)
+		}
+		return nil
+	}
+	o := pr.Objection(d.Objection)
+	if o == nil {
+		return Errorf(ENOTFOUND, "proposal %s has no objection %q", pr.ID, d.Objection)
+	}
+	return decideObjectionChange(cmd, actor, pr, o)
+}
+
+func decideOutcome(d *EventData, actor *User, pr *Proposal) error {
+	if err := requireCzar(actor, "decide"); err != nil {
+		return err
+	}
+	switch d.Outcome {
+	case ProposalAccepted:
+		if !pr.Ready {
+			return Errorf(ECONFLICT, "%s is not ready: it needs %s", pr.ID, strings.Join(pr.Needs, "; "))
+		}
+		return nil
+	case ProposalRejected:
+		return requireText("a reason for the rejection", d.Reason)
+	}
+	return Errorf(EINVALID, "unknown decision %q: want accepted or rejected", d.Outcome)
+}
+
+func decideObjection(cmd *Event, pr *Proposal) error {
+	d := &cmd.Data
+	if !ValidSlug(d.Objection) {
+		return Errorf(EINVALID, "invalid objection name %q: a short name such as ring-size, in lower case", d.Objection)
+	}
+	if cmd.At.After(pr.Deadline) {
+		return Errorf(ECONFLICT, "the window of %s closed at %s; objections must be raised before it closes", pr.ID, FormatAoE(pr.Deadline))
+	}
+	if o := pr.Objection(d.Objection); o != nil {
+		if o.Author == cmd.Actor && o.Status == ObjectionNeedsJustification {
+			return nil // the author justifies it
+		}
+		return Errorf(ECONFLICT, "%s already has an objection named %q", pr.ID, d.Objection)
+	}
+	return nil
+}
+
+func decideObjectionChange(cmd *Event, actor *User, pr *Proposal, o *Objection) error {
+	d := &cmd.Data
+	switch cmd.Type {
+	case EventObjectionAnswered:
+		if o.Closed != nil {
+			return Errorf(ECONFLICT, "objection %q is %s", o.Name, o.Status)
+		}
+		return requireText("the answer's text", d.Text)
+	case EventObjectionResolved, EventObjectionWithdrawn:
+		if actor.Name != o.Author {
+			return Errorf(EFORBIDDEN, "only %s, its author, may %s objection %q", o.Author, strings.TrimPrefix(string(cmd.Type), "objection."), o.Name)
+		}
+	case EventObjectionRevived:
+		if actor.Name != o.Author {
+			return Errorf(EFORBIDDEN, "only %s, its author, may revive objection %q", o.Author, o.Name)
+		}
+		if o.Status != ObjectionLapsed {
+			return Errorf(ECONFLICT, "objection %q is %s, not lapsed", o.Name, o.Status)
+		}
+		return nil
+	case EventObjectionOverruled:
+		if err := requireCzar(actor, "overrule objections"); err != nil {
+			return err
+		}
+		if o.Author == actor.Name {
+			return Errorf(EFORBIDDEN, "the Czar may not overrule their own objection %q; withdraw it instead", o.Name)
+		}
+		if err := requireText("a written reason", d.Reason); err != nil {
+			return err
+		}
+	default:
+		return Errorf(EINVALID, "unknown command %q", cmd.Type)
+	}
+	if o.Closed != nil {
+		return Errorf(ECONFLICT, "objection %q is %s already", o.Name, o.Status)
+	}
+	return nil
+}

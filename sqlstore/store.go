@@ -1,0 +1,393 @@
+// Package sqlstore keeps the pvczar event log and its projection in an SQL
+// database. The SQL is shared by SQLite and PostgreSQL; a Dialect holds the
+// few differences. The sqlite and postgres packages open a Store.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect describes what differs between database engines.
+type Dialect struct {
+	// Name is the engine's name and its folder under migrations/.
+	Name string
+	// Numbered placeholders ($1, $2, ...) instead of '?'.
+	NumberedPlaceholders bool
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation func(error) bool
+}
+
+// Store is a pvczar.Service on an SQL database.
+type Store struct {
+	write   *sql.DB // the connection(s) that write
+	read    *sql.DB // the pool that reads; may be write
+	dialect Dialect
+	config  pvczar.Config
+	name    string // the database's name in error messages
+	// Now is the wall clock used to stamp when events were recorded.
+	Now func() time.Time
+}
+
+var _ pvczar.Service = (*Store)(nil)
+
+// New returns a store on the given connections after bringing the schema up
+// to date. It refuses a database whose schema is newer than this program's.
+func New(ctx context.Context, name string, write, read *sql.DB, d Dialect, cfg pvczar.Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{write: write, read: read, dialect: d, config: cfg, name: name, Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Config returns the configuration the store evaluates under.
+func (s *Store) Config() pvczar.Config { return s.config }
+
+// SchemaVersion is the newest schema this program knows.
+func SchemaVersion() int {
+	entries, _ := fs.ReadDir(migrations, "migrations/sqlite")
+	return len(entries)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	dir := "migrations/" + s.dialect.Name
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("no migrations for dialect %s: %w", s.dialect.Name, err)
+	}
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return s.describe(err)
+	}
+	var current int
+	var value string
+	err = s.write.QueryRowContext(ctx, s.q(`SELECT value FROM meta WHERE key = ?`), "schema_version").Scan(&value)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return s.describe(err)
+	default:
+		if current, err = strconv.Atoi(value); err != nil {
+			return pvczar.Errorf(pvczar.EINVALID, "%s: corrupt schema version %q", s.name, value)
+		}
+	}
+	if current > len(entries) {
+		return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))
+	}
+	for i := current; i < len(entries); i++ {
+		script, err := fs.ReadFile(migrations, dir+"/"+entries[i].Name())
+		if err != nil {
+			return err
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, stmt := range strings.Split(string(script), ";\n") {
+				if strings.TrimSpace(stripComments(stmt)) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %s: %w", entries[i].Name(), err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM meta WHERE key = ?`), "schema_version"); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (key, value) VALUES (?, ?)`), "schema_version", strconv.Itoa(i+1))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stripComments(stmt string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(stmt, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// describe turns a driver error into one that names the database.
+func (s *Store) describe(err error) error {
+	if err == nil || pvczar.ErrorCode(err) != pvczar.EINTERNAL {
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "file is not a database") || strings.Contains(msg, "malformed") {
+		return pvczar.Errorf(pvczar.EINVALID, "%s: not a pvczar database, or corrupt (%s)", s.name, msg)
+	}
+	return fmt.Errorf("%s: %w", s.name, err)
+}
+
+// q rewrites '?' placeholders for the dialect.
+func (s *Store) q(query string) string {
+	if !s.dialect.NumberedPlaceholders {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.describe(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		if s.dialect.IsUniqueViolation(err) {
+			return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
+		}
+		return s.describe(err)
+	}
+	if err := tx.Commit(); err != nil {
+		if s.dialect.IsUniqueViolation(err) {
+			return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
+		}
+		return s.describe(err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+const eventColumns = `seq, stream, version, COALESCE(dedupe_key, ''), type, at, actor, source, data`
+
+// loadEvents reads events in log order, those matching where if it is set,
+// at most limit of them if it is positive.
+func (s *Store) loadEvents(ctx context.Context, db querier, where string, limit int, args ...any) ([]pvczar.Event, error) {
+	query := `SELECT ` + eventColumns + ` FROM events`
+	if where != "" {
+		query += ` WHERE ` + where
+	}
+	query += ` ORDER BY seq`
+	if limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.describe(err)
+	}
+	defer rows.Close()
+	var out []pvczar.Event
+	for rows.Next() {
+		var e pvczar.Event
+		var at, data string
+		if err := rows.Scan(&e.Seq, &e.Stream, &e.Version, &e.Key, &e.Type, &at, &e.Actor, &e.Source, &data); err != nil {
+			return nil, err
+		}
+		if e.At, err = time.Parse(time.RFC3339, at); err != nil {
+			return nil, fmt.Errorf("event %d: bad time %q: %w", e.Seq, at, err)
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, fmt.Errorf("event %d: bad data: %w", e.Seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) loadStreams(ctx context.Context, db querier, streams ...string) ([]pvczar.Event, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(streams)), ", ")
+	args := make([]any, len(streams))
+	for i, st := range streams {
+		args[i] = st
+	}
+	return s.loadEvents(ctx, db, "stream IN ("+marks+")", 0, args...)
+}
+
+// insert appends e to the log and sets its Seq.
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, e *pvczar.Event) error {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return err
+	}
+	var key any
+	if e.Key != "" {
+		key = e.Key
+	}
+	return tx.QueryRowContext(ctx, s.q(`INSERT INTO events (stream, version, dedupe_key, type, at, actor, source, proposal, data, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
+		e.Stream, e.Version, key, string(e.Type), formatTime(e.At), e.Actor, e.Source, e.Data.Proposal, string(data),
+		s.Now().UTC().Format(time.RFC3339Nano)).Scan(&e.Seq)
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func lastVersion(events []pvczar.Event, stream string) int {
+	v := 0
+	for _, e := range events {
+		if e.Stream == stream && e.Version > v {
+			v = e.Version
+		}
+	}
+	return v
+}
+
+// Act implements pvczar.Service.
+func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error) {
+	streams := []string{pvczar.UsersStream}
+	if id := cmd.ProtocolID(); id != "" {
+		streams = append(streams, pvczar.ProtocolStream(id))
+	}
+	var out pvczar.Event
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		events, err := s.loadStreams(ctx, tx, streams...)
+		if err != nil {
+			return err
+		}
+		reg := pvczar.Replay(s.config, events)
+		e, err := reg.Decide(cmd)
+		if err != nil {
+			return err
+		}
+		e.Version = lastVersion(events, e.Stream) + 1
+		if err := s.insert(ctx, tx, &e); err != nil {
+			return err
+		}
+		reg.Apply(e)
+		out = e
+		return s.project(ctx, tx, reg, e.Stream)
+	})
+	return out, err
+}
+
+// Tick implements pvczar.Service.
+func (s *Store) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.Event, error) {
+	reg, err := s.Registry(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	pending := reg.Pending()
+	if dryRun || len(pending) == 0 {
+		return pending, nil
+	}
+	var streams []string
+	for _, e := range pending {
+		if len(streams) == 0 || streams[len(streams)-1] != e.Stream {
+			streams = append(streams, e.Stream)
+		}
+	}
+	sort.Strings(streams)
+	streams = compactStrings(streams)
+	var written []pvczar.Event
+	for _, stream := range streams {
+		var got []pvczar.Event
+		var err error
+		for attempt := 0; attempt < 3; attempt++ { // another ticker may win the race: reload and go on
+			if got, err = s.tickStream(ctx, stream, now); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
+				break
+			}
+		}
+		if err != nil {
+			return written, err
+		}
+		written = append(written, got...)
+	}
+	return written, nil
+}
+
+func compactStrings(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (s *Store) tickStream(ctx context.Context, stream string, now time.Time) ([]pvczar.Event, error) {
+	var written []pvczar.Event
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		written = nil
+		events, err := s.loadStreams(ctx, tx, pvczar.UsersStream, stream)
+		if err != nil {
+			return err
+		}
+		reg := pvczar.Replay(s.config, events)
+		reg.AdvanceTo(now)
+		version := lastVersion(events, stream)
+		for _, e := range reg.Pending() {
+			version++
+			e.Version = version
+			if err := s.insert(ctx, tx, &e); err != nil {
+				return err
+			}
+			written = append(written, e)
+		}
+		if len(written) == 0 {
+			return nil
+		}
+		return s.project(ctx, tx, pvczar.Replay(s.config, append(events, written...)), stream)
+	})
+	return written, err
+}
+
+// Registry implements pvczar.Service.
+func (s *Store) Registry(ctx context.Context, now time.Time) (*pvczar.Registry, error) {
+	events, err := s.loadEvents(ctx, s.read, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	reg := pvczar.Replay(s.config, events)
+	reg.AdvanceTo(now)
+	return reg, nil
+}
+
+// Events implements pvczar.Service.
+func (s *Store) Events(ctx context.Context, f pvczar.EventFilter) ([]pvczar.Event, error) {
+	var where []string
+	var args []any
+	if f.Stream != "" {
+		where, args = append(where, "stream = ?"), append(args, f.Stream)
+	}
+	if f.Proposal != "" {
+		where, args = append(where, "proposal = ?"), append(args, f.Proposal)
+	}
+	if f.AfterSeq > 0 {
+		where, args = append(where, "seq > ?"), append(args, f.AfterSeq)
+	}
+	return s.loadEvents(ctx, s.read, strings.Join(where, " AND "), f.Limit, args...)
+}

@@ -1,0 +1,182 @@
+package pvczar
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Status is the state of every protocol at one instant, with the Czar's
+// queue: what is ready, overdue, blocked, stalled, lapsed or stale.
+type Status struct {
+	Now       time.Time        `json:"now"`
+	Protocols []ProtocolStatus `json:"protocols"`
+	Queue     Queue            `json:"queue"`
+}
+
+// ProtocolStatus summarises one protocol.
+type ProtocolStatus struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Stage       Stage     `json:"stage"`
+	StageSince  time.Time `json:"stage_since"`
+	DaysInStage int       `json:"days_in_stage"`
+	Stale       bool      `json:"stale"`
+	Badges      []string  `json:"badges"`
+	Proposal    *Proposal `json:"proposal,omitempty"`
+}
+
+// Queue lists what needs someone's attention, by proposal or protocol id.
+type Queue struct {
+	Ready   []string `json:"ready"`   // waiting for the Czar's decision
+	Overdue []string `json:"overdue"` // ready and waiting too long
+	Blocked []string `json:"blocked"` // a blocking objection or a hold
+	Stalled []string `json:"stalled"` // the proposer has not answered for too long
+	Lapsed  []string `json:"lapsed"`  // proposals with lapsed objections, "proposal/objection"
+	Stale   []string `json:"stale"`   // protocols
+}
+
+// Status evaluates the registry's status; call AdvanceTo(now) first.
+func (r *Registry) Status(now time.Time) Status {
+	st := Status{Now: now, Queue: Queue{Ready: []string{}, Overdue: []string{}, Blocked: []string{}, Stalled: []string{}, Lapsed: []string{}, Stale: []string{}}}
+	for _, p := range r.SortedProtocols() {
+		ps := ProtocolStatus{ID: p.ID, Title: p.Title, Stage: p.Stage, StageSince: p.StageSince,
+			DaysInStage: int(now.Sub(p.StageSince) / Day), Stale: p.Stale, Badges: []string{}}
+		if p.Stale {
+			ps.Badges = append(ps.Badges, "stale")
+			st.Queue.Stale = append(st.Queue.Stale, p.ID)
+		}
+		if pr := p.OpenProposal(); pr != nil {
+			ps.Proposal = pr
+			ps.Badges = append(ps.Badges, proposalBadges(pr)...)
+			if pr.Ready {
+				st.Queue.Ready = append(st.Queue.Ready, pr.ID)
+			}
+			if pr.Overdue {
+				st.Queue.Overdue = append(st.Queue.Overdue, pr.ID)
+			}
+			if pr.Blocked() {
+				st.Queue.Blocked = append(st.Queue.Blocked, pr.ID)
+			}
+			if pr.Stalled {
+				st.Queue.Stalled = append(st.Queue.Stalled, pr.ID)
+			}
+			for _, o := range pr.Objections {
+				if o.Status == ObjectionLapsed {
+					st.Queue.Lapsed = append(st.Queue.Lapsed, pr.ID+"/"+o.Name)
+				}
+			}
+		}
+		st.Protocols = append(st.Protocols, ps)
+	}
+	return st
+}
+
+// Blocked reports whether an objection or a hold stops the proposal.
+func (pr *Proposal) Blocked() bool {
+	for _, o := range pr.Objections {
+		if o.Blocking {
+			return true
+		}
+	}
+	return pr.activeHoldCount() > 0
+}
+
+func (pr *Proposal) activeHoldCount() int {
+	n := 0
+	for _, h := range pr.Holds {
+		if h.Status == HoldActive {
+			n++
+		}
+	}
+	return n
+}
+
+func proposalBadges(pr *Proposal) []string {
+	var b []string
+	if !pr.WindowClosed {
+		b = append(b, "window-open")
+	}
+	if pr.Blocked() {
+		b = append(b, "blocked")
+	}
+	if pr.Ready {
+		b = append(b, "ready")
+	}
+	if pr.Overdue {
+		b = append(b, "overdue")
+	}
+	if pr.Stalled {
+		b = append(b, "stalled")
+	}
+	return b
+}
+
+// Digest writes the plain-text digest fit for posting to xen-devel: open
+// windows with AoE deadlines, objections with who holds the ball and since
+// when, ready and overdue decisions, stale protocols. Call AdvanceTo(now) first.
+func (r *Registry) Digest(now time.Time) string {
+	var b strings.Builder
+	st := r.Status(now)
+	fmt.Fprintf(&b, "Xen PV protocols: lifecycle digest, %s\n", FormatUTC(now))
+	fmt.Fprintf(&b, "%s\n\n", strings.Repeat("=", 60))
+
+	section := func(title string, lines []string) {
+		fmt.Fprintf(&b, "%s\n%s\n", title, strings.Repeat("-", len(title)))
+		if len(lines) == 0 {
+			b.WriteString("  (none)\n")
+		}
+		for _, l := range lines {
+			b.WriteString(l)
+		}
+		b.WriteString("\n")
+	}
+
+	var open, objections, decisions, stale []string
+	for _, ps := range st.Protocols {
+		if ps.Stale {
+			stale = append(stale, fmt.Sprintf("  %s: in prototype since %s (%d days) with no open proposal.\n    Action: propose production, or defer or withdraw it.\n",
+				ps.ID, ps.StageSince.Format("2006-01-02"), ps.DaysInStage))
+		}
+		pr := ps.Proposal
+		if pr == nil {
+			continue
+		}
+		if !pr.WindowClosed {
+			open = append(open, fmt.Sprintf("  %s: %s %s -> %s, proposed by %s\n    window closes %s (in %s)\n",
+				pr.ID, ps.ID, pr.From, pr.To, pr.Proposer, FormatAoE(pr.Deadline), FormatDuration(pr.ClosesAt().Sub(now))))
+		}
+		for _, o := range pr.Objections {
+			switch o.Status {
+			case ObjectionOpen:
+				holder := pr.Proposer + " (proposer)"
+				if o.Ball == BallObjector {
+					holder = o.Author + " (objector)"
+				}
+				objections = append(objections, fmt.Sprintf("  %s / %s by %s: BLOCKING\n    about: %s\n    ball with %s since %s (%s)\n",
+					pr.ID, o.Name, o.Author, o.About, holder, FormatUTC(o.BallSince), FormatDuration(now.Sub(o.BallSince))))
+			case ObjectionLapsed:
+				objections = append(objections, fmt.Sprintf("  %s / %s by %s: lapsed (no answer from %s since %s); the author may revive it\n",
+					pr.ID, o.Name, o.Author, o.Author, FormatUTC(o.BallSince)))
+			case ObjectionNeedsJustification:
+				objections = append(objections, fmt.Sprintf("  %s / %s by %s: needs justification (does not block)\n", pr.ID, o.Name, o.Author))
+			}
+		}
+		switch {
+		case pr.Overdue:
+			decisions = append(decisions, fmt.Sprintf("  %s: ready since %s, DECISION OVERDUE\n", pr.ID, FormatUTC(*pr.ReadySince)))
+		case pr.Ready:
+			decisions = append(decisions, fmt.Sprintf("  %s: ready since %s, waiting for the Czar\n", pr.ID, FormatUTC(*pr.ReadySince)))
+		case pr.Stalled:
+			decisions = append(decisions, fmt.Sprintf("  %s: STALLED, the proposer has not answered an objection\n", pr.ID))
+		}
+	}
+	sort.Strings(stale)
+	section("Open windows", open)
+	section("Objections", objections)
+	section("Decisions", decisions)
+	section("Stale protocols", stale)
+	b.WriteString("To object, reply with a line \"Objection: <short-name>\" saying what it is\nabout and what would resolve it, or run `pvczar object`.\n")
+	return b.String()
+}
