@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -80,8 +83,21 @@ var demoProtocols = []demoProtocol{
 
 func init() {
 	register(&command{
-		name: "demo", summary: "load an example registry of real Xen PV protocols (into a new database)", nargs: [2]int{0, 0},
+		name: "demo", summary: "load an example registry of real Xen PV protocols into a new database, and show its status", nargs: [2]int{0, 0},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.BoolVar(&o.replace, "replace", false, "delete the SQLite file at --db first, if there is one")
+		},
 		run: func(ctx context.Context, c *cli, args []string) error {
+			if c.opts.replace {
+				if isPostgres(c.db) {
+					return pvczar.Errorf(pvczar.EINVALID, "--replace deletes a SQLite file; it does not empty a PostgreSQL database")
+				}
+				for _, suffix := range []string{"", "-wal", "-shm"} {
+					if err := os.Remove(c.db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+						return err
+					}
+				}
+			}
 			svc, err := c.open(ctx, true)
 			if err != nil {
 				return err
@@ -101,8 +117,13 @@ func init() {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols, one example proposal (cameraif-1) with an open window\n", n, c.db, len(demoProtocols))
-			fmt.Fprintln(c.stdout, "try: pvczar status; pvczar digest; pvczar protocol show pvcalls")
+			fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols, one example proposal (cameraif-1) with an open window\n\n", n, c.db, len(demoProtocols))
+			reg, err = svc.Registry(ctx, now)
+			if err != nil {
+				return err
+			}
+			printStatus(c.stdout, reg.Status(now))
+			fmt.Fprintf(c.stdout, "\nnext: pvczar digest --db %s; pvczar protocol show pvcalls --db %s\n", c.db, c.db)
 			return nil
 		},
 	})

@@ -60,7 +60,7 @@ type opts struct {
 	path, commit, messageID, backward, crossPlatform, about, resolution, holder, to  string
 	side, codebase, upstream, support, review, series, czar                          string
 	days, limit                                                                      int
-	passed, failed, dryRun                                                           bool
+	passed, failed, dryRun, replace                                                  bool
 }
 
 // cli is what a running command has at hand.
@@ -250,7 +250,7 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://") {
+	if isPostgres(c.db) {
 		s, err := postgres.Open(ctx, c.db, cfg)
 		if err != nil {
 			return nil, err
@@ -264,6 +264,10 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 	}
 	c.svc, c.closeSvc = s, s.Close
 	return s, nil
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
 func (c *cli) config() (pvczar.Config, error) {
