@@ -199,7 +199,8 @@ type Protocol struct {
 	// Clock is the latest instant this protocol's state has been evaluated at.
 	Clock time.Time `json:"clock"`
 
-	pending []Event // clock events synthesized and not yet in the log
+	pending    []Event   // clock events synthesized and not yet in the log
+	lastRecord time.Time // the time of the latest logged event
 }
 
 // OpenProposal returns the protocol's open proposal, or nil.

@@ -137,6 +137,7 @@ func (r *Registry) apply(e Event) error {
 			Version: d.Version, Header: d.Header, Clock: e.At,
 			History: []StageChange{{Stage: d.Stage, At: since, By: e.Actor, Reason: d.Reason}},
 		}
+		p.lastRecord = e.At
 		r.Protocols[d.Protocol] = p
 		r.settle(p)
 		return nil
@@ -147,6 +148,9 @@ func (r *Registry) apply(e Event) error {
 		return fmt.Errorf("unknown protocol %q", d.Protocol)
 	}
 	r.advance(p, e.At)
+	if e.At.After(p.lastRecord) {
+		p.lastRecord = e.At
+	}
 	if e.Type.IsClock() {
 		return p.markLogged(e)
 	}

@@ -43,8 +43,8 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 	}
 	cmd.Data.Protocol = p.ID
 	cmd.Stream = ProtocolStream(p.ID)
-	if cmd.At.Before(p.Clock) {
-		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(p.Clock))
+	if cmd.At.Before(p.lastRecord) {
+		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(p.lastRecord))
 	}
 	r.advance(p, cmd.At)
 	return cmd, r.decideForProtocol(&cmd, actor, p)
