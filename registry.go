@@ -25,9 +25,6 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{Users: map[string]*User{}, Protocols: map[string]*Protocol{}, config: cfg}
 }
 
-// Config returns the configuration the registry evaluates under.
-func (r *Registry) Config() Config { return r.config }
-
 // Replay folds events, in log order, into a new registry. It never fails:
 // events that do not fit are listed in Anomalies.
 func Replay(cfg Config, events []Event) *Registry {

@@ -67,15 +67,6 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Config returns the configuration the store evaluates under.
-func (s *Store) Config() pvczar.Config { return s.config }
-
-// SchemaVersion is the newest schema this program knows.
-func SchemaVersion() int {
-	entries, _ := fs.ReadDir(migrations, "migrations/sqlite")
-	return len(entries)
-}
-
 func (s *Store) migrate(ctx context.Context) error {
 	dir := "migrations/" + s.dialect.Name
 	entries, err := fs.ReadDir(migrations, dir)
