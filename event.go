@@ -154,7 +154,11 @@ func (e Event) Describe() string {
 	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
 		s = fmt.Sprintf("%s %s", strings.TrimPrefix(string(e.Type), "protocol."), d.Protocol)
 	case EventImplementationRecorded:
-		s = fmt.Sprintf("recorded implementation %s of %s", d.Implementation.ID, d.Protocol)
+		id := "?"
+		if d.Implementation != nil {
+			id = d.Implementation.ID
+		}
+		s = fmt.Sprintf("recorded implementation %s of %s", id, d.Protocol)
 	case EventEvidenceRecorded:
 		s = fmt.Sprintf("recorded %s for %s", d.Evidence, d.Protocol)
 	case EventKnownIssueAdded:
@@ -166,11 +170,11 @@ func (e Event) Describe() string {
 	case EventGateWaived:
 		s = fmt.Sprintf("waived gate %s of %s for %s", d.Gate, d.Protocol, d.To)
 	case EventProposalOpened:
-		s = fmt.Sprintf("proposed %s for %s; window closes %s", d.Proposal, d.To, FormatAoE(*d.Deadline))
+		s = fmt.Sprintf("proposed %s for %s; window closes %s", d.Proposal, d.To, formatDeadline(d.Deadline))
 	case EventProposalWithdrawn:
 		s = fmt.Sprintf("withdrew proposal %s", d.Proposal)
 	case EventWindowExtended:
-		s = fmt.Sprintf("extended %s by %d days to %s", d.Proposal, d.Days, FormatAoE(*d.Deadline))
+		s = fmt.Sprintf("extended %s by %d days to %s", d.Proposal, d.Days, formatDeadline(d.Deadline))
 	case EventProposalDecided:
 		s = fmt.Sprintf("%s %s", d.Outcome, d.Proposal)
 	case EventPositionRecorded:
@@ -193,6 +197,14 @@ func (e Event) Describe() string {
 		s += " (" + d.Reason + ")"
 	}
 	return s
+}
+
+// formatDeadline shows a deadline that a damaged log may lack.
+func formatDeadline(t *time.Time) string {
+	if t == nil {
+		return "(no deadline recorded)"
+	}
+	return FormatAoE(*t)
 }
 
 // EventFilter selects events from the log.

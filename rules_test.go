@@ -544,3 +544,13 @@ func TestReplayIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeSurvivesDamagedEvents: a log edited by hand may lack facts;
+// describing its events must not panic.
+func TestDescribeSurvivesDamagedEvents(t *testing.T) {
+	for _, typ := range []pvczar.EventType{pvczar.EventImplementationRecorded, pvczar.EventProposalOpened, pvczar.EventWindowExtended, pvczar.EventObjectionLapsed, "no.such.type"} {
+		if got := (pvczar.Event{Type: typ}).Describe(); got == "" {
+			t.Errorf("%s: empty description", typ)
+		}
+	}
+}

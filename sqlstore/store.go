@@ -11,7 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,20 +163,16 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return s.describe(err)
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err != nil {
 		_ = tx.Rollback()
-		if s.dialect.IsUniqueViolation(err) {
-			return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
-		}
-		return s.describe(err)
+	} else {
+		err = tx.Commit()
 	}
-	if err := tx.Commit(); err != nil {
-		if s.dialect.IsUniqueViolation(err) {
-			return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
-		}
-		return s.describe(err)
+	if err != nil && s.dialect.IsUniqueViolation(err) {
+		return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
 	}
-	return nil
+	return s.describe(err)
 }
 
 type querier interface {
@@ -296,12 +292,10 @@ func (s *Store) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.
 	}
 	var streams []string
 	for _, e := range pending {
-		if len(streams) == 0 || streams[len(streams)-1] != e.Stream {
-			streams = append(streams, e.Stream)
-		}
+		streams = append(streams, e.Stream)
 	}
-	sort.Strings(streams)
-	streams = compactStrings(streams)
+	slices.Sort(streams)
+	streams = slices.Compact(streams)
 	var written []pvczar.Event
 	for _, stream := range streams {
 		var got []pvczar.Event
@@ -317,16 +311,6 @@ func (s *Store) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.
 		written = append(written, got...)
 	}
 	return written, nil
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func (s *Store) tickStream(ctx context.Context, stream string, now time.Time) ([]pvczar.Event, error) {
