@@ -11,6 +11,7 @@ const (
 	EINVALID      = "invalid"      // the request is malformed or breaks a rule of its own
 	ENOTFOUND     = "not_found"    // a named protocol, proposal, user or objection does not exist
 	ECONFLICT     = "conflict"     // the current state does not allow it, or someone else changed it first
+	ESTALE        = "stale"        // the caller acted on a state that has changed since it read it
 	EUNAUTHORIZED = "unauthorized" // nobody is identified
 	EFORBIDDEN    = "forbidden"    // the identified person's role does not allow it
 	EINTERNAL     = "internal"     // a fault of pvczar or its storage

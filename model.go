@@ -198,6 +198,11 @@ type Protocol struct {
 	Stale bool `json:"stale,omitempty"`
 	// Clock is the latest instant this protocol's state has been evaluated at.
 	Clock time.Time `json:"clock"`
+	// LogVersion is the version of the latest logged event of the protocol's
+	// stream: the tag (ETag) a client sends back to say which state it saw.
+	// It is not part of the state's JSON, which must not depend on whether
+	// clock events have been logged yet.
+	LogVersion int `json:"-"`
 
 	pending    []Event   // clock events synthesized and not yet in the log
 	lastRecord time.Time // the time of the latest logged event

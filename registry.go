@@ -135,6 +135,7 @@ func (r *Registry) apply(e Event) error {
 			History: []StageChange{{Stage: d.Stage, At: since, By: e.Actor, Reason: d.Reason}},
 		}
 		p.lastRecord = e.At
+		p.LogVersion = e.Version
 		r.Protocols[d.Protocol] = p
 		r.settle(p)
 		return nil
@@ -148,6 +149,7 @@ func (r *Registry) apply(e Event) error {
 	if e.At.After(p.lastRecord) {
 		p.lastRecord = e.At
 	}
+	p.LogVersion = max(p.LogVersion, e.Version)
 	if e.Type.IsClock() {
 		return p.markLogged(e)
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 // Dialect is PostgreSQL's dialect for sqlstore.
-var Dialect = sqlstore.Dialect{Name: "postgres", NumberedPlaceholders: true, IsUniqueViolation: isUniqueViolation}
+var Dialect = sqlstore.Dialect{Name: "postgres", NumberedPlaceholders: true, IsUniqueViolation: isUniqueViolation,
+	WriteLock: "SELECT pg_advisory_xact_lock(7472067)"}
 
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

@@ -30,6 +30,10 @@ type Dialect struct {
 	NumberedPlaceholders bool
 	// IsUniqueViolation reports whether err is a unique-constraint violation.
 	IsUniqueViolation func(error) bool
+	// WriteLock, if set, is the statement that starts every write
+	// transaction and serializes writers (SQLite's BEGIN IMMEDIATE does it
+	// by itself). With writers serialized, events become visible in seq order.
+	WriteLock string
 }
 
 // Store is a pvczar.Service on an SQL database.
@@ -41,6 +45,8 @@ type Store struct {
 	name    string // the database's name in error messages
 	// Now is the wall clock used to stamp when events were recorded.
 	Now func() time.Time
+
+	cache cache
 }
 
 var _ pvczar.Service = (*Store)(nil)
@@ -67,36 +73,38 @@ func (s *Store) Close() error {
 	return err
 }
 
+// migrate brings the schema up to date in one transaction that holds the
+// write lock, so that servers starting together on one database do not race.
 func (s *Store) migrate(ctx context.Context) error {
 	dir := "migrations/" + s.dialect.Name
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
 		return fmt.Errorf("no migrations for dialect %s: %w", s.dialect.Name, err)
 	}
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
-		return s.describe(err)
-	}
-	var current int
-	var value string
-	err = s.write.QueryRowContext(ctx, s.q(`SELECT value FROM meta WHERE key = ?`), "schema_version").Scan(&value)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return s.describe(err)
-	default:
-		if current, err = strconv.Atoi(value); err != nil {
-			return pvczar.Errorf(pvczar.EINVALID, "%s: corrupt schema version %q", s.name, value)
-		}
-	}
-	if current > len(entries) {
-		return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))
-	}
-	for i := current; i < len(entries); i++ {
-		script, err := fs.ReadFile(migrations, dir+"/"+entries[i].Name())
-		if err != nil {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
 			return err
 		}
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var current int
+		var value string
+		err = tx.QueryRowContext(ctx, s.q(`SELECT value FROM meta WHERE key = ?`), "schema_version").Scan(&value)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			if current, err = strconv.Atoi(value); err != nil {
+				return pvczar.Errorf(pvczar.EINVALID, "%s: corrupt schema version %q", s.name, value)
+			}
+		}
+		if current > len(entries) {
+			return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))
+		}
+		for i := current; i < len(entries); i++ {
+			script, err := fs.ReadFile(migrations, dir+"/"+entries[i].Name())
+			if err != nil {
+				return err
+			}
 			for _, stmt := range strings.Split(string(script), ";\n") {
 				if strings.TrimSpace(stripComments(stmt)) == "" {
 					continue
@@ -105,17 +113,16 @@ func (s *Store) migrate(ctx context.Context) error {
 					return fmt.Errorf("migration %s: %w", entries[i].Name(), err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM meta WHERE key = ?`), "schema_version"); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (key, value) VALUES (?, ?)`), "schema_version", strconv.Itoa(i+1))
-			return err
-		})
-		if err != nil {
+		}
+		if current == len(entries) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM meta WHERE key = ?`), "schema_version"); err != nil {
 			return err
 		}
-	}
-	return nil
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO meta (key, value) VALUES (?, ?)`), "schema_version", strconv.Itoa(len(entries)))
+		return err
+	})
 }
 
 func stripComments(stmt string) string {
@@ -163,7 +170,12 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return s.describe(err)
 	}
-	err = fn(tx)
+	if s.dialect.WriteLock != "" {
+		_, err = tx.ExecContext(ctx, s.dialect.WriteLock)
+	}
+	if err == nil {
+		err = fn(tx)
+	}
 	if err != nil {
 		_ = tx.Rollback()
 	} else {
@@ -254,22 +266,26 @@ func lastVersion(events []pvczar.Event, stream string) int {
 
 // Act implements pvczar.Service.
 func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error) {
-	streams := []string{pvczar.UsersStream}
+	var protocols []string
 	if id := cmd.ProtocolID(); id != "" {
-		streams = append(streams, pvczar.ProtocolStream(id))
+		protocols = append(protocols, id)
 	}
 	var out pvczar.Event
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		events, err := s.loadStreams(ctx, tx, streams...)
+		reg, versions, err := s.current(ctx, tx, protocols...)
 		if err != nil {
 			return err
 		}
-		reg := pvczar.Replay(s.config, events)
+		seen := cmd.Version
+		cmd.Version = 0
 		e, err := reg.Decide(cmd)
 		if err != nil {
 			return err
 		}
-		e.Version = lastVersion(events, e.Stream) + 1
+		if seen != 0 && seen != versions[e.Stream] {
+			return pvczar.Errorf(pvczar.ESTALE, "%s has changed since you read it (you saw version %d, it is now at %d): reload and try again", e.Stream, seen, versions[e.Stream])
+		}
+		e.Version = versions[e.Stream] + 1
 		if err := s.insert(ctx, tx, &e); err != nil {
 			return err
 		}
@@ -317,38 +333,28 @@ func (s *Store) tickStream(ctx context.Context, stream string, now time.Time) ([
 	var written []pvczar.Event
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		written = nil
-		events, err := s.loadStreams(ctx, tx, pvczar.UsersStream, stream)
+		reg, versions, err := s.current(ctx, tx, strings.TrimPrefix(stream, "protocol:"))
 		if err != nil {
 			return err
 		}
-		reg := pvczar.Replay(s.config, events)
-		reg.AdvanceTo(now)
-		version := lastVersion(events, stream)
-		for _, e := range reg.Pending() {
+		advanced := reg.Clone()
+		advanced.AdvanceTo(now)
+		version := versions[stream]
+		for _, e := range advanced.Pending() {
 			version++
 			e.Version = version
 			if err := s.insert(ctx, tx, &e); err != nil {
 				return err
 			}
+			reg.Apply(e)
 			written = append(written, e)
 		}
 		if len(written) == 0 {
 			return nil
 		}
-		return s.project(ctx, tx, pvczar.Replay(s.config, append(events, written...)), stream)
+		return s.project(ctx, tx, reg, stream)
 	})
 	return written, err
-}
-
-// Registry implements pvczar.Service.
-func (s *Store) Registry(ctx context.Context, now time.Time) (*pvczar.Registry, error) {
-	events, err := s.loadEvents(ctx, s.read, "", 0)
-	if err != nil {
-		return nil, err
-	}
-	reg := pvczar.Replay(s.config, events)
-	reg.AdvanceTo(now)
-	return reg, nil
 }
 
 // Events implements pvczar.Service.

@@ -155,7 +155,7 @@ func (c *cli) fail(err error) int {
 		return exitUsage
 	case pvczar.ENOTFOUND:
 		return exitNotFound
-	case pvczar.ECONFLICT:
+	case pvczar.ECONFLICT, pvczar.ESTALE:
 		return exitConflict
 	case pvczar.EUNAUTHORIZED, pvczar.EFORBIDDEN:
 		return exitForbidden

@@ -1,0 +1,102 @@
+package pvczar
+
+import (
+	"slices"
+	"time"
+)
+
+// Clone returns a deep copy of the registry: changing or advancing the copy
+// leaves r as it was. Stores use it to keep one folded state in memory and
+// hand out evaluations of it.
+func (r *Registry) Clone() *Registry {
+	ids := make([]string, 0, len(r.Protocols))
+	for id := range r.Protocols {
+		ids = append(ids, id)
+	}
+	return r.CloneFor(ids...)
+}
+
+// CloneFor returns a deep copy of the users and of the named protocols only,
+// enough to decide a command about one protocol.
+func (r *Registry) CloneFor(protocols ...string) *Registry {
+	c := NewRegistry(r.config)
+	for name, u := range r.Users {
+		cu := *u
+		c.Users[name] = &cu
+	}
+	for _, id := range protocols {
+		if p := r.Protocols[id]; p != nil {
+			c.Protocols[id] = p.clone()
+		}
+	}
+	c.Anomalies = slices.Clone(r.Anomalies)
+	return c
+}
+
+func (p *Protocol) clone() *Protocol {
+	c := *p
+	c.Owners = slices.Clone(p.Owners)
+	c.DesignDoc = clonePtr(p.DesignDoc)
+	c.DocCheck = clonePtr(p.DocCheck)
+	c.Compatibility = clonePtr(p.Compatibility)
+	c.KnownIssues = slices.Clone(p.KnownIssues)
+	c.Implementations = slices.Clone(p.Implementations)
+	for i := range c.Implementations {
+		c.Implementations[i].Series = slices.Clone(c.Implementations[i].Series)
+	}
+	c.Waivers = slices.Clone(p.Waivers)
+	c.History = slices.Clone(p.History)
+	c.Proposals = make([]*Proposal, len(p.Proposals))
+	for i, pr := range p.Proposals {
+		c.Proposals[i] = pr.clone()
+	}
+	c.pending = slices.Clone(p.pending)
+	return &c
+}
+
+func (pr *Proposal) clone() *Proposal {
+	c := *pr
+	c.Decision = clonePtr(pr.Decision)
+	c.Positions = slices.Clone(pr.Positions)
+	c.Objections = make([]*Objection, len(pr.Objections))
+	for i, o := range pr.Objections {
+		co := *o
+		co.Replies = slices.Clone(o.Replies)
+		co.Closed = clonePtr(o.Closed)
+		c.Objections[i] = &co
+	}
+	c.Holds = make([]*Hold, len(pr.Holds))
+	for i, h := range pr.Holds {
+		ch := *h
+		c.Holds[i] = &ch
+	}
+	c.Quorum.By = slices.Clone(pr.Quorum.By)
+	c.Gates = slices.Clone(pr.Gates)
+	c.ReadySince = clonePtr(pr.ReadySince)
+	c.Needs = slices.Clone(pr.Needs)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// NextTimer returns the earliest instant after the protocols' clocks at
+// which a clock-driven change (a window closing, an objection lapsing, ...)
+// is due, and false when none is set. The scheduler sleeps until then.
+// It evaluates a copy, so r is unchanged.
+func (r *Registry) NextTimer() (time.Time, bool) {
+	var next time.Time
+	found := false
+	for _, p := range r.Protocols {
+		due, fire := r.nextTimer(p.clone())
+		if fire != nil && (!found || due.Before(next)) {
+			next, found = due, true
+		}
+	}
+	return next, found
+}
