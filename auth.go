@@ -28,6 +28,12 @@ type Session struct {
 // web sessions. Secrets are stored only as hashes. Callers decide who may
 // manage whose credentials (see Registry.MayManageCredentials).
 type Credentials interface {
+	CredentialAdmin
+	Authenticator
+}
+
+// CredentialAdmin manages tokens and passwords; a remote client offers it too.
+type CredentialAdmin interface {
 	// CreateToken makes a token for user and returns its secret, which is
 	// never shown again. Errors: ENOTFOUND (no such user), EINVALID.
 	CreateToken(ctx context.Context, user, name string, now time.Time, ttl time.Duration) (secret string, t Token, err error)
@@ -36,12 +42,17 @@ type Credentials interface {
 	// RevokeToken revokes a token by id. Errors: ENOTFOUND, ECONFLICT
 	// (already revoked).
 	RevokeToken(ctx context.Context, id string, now time.Time) error
-	// Authenticate returns the user a token secret belongs to.
-	// Errors: EUNAUTHORIZED (unknown, revoked or expired).
-	Authenticate(ctx context.Context, secret string, now time.Time) (string, error)
 	// SetPassword sets user's password for web sign-in (hashed with a slow
 	// KDF). Errors: ENOTFOUND, EINVALID (too short).
 	SetPassword(ctx context.Context, user, password string) error
+}
+
+// Authenticator tells who presents a secret: a token, a password or a
+// session cookie.
+type Authenticator interface {
+	// Authenticate returns the user a token secret belongs to.
+	// Errors: EUNAUTHORIZED (unknown, revoked or expired).
+	Authenticate(ctx context.Context, secret string, now time.Time) (string, error)
 	// CheckPassword returns nil when password is user's. Errors: EUNAUTHORIZED.
 	CheckPassword(ctx context.Context, user, password string) error
 	// CreateSession signs user in and returns the cookie's secret.

@@ -71,6 +71,7 @@ func (t EventType) IsClock() bool {
 const (
 	SourceCLI   = "cli"
 	SourceAPI   = "api"
+	SourceWeb   = "web"
 	SourceClock = "clock"
 )
 
@@ -212,16 +213,20 @@ type EventFilter struct {
 	Stream   string // "" for every stream
 	Proposal string // only events about this proposal
 	AfterSeq int64  // only events after this position
+	Before   int64  // only events before this position (0: no bound)
 	Limit    int    // 0 for no limit
+	Newest   bool   // newest first (with Limit: the latest events)
 }
 
 // Service is what pvczar offers to its front ends: a store of the log, local
 // or remote. Every method returns *Error values with the codes of this package.
 type Service interface {
-	// Act validates cmd (an event without Seq, Stream and Version) against the
-	// state at cmd.At and appends the resulting event. Anyone may call it;
+	// Act validates cmd (an event without Seq and Stream) against the state
+	// at cmd.At and appends the resulting event. A non-zero cmd.Version is
+	// the version of the command's stream the caller saw (an ETag); if the
+	// stream has moved on since, Act fails with ESTALE. Anyone may call it;
 	// the rules decide by cmd.Actor. Errors: EINVALID, ENOTFOUND, ECONFLICT,
-	// EUNAUTHORIZED, EFORBIDDEN.
+	// EUNAUTHORIZED, EFORBIDDEN, ESTALE.
 	Act(ctx context.Context, cmd Event) (Event, error)
 	// Tick computes the clock events due at now and, unless dryRun, appends
 	// them, each exactly once however many callers tick at the same time.

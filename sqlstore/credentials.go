@@ -137,16 +137,6 @@ func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error
 	})
 }
 
-// TokenOwner returns the user a token id belongs to. Errors: ENOTFOUND.
-func (s *Store) TokenOwner(ctx context.Context, id string) (string, error) {
-	var user string
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT username FROM tokens WHERE id = ?`), id).Scan(&user)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", pvczar.Errorf(pvczar.ENOTFOUND, "unknown token %q", id)
-	}
-	return user, s.describe(err)
-}
-
 var errBadToken = pvczar.Errorf(pvczar.EUNAUTHORIZED, "the token is unknown, revoked or expired")
 
 // Authenticate implements pvczar.Credentials.

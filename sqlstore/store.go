@@ -196,11 +196,15 @@ const eventColumns = `seq, stream, version, COALESCE(dedupe_key, ''), type, at, 
 // loadEvents reads events in log order, those matching where if it is set,
 // at most limit of them if it is positive.
 func (s *Store) loadEvents(ctx context.Context, db querier, where string, limit int, args ...any) ([]pvczar.Event, error) {
+	return s.loadEventsOrdered(ctx, db, where, "seq", limit, args...)
+}
+
+func (s *Store) loadEventsOrdered(ctx context.Context, db querier, where, order string, limit int, args ...any) ([]pvczar.Event, error) {
 	query := `SELECT ` + eventColumns + ` FROM events`
 	if where != "" {
 		query += ` WHERE ` + where
 	}
-	query += ` ORDER BY seq`
+	query += ` ORDER BY ` + order
 	if limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(limit)
 	}
@@ -370,5 +374,20 @@ func (s *Store) Events(ctx context.Context, f pvczar.EventFilter) ([]pvczar.Even
 	if f.AfterSeq > 0 {
 		where, args = append(where, "seq > ?"), append(args, f.AfterSeq)
 	}
-	return s.loadEvents(ctx, s.read, strings.Join(where, " AND "), f.Limit, args...)
+	if f.Before > 0 {
+		where, args = append(where, "seq < ?"), append(args, f.Before)
+	}
+	order := "seq"
+	if f.Newest {
+		order = "seq DESC"
+	}
+	return s.loadEventsOrdered(ctx, s.read, strings.Join(where, " AND "), order, f.Limit, args...)
+}
+
+// Ping tells whether the database answers; /healthz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return s.describe(err)
+	}
+	return nil
 }

@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/postgres"
 	"github.com/xen-pvczar/pvczar/sqlite"
+	"github.com/xen-pvczar/pvczar/sqlstore"
 )
 
 // Exit codes.
@@ -61,17 +63,22 @@ type opts struct {
 	side, codebase, upstream, support, review, series, czar                          string
 	days, limit                                                                      int
 	passed, failed, dryRun, replace                                                  bool
+	addr, logFormat, name, user, passwordFile                                        string
+	demo, secureCookies                                                              bool
+	tickEvery, ttl                                                                   time.Duration
 }
 
 // cli is what a running command has at hand.
 type cli struct {
 	stdout, stderr io.Writer
 	db, as, nowArg string
+	server, token  string // --server and --token: talk to a pvczar server
 	configPath     string
 	json           bool
 	opts           opts
 	cmd            *command
 	svc            pvczar.Service
+	store          *sqlstore.Store // the local database, when not talking to a server
 	closeSvc       func() error
 	wall           func() time.Time
 	logger         *slog.Logger
@@ -105,6 +112,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
 	fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
+	fs.StringVar(&c.server, "server", os.Getenv("PVCZAR_SERVER"), "talk to this pvczar server instead of a database, e.g. http://127.0.0.1:8080 (default $PVCZAR_SERVER)")
+	fs.StringVar(&c.token, "token", os.Getenv("PVCZAR_TOKEN"), "API token for --server; commands act as its user (default $PVCZAR_TOKEN)")
 	if cmd.flags != nil {
 		cmd.flags(fs, &c.opts)
 	}
@@ -230,6 +239,8 @@ Commands:`)
 	}
 	fmt.Fprintln(w, `
 Every command takes --db, --as, --now, --config and --json, and --help.
+With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
+to a pvczar server and act as the token's user.
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
 4 conflict (the state does not allow it), 5 not identified or forbidden,
 6 audit found differences.`)
@@ -246,6 +257,29 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 	if c.svc != nil {
 		return c.svc, nil
 	}
+	if c.server != "" {
+		cl, err := pvhttp.NewClient(c.server, c.token)
+		if err != nil {
+			return nil, err
+		}
+		c.svc = cl
+		return cl, nil
+	}
+	s, err := c.openStore(ctx, create)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openStore opens the local database, refusing --server.
+func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, error) {
+	if c.store != nil {
+		return c.store, nil
+	}
+	if c.server != "" {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "pvczar %s works on a database, not through --server", c.cmd.name)
+	}
 	cfg, err := c.config()
 	if err != nil {
 		return nil, err
@@ -255,14 +289,14 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.svc, c.closeSvc = s, s.Close
+		c.svc, c.store, c.closeSvc = s, s, s.Close
 		return s, nil
 	}
 	s, err := sqlite.Open(ctx, c.db, create, cfg)
 	if err != nil {
 		return nil, err
 	}
-	c.svc, c.closeSvc = s, s.Close
+	c.svc, c.store, c.closeSvc = s, s, s.Close
 	return s, nil
 }
 
@@ -314,7 +348,7 @@ func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventDa
 	if c.json {
 		return printJSON(c.stdout, e)
 	}
-	fmt.Fprintf(c.stdout, "%s: %s (event %d)\n", c.as, e.Describe(), e.Seq)
+	fmt.Fprintf(c.stdout, "%s: %s (event %d)\n", e.Actor, e.Describe(), e.Seq)
 	return nil
 }
 

@@ -1,0 +1,228 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+// Client talks to a pvczar server. It offers the same pvczar.Service as a
+// store, and manages credentials, so the CLI runs unchanged against either.
+// Commands act as the token's user at the server's time.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+var (
+	_ pvczar.Service         = (*Client)(nil)
+	_ pvczar.CredentialAdmin = (*Client)(nil)
+)
+
+// NewClient returns a client of the server at base (e.g. http://host:8080)
+// that identifies with token ("" for reads only).
+func NewClient(base, token string) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "server %q: want a URL like http://127.0.0.1:8080", base)
+	}
+	return &Client{base: strings.TrimSuffix(base, "/"), token: token, http: &http.Client{Timeout: time.Minute}}, nil
+}
+
+// do sends a request and decodes a JSON answer into out; an error answer
+// becomes a *pvczar.Error with the server's code and message.
+func (c *Client) do(ctx context.Context, method, path string, header http.Header, body, out any) (http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+apiPrefix+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, pvczar.Errorf(pvczar.EINTERNAL, "server %s: %v", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		var eb errorBody
+		if json.Unmarshal(data, &eb) != nil || eb.Error.Message == "" {
+			return nil, fmt.Errorf("server %s: %s %s: %s", c.base, method, path, resp.Status)
+		}
+		code := eb.Error.Code
+		switch code {
+		case pvczar.EINVALID, pvczar.ENOTFOUND, pvczar.ECONFLICT, pvczar.ESTALE, pvczar.EUNAUTHORIZED, pvczar.EFORBIDDEN:
+		default:
+			return nil, fmt.Errorf("server %s: %s", c.base, eb.Error.Message)
+		}
+		return nil, pvczar.Errorf(code, "%s", eb.Error.Message)
+	}
+	if out != nil && resp.StatusCode != http.StatusNoContent {
+		if err := json.Unmarshal(data, out); err != nil {
+			return nil, fmt.Errorf("server %s: %s %s: bad answer: %w", c.base, method, path, err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// Act implements pvczar.Service by the command's route. The server records
+// the command as the token's user, at its own time.
+func (c *Client) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error) {
+	rt, ok := routeFor(cmd.Type)
+	if !ok {
+		return pvczar.Event{}, pvczar.Errorf(pvczar.EINVALID, "%s cannot be sent to a server", cmd.Type)
+	}
+	full, err := json.Marshal(cmd.Data)
+	if err != nil {
+		return pvczar.Event{}, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(full, &all); err != nil {
+		return pvczar.Event{}, err
+	}
+	body := map[string]json.RawMessage{}
+	for _, f := range rt.Fields {
+		if v, ok := all[f]; ok {
+			body[f] = v
+		}
+	}
+	path := rt.Path
+	for _, p := range params(rt.Path) {
+		var v string
+		switch p {
+		case "user":
+			v = cmd.Data.User
+		case "protocol":
+			v = cmd.Data.Protocol
+		case "proposal":
+			v = cmd.Data.Proposal
+		case "objection":
+			v = cmd.Data.Objection
+		case "issue":
+			v = strconv.Itoa(cmd.Data.Issue)
+		}
+		path = strings.Replace(path, "{"+p+"}", url.PathEscape(v), 1)
+	}
+	header := http.Header{}
+	if cmd.Version != 0 {
+		header.Set("If-Match", etag(cmd.Version))
+	}
+	var e pvczar.Event
+	_, err = c.do(ctx, rt.Method, path, header, body, &e)
+	return e, err
+}
+
+// Tick implements pvczar.Service; the server ticks at its own time, so now
+// is not sent.
+func (c *Client) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.Event, error) {
+	var out struct {
+		Events []pvczar.Event `json:"events"`
+	}
+	_, err := c.do(ctx, "POST", "/tick", nil, tickRequest{DryRun: dryRun}, &out)
+	return out.Events, err
+}
+
+// Registry implements pvczar.Service.
+func (c *Client) Registry(ctx context.Context, now time.Time) (*pvczar.Registry, error) {
+	reg := pvczar.NewRegistry(pvczar.DefaultConfig())
+	_, err := c.do(ctx, "GET", "/registry?now="+url.QueryEscape(now.UTC().Format(time.RFC3339)), nil, nil, reg)
+	return reg, err
+}
+
+// Events implements pvczar.Service, following the pages.
+func (c *Client) Events(ctx context.Context, f pvczar.EventFilter) ([]pvczar.Event, error) {
+	if f.Before != 0 || f.Newest {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "the API pages events oldest first only")
+	}
+	q := url.Values{}
+	if f.Stream != "" {
+		q.Set("protocol", strings.TrimPrefix(f.Stream, "protocol:"))
+	}
+	if f.Proposal != "" {
+		q.Set("proposal", f.Proposal)
+	}
+	after := f.AfterSeq
+	var all []pvczar.Event
+	for {
+		q.Set("after", strconv.FormatInt(after, 10))
+		q.Set("limit", strconv.Itoa(maxPageSize))
+		var p page[pvczar.Event]
+		if _, err := c.do(ctx, "GET", "/events?"+q.Encode(), nil, nil, &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if f.Limit > 0 && len(all) >= f.Limit {
+			return all[:f.Limit], nil
+		}
+		if p.Next == "" {
+			return all, nil
+		}
+		after = p.Items[len(p.Items)-1].Seq
+	}
+}
+
+// Verify implements pvczar.Service (the Czar only).
+func (c *Client) Verify(ctx context.Context) ([]string, error) {
+	var out struct {
+		Differences []string `json:"differences"`
+	}
+	_, err := c.do(ctx, "GET", "/audit", nil, nil, &out)
+	return out.Differences, err
+}
+
+// CreateToken implements pvczar.CredentialAdmin; the server's clock counts.
+func (c *Client) CreateToken(ctx context.Context, user, name string, now time.Time, ttl time.Duration) (string, pvczar.Token, error) {
+	var out CreatedToken
+	_, err := c.do(ctx, "POST", "/tokens", nil, tokenRequest{User: user, Name: name, TTLDays: int(ttl / pvczar.Day)}, &out)
+	return out.Secret, out.Token, err
+}
+
+// Tokens implements pvczar.CredentialAdmin ("" lists everyone's).
+func (c *Client) Tokens(ctx context.Context, user string) ([]pvczar.Token, error) {
+	if user == "" {
+		user = "*"
+	}
+	var out page[pvczar.Token]
+	_, err := c.do(ctx, "GET", "/tokens?user="+url.QueryEscape(user), nil, nil, &out)
+	return out.Items, err
+}
+
+// RevokeToken implements pvczar.CredentialAdmin.
+func (c *Client) RevokeToken(ctx context.Context, id string, now time.Time) error {
+	_, err := c.do(ctx, "DELETE", "/tokens/"+url.PathEscape(id), nil, nil, nil)
+	return err
+}
+
+// SetPassword implements pvczar.CredentialAdmin.
+func (c *Client) SetPassword(ctx context.Context, user, password string) error {
+	_, err := c.do(ctx, "PUT", "/users/"+url.PathEscape(user)+"/password", nil, passwordRequest{Password: password}, nil)
+	return err
+}

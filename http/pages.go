@@ -1,0 +1,421 @@
+package http
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// pages holds the parsed templates, one set per page.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var pageFuncs = template.FuncMap{
+	"aoe":      pvczar.FormatAoE,
+	"utc":      pvczar.FormatUTC,
+	"day":      func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":      ago,
+	"until":    until,
+	"join":     strings.Join,
+	"title":    func(s pvczar.Stage) string { return strings.ToUpper(string(s[:1])) + string(s[1:]) },
+	"gitweb":   gitweb,
+	"lore":     func(id string) string { return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/" },
+	"shortsha": func(s string) string { return s[:min(len(s), 12)] },
+}
+
+func newPages() *pages {
+	p := &pages{byName: map[string]*template.Template{}}
+	layout := template.Must(template.New("layout.html").Funcs(pageFuncs).ParseFS(assets, "templates/layout.html"))
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "templates/")
+		if base == "layout.html" {
+			continue
+		}
+		p.byName[base] = template.Must(template.Must(layout.Clone()).ParseFS(assets, name))
+	}
+	return p
+}
+
+// view is what every page has: who is signed in, the CSRF token for its
+// forms, a message after an action, and the page's own data.
+type view struct {
+	Title   string
+	Nav     string
+	User    *pvczar.User
+	CSRF    string
+	Notice  string
+	Problem string
+	Now     time.Time
+	Data    any
+}
+
+func (p *pages) render(w http.ResponseWriter, status int, name string, v view) {
+	var b strings.Builder
+	if err := p.byName[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
+		http.Error(w, "cannot render the page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w)
+	w.WriteHeader(status)
+	fmt.Fprint(w, b.String())
+}
+
+// setPageHeaders sets what every HTML page sends: no scripts from anywhere
+// but this server, no framing, no sniffing.
+func setPageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+func (p *pages) error(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	back := ""
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		back = ref.RequestURI()
+	}
+	p.render(w, status, "error.html", view{Title: http.StatusText(status), Data: map[string]any{
+		"Status": status, "StatusText": http.StatusText(status), "Message": msg, "Back": back,
+		"SignIn": status == http.StatusUnauthorized}})
+}
+
+// ago says how long ago t was, in days or hours.
+func ago(now, t time.Time) string { return pvczar.FormatDuration(now.Sub(t)) }
+
+// until says how long until t, or that it has passed.
+func until(now, t time.Time) string {
+	if !t.After(now) {
+		return "passed " + pvczar.FormatDuration(now.Sub(t)) + " ago"
+	}
+	return "in " + pvczar.FormatDuration(t.Sub(now))
+}
+
+func gitweb(path, commit string) string {
+	return "https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=" + url.QueryEscape(path) + ";hb=" + url.QueryEscape(commit)
+}
+
+func (s *Server) registerPages() {
+	s.handle("GET", "/{$}", s.pageBoard)
+	s.handle("GET", "/protocols/{protocol}", s.pageProtocol)
+	s.handle("GET", "/proposals/{proposal}", s.pageProposal)
+	s.handle("GET", "/queue", s.pageQueue)
+	s.handle("GET", "/activity", s.pageActivity)
+	s.handle("GET", "/activity.atom", s.atomFeed)
+	s.handle("GET", "/digest", s.pageDigest)
+	s.handle("GET", "/digest.txt", s.digestText)
+	s.handle("GET", "/chart", s.pageChart)
+	s.handle("GET", "/chart.svg", s.chartSVG)
+	s.handle("GET", "/signin", s.pageSignIn)
+	s.handle("POST", "/signin", s.signIn)
+	s.handle("POST", "/signout", s.signOut)
+	static, _ := fs.Sub(assets, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	s.handle("GET", "/static/{file...}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+	for _, rt := range commandRoutes {
+		s.handle("POST", "/ui"+rt.Path, s.formCommand(rt))
+	}
+}
+
+// newView fills what every page shows.
+func (s *Server) newView(r *http.Request, reg *pvczar.Registry, title, nav string, data any) view {
+	id := identityOf(r.Context())
+	v := view{Title: title, Nav: nav, Now: s.now(), Data: data, Notice: r.URL.Query().Get("done"), Problem: id.sessionProblem}
+	if id.user != "" && reg != nil {
+		v.User = reg.Users[id.user]
+		if v.User == nil {
+			v.User = &pvczar.User{Name: id.user, Role: pvczar.RoleReader}
+		}
+	}
+	if id.session != nil {
+		v.CSRF = id.session.CSRF
+	}
+	return v
+}
+
+// boardColumn is one stage of the board.
+type boardColumn struct {
+	Stage pvczar.Stage
+	Cards []boardCard
+}
+
+type boardCard struct {
+	Status   pvczar.ProtocolStatus
+	Support  []string
+	Proposal *pvczar.Proposal
+}
+
+func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st := reg.Status(now)
+	cols := []*boardColumn{{Stage: pvczar.StageDesign}, {Stage: pvczar.StagePrototype}, {Stage: pvczar.StageProduction}}
+	side := &boardColumn{Stage: "deferred or withdrawn"}
+	for _, ps := range st.Protocols {
+		card := boardCard{Status: ps, Proposal: ps.Proposal}
+		p := reg.Protocols[ps.ID]
+		for _, impl := range p.Implementations {
+			if impl.Support != "" {
+				card.Support = append(card.Support, impl.CodeBase+" "+impl.Side+": "+impl.Support)
+			}
+		}
+		placed := false
+		for _, c := range cols {
+			if c.Stage == ps.Stage {
+				c.Cards, placed = append(c.Cards, card), true
+			}
+		}
+		if !placed {
+			side.Cards = append(side.Cards, card)
+		}
+	}
+	if len(side.Cards) > 0 {
+		cols = append(cols, side)
+	}
+	s.pages.render(w, http.StatusOK, "board.html", s.newView(r, reg, "PV protocols", "board", map[string]any{
+		"Columns": cols, "Queue": st.Queue, "Count": len(st.Protocols)}))
+}
+
+func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := reg.Protocol(r.PathValue("protocol"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := pvczar.NextStage(p.Stage)
+	proposals := slices.Clone(p.Proposals)
+	slices.Reverse(proposals)
+	s.pages.render(w, http.StatusOK, "protocol.html", s.newView(r, reg, p.ID+": "+p.Title, "board", map[string]any{
+		"P": p, "Next": next, "Gates": reg.Gates(p, next), "Open": p.OpenProposal(), "Proposals": proposals,
+		"DaysInStage": int(now.Sub(p.StageSince) / pvczar.Day)}))
+}
+
+// proposalView adds to a proposal what its page shows about the viewer.
+type proposalView struct {
+	P        *pvczar.Protocol
+	Pr       *pvczar.Proposal
+	Open     bool
+	Czar     bool
+	Mine     bool // the viewer proposed it
+	CanAct   bool // the viewer may take part (not a reader)
+	HoldMine bool
+	Kinds    []pvczar.PositionKind
+}
+
+func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
+	reg, _, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, pr, err := reg.Proposal(r.PathValue("proposal"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, reg, pr.ID+": "+p.ID+" to "+string(pr.To), "board", nil)
+	pv := proposalView{P: p, Pr: pr, Open: pr.Status == pvczar.ProposalOpen,
+		Kinds: []pvczar.PositionKind{pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionComment, pvczar.PositionAbstain, pvczar.PositionRecuse}}
+	if v.User != nil {
+		pv.Czar = v.User.Role == pvczar.RoleCzar
+		pv.Mine = v.User.Name == pr.Proposer
+		pv.CanAct = v.User.Role != pvczar.RoleReader
+		for _, h := range pr.Holds {
+			pv.HoldMine = pv.HoldMine || (h.Holder == v.User.Name && h.Status == pvczar.HoldActive)
+		}
+	}
+	v.Data = pv
+	s.pages.render(w, http.StatusOK, "proposal.html", v)
+}
+
+func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := reg.Status(now).Queue
+	type section struct {
+		Name, Explain string
+		IDs           []string
+		Protocols     bool
+	}
+	sections := []section{
+		{"Ready", "the window has closed, the quorum is met, nothing blocks: waiting for the Czar's decision", q.Ready, false},
+		{"Overdue", "ready and waiting for a decision for too long", q.Overdue, false},
+		{"Blocked", "a blocking objection or a hold stops it", q.Blocked, false},
+		{"Stalled", "the proposer has not answered an objection for too long", q.Stalled, false},
+		{"Lapsed", "objections whose authors stopped answering; they no longer block", q.Lapsed, false},
+		{"Stale", "protocols in prototype for too long with no proposal", q.Stale, true},
+	}
+	s.pages.render(w, http.StatusOK, "queue.html", s.newView(r, reg, "The Czar's queue", "queue", sections))
+}
+
+// activityPage is one page of the activity, newest first.
+const activityPageSize = 100
+
+func (s *Server) pageActivity(w http.ResponseWriter, r *http.Request) {
+	reg, _, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	events, older, err := s.recentEvents(r, activityPageSize)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.pages.render(w, http.StatusOK, "activity.html", s.newView(r, reg, "Activity", "activity", map[string]any{"Events": events, "Older": older}))
+}
+
+// recentEvents returns up to n events before ?before= (a seq), newest first,
+// and the cursor of the next older page.
+func (s *Server) recentEvents(r *http.Request, n int) ([]pvczar.Event, string, error) {
+	before := int64(0)
+	if v := r.URL.Query().Get("before"); v != "" {
+		b, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || b < 1 {
+			return nil, "", pvczar.Errorf(pvczar.EINVALID, "query parameter before: want an event number, got %q", v)
+		}
+		before = b
+	}
+	events, err := s.svc.Events(r.Context(), pvczar.EventFilter{Before: before, Limit: n, Newest: true})
+	if err != nil {
+		return nil, "", err
+	}
+	older := ""
+	if len(events) == n && events[n-1].Seq > 1 {
+		older = strconv.FormatInt(events[n-1].Seq, 10)
+	}
+	return events, older, nil
+}
+
+func (s *Server) pageDigest(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.pages.render(w, http.StatusOK, "digest.html", s.newView(r, reg, "Digest", "digest", reg.Digest(now)))
+}
+
+func (s *Server) digestText(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprint(w, reg.Digest(now))
+}
+
+func (s *Server) pageChart(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.pages.render(w, http.StatusOK, "chart.html", s.newView(r, reg, "Time in each stage", "chart", template.HTML(stageChart(reg, now))))
+}
+
+func (s *Server) chartSVG(w http.ResponseWriter, r *http.Request) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	fmt.Fprint(w, stageChart(reg, now))
+}
+
+// formCommand runs a command posted by a form of the web pages, then sends
+// the browser back to the page it came from.
+func (s *Server) formCommand(rt commandRoute) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e, err := s.runCommand(r, rt, pvczar.SourceWeb, func() (pvczar.EventData, error) {
+			if err := r.ParseForm(); err != nil {
+				return pvczar.EventData{}, err
+			}
+			if err := checkCSRF(r); err != nil {
+				return pvczar.EventData{}, err
+			}
+			return formData(rt, r.PostForm)
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		back := "/"
+		switch {
+		case e.Data.Proposal != "":
+			back = "/proposals/" + url.PathEscape(e.Data.Proposal)
+		case e.Data.Protocol != "":
+			back = "/protocols/" + url.PathEscape(e.Data.Protocol)
+		}
+		http.Redirect(w, r, back+"?done="+url.QueryEscape(e.Describe()), http.StatusSeeOther)
+	}
+}
+
+// formData turns a form into a command's data, by way of the route's JSON
+// fields, so that forms obey the same rules as the API.
+func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
+	body := map[string]any{}
+	for _, f := range rt.Fields {
+		v := strings.TrimSpace(form.Get(f))
+		if v == "" {
+			continue
+		}
+		switch f {
+		case "owners":
+			body[f] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		case "days":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "days: want a whole number, got %q", v)
+			}
+			body[f] = n
+		case "passed":
+			body[f] = v == "true" || v == "on"
+		case "implementation":
+			return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "implementations are recorded through the API or the CLI")
+		default:
+			body[f] = v
+		}
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return pvczar.EventData{}, err
+	}
+	return decodeCommand(rt, raw)
+}

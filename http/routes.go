@@ -1,0 +1,96 @@
+package http
+
+import (
+	"strings"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+// commandRoute maps one kind of command to an HTTP route. The server, the
+// client, the web forms and the OpenAPI document are all built from the
+// table below, so they cannot drift apart.
+type commandRoute struct {
+	Type    pvczar.EventType
+	Method  string
+	Path    string // under /api/v1; {protocol}, {proposal}, {objection}, {issue}, {user} fill the command's fields of the same names
+	Summary string
+	Fields  []string // the JSON body's fields, named as in pvczar.EventData
+}
+
+var commandRoutes = []commandRoute{
+	{Type: pvczar.EventUserAdded, Method: "POST", Path: "/users", Summary: "Add a person with a role (the Czar).",
+		Fields: []string{"user", "role", "display", "email"}},
+	{Type: pvczar.EventUserRoleChanged, Method: "PUT", Path: "/users/{user}/role", Summary: "Change a person's role (the Czar).",
+		Fields: []string{"role"}},
+
+	{Type: pvczar.EventProtocolRegistered, Method: "POST", Path: "/protocols", Summary: "Register a protocol (at design; the Czar may import one at a later stage with stage and since).",
+		Fields: []string{"protocol", "title", "owners", "stage", "since", "version", "header", "reason"}},
+	{Type: pvczar.EventProtocolEdited, Method: "PATCH", Path: "/protocols/{protocol}", Summary: "Change a protocol's title, owners or header.",
+		Fields: []string{"title", "owners", "header"}},
+	{Type: pvczar.EventProtocolWithdrawn, Method: "POST", Path: "/protocols/{protocol}/withdraw", Summary: "Withdraw a protocol for good.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventProtocolDeferred, Method: "POST", Path: "/protocols/{protocol}/defer", Summary: "Defer a protocol; it can be resumed.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventProtocolResumed, Method: "POST", Path: "/protocols/{protocol}/resume", Summary: "Resume a deferred protocol at the stage it had.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventImplementationRecorded, Method: "PUT", Path: "/protocols/{protocol}/implementations", Summary: "Record or update an implementation (one per code base and side).",
+		Fields: []string{"implementation"}},
+	{Type: pvczar.EventEvidenceRecorded, Method: "POST", Path: "/protocols/{protocol}/evidence", Summary: "Record evidence: design-doc (path, commit), doc-check (passed, commit, text), design-thread (message_id), version (version), compatibility (backward, cross_platform).",
+		Fields: []string{"evidence", "path", "commit", "message_id", "passed", "text", "version", "backward", "cross_platform"}},
+	{Type: pvczar.EventKnownIssueAdded, Method: "POST", Path: "/protocols/{protocol}/known-issues", Summary: "Record a known issue.",
+		Fields: []string{"text"}},
+	{Type: pvczar.EventKnownIssueAccepted, Method: "POST", Path: "/protocols/{protocol}/known-issues/{issue}/accept", Summary: "Accept a known issue for production, with a reason (the Czar).",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventKnownIssueClosed, Method: "POST", Path: "/protocols/{protocol}/known-issues/{issue}/close", Summary: "Close a known issue.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventGateWaived, Method: "POST", Path: "/protocols/{protocol}/waivers", Summary: "Let a failed gate pass, with a written reason (the Czar).",
+		Fields: []string{"gate", "to", "reason"}},
+	{Type: pvczar.EventProposalOpened, Method: "POST", Path: "/protocols/{protocol}/proposals", Summary: "Open a proposal to move the protocol to its next stage; this opens the lazy-consensus window.",
+		Fields: []string{"to", "days", "reason"}},
+
+	{Type: pvczar.EventProposalWithdrawn, Method: "POST", Path: "/proposals/{proposal}/withdraw", Summary: "Withdraw a proposal (its proposer or the Czar).",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventWindowExtended, Method: "POST", Path: "/proposals/{proposal}/extend", Summary: "Extend the window by a number of days (the Czar).",
+		Fields: []string{"days", "reason"}},
+	{Type: pvczar.EventProposalDecided, Method: "POST", Path: "/proposals/{proposal}/decision", Summary: "Decide a proposal: outcome accepted (when ready) or rejected (with a reason) (the Czar).",
+		Fields: []string{"outcome", "reason"}},
+	{Type: pvczar.EventPositionRecorded, Method: "POST", Path: "/proposals/{proposal}/positions", Summary: "Record a position: ack, review, test, abstain, recuse or comment.",
+		Fields: []string{"kind", "text"}},
+	{Type: pvczar.EventObjectionRaised, Method: "POST", Path: "/proposals/{proposal}/objections", Summary: "Raise a technical objection before the window closes; it blocks when it says what it is about, what would resolve it, and why.",
+		Fields: []string{"objection", "about", "resolution", "reason"}},
+	{Type: pvczar.EventObjectionAnswered, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/answer", Summary: "Answer an objection; the proposer's answer passes the ball to the objector, the objector's passes it back.",
+		Fields: []string{"text"}},
+	{Type: pvczar.EventObjectionResolved, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/resolve", Summary: "Mark your objection resolved.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventObjectionWithdrawn, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/withdraw", Summary: "Withdraw your objection.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventObjectionRevived, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/revive", Summary: "Revive your lapsed objection before the Czar decides.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventObjectionOverruled, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/overrule", Summary: "Overrule an objection, with a written reason (the Czar).",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventHoldPlaced, Method: "POST", Path: "/proposals/{proposal}/holds", Summary: "Place a hold while you prepare an objection.",
+		Fields: []string{"reason"}},
+	{Type: pvczar.EventHoldReleased, Method: "POST", Path: "/proposals/{proposal}/holds/release", Summary: "Release your hold (the Czar may release anyone's, naming the holder).",
+		Fields: []string{"holder"}},
+}
+
+// routeFor returns the route of a command type.
+func routeFor(t pvczar.EventType) (commandRoute, bool) {
+	for _, r := range commandRoutes {
+		if r.Type == t {
+			return r, true
+		}
+	}
+	return commandRoute{}, false
+}
+
+// params returns the names of the placeholders in a route path.
+func params(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
+}
