@@ -115,13 +115,15 @@ func randomSecret() string {
 // setCookie sets a cookie scoped to the whole site, HttpOnly, SameSite=Lax
 // (Strict would drop the session when following a link from mail), and
 // Secure over TLS.
-func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
+// A cookie lives maxAge (a duration, not an instant, so that the browser's
+// clock does not matter); 0 makes a cookie that ends with the browser.
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
 	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil || s.opts.SecureCookies}
 	if value == "" {
 		c.MaxAge = -1
-	} else if !expires.IsZero() {
-		c.Expires = expires
+	} else if maxAge > 0 {
+		c.MaxAge = int(maxAge.Seconds())
 	}
 	http.SetCookie(w, c)
 }

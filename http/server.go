@@ -121,10 +121,11 @@ func (s *Server) Handler() http.Handler {
 				"bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "user", userOf(r.Context()), "remote", clientAddr(r))
 		}()
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
-		r = s.identify(rec, r)
-		if r == nil {
+		identified := s.identify(rec, r)
+		if identified == nil {
 			return
 		}
+		r = identified
 		if pattern == "" {
 			s.noRoute(rec, r)
 			return

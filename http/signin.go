@@ -23,7 +23,7 @@ func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) {
 // renderSignIn shows the form with a fresh double-submit CSRF secret.
 func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, reg *pvczar.Registry, status int, problem string) {
 	csrf := randomSecret()
-	s.setCookie(w, r, signInCookie, csrf, time.Time{})
+	s.setCookie(w, r, signInCookie, csrf, 0)
 	v := s.newView(r, reg, "Sign in", "signin", map[string]string{"Next": safeNext(r.FormValue("next"))})
 	v.CSRF = csrf
 	if problem != "" {
@@ -93,8 +93,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.setCookie(w, r, sessionCookie, secret, sess.Expires)
-	s.setCookie(w, r, signInCookie, "", time.Time{})
+	s.setCookie(w, r, sessionCookie, secret, sess.Expires.Sub(s.now()))
+	s.setCookie(w, r, signInCookie, "", 0)
 	s.log.Info("signed in", "user", user, "remote", clientAddr(r))
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
@@ -115,6 +115,6 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.setCookie(w, r, sessionCookie, "", time.Time{})
+	s.setCookie(w, r, sessionCookie, "", 0)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -63,9 +62,6 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	f, _ := os.Create("/tmp/cpu.prof")
-	pprof.StartCPUProfile(f)
-	defer pprof.StopCPUProfile()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "gendb:", err)
 		os.Exit(1)
