@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a buffer that a running command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `pvczar serve` in-process and returns its URL, its output,
+// and a function that stops it (as SIGINT would) and returns its exit code.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, errOut) }()
+	urlPattern := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := urlPattern.FindStringSubmatch(out.String()); m != nil {
+			stop := func() int {
+				cancel()
+				select {
+				case code := <-done:
+					return code
+				case <-time.After(30 * time.Second):
+					t.Fatal("serve did not stop within 30 s of the signal")
+					return -1
+				}
+			}
+			return m[1], out, stop
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errOut.String())
+		default:
+		}
+	}
+	cancel()
+	t.Fatalf("serve printed no URL: %s %s", out.String(), errOut.String())
+	return "", nil, nil
+}
+
+// TestServeDemoAndCLIOverHTTP runs the README's server (serve --demo), signs
+// the CLI in with the token it prints, acts and reads through --server, and
+// stops the server as a signal would: exit 0.
+func TestServeDemoAndCLIOverHTTP(t *testing.T) {
+	db := t.TempDir() + "/demo.db"
+	url, out, stop := startServe(t, "--demo", "--db", db)
+	m := regexp.MustCompile(`token, valid for one day: (pvz_\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("serve --demo printed no token: %s", out.String())
+	}
+	token := m[1]
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"pvcalls", "displif", "cameraif-1", "badge-stale"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the demo board lacks %q", want)
+		}
+	}
+	// Reads through the server match reads of the database.
+	remote := mustRun(t, "status", "--json", "--server", url, "--now", "2030-01-01")
+	local := mustRun(t, "status", "--json", "--db", db, "--now", "2030-01-01")
+	if remote != local {
+		t.Errorf("status through the server differs from the database's:\n%s\n%s", remote, local)
+	}
+	// A command through the server acts as the token's user.
+	got := mustRun(t, "comment", "cameraif-1", "--text", "from the CLI", "--server", url, "--token", token, "--json")
+	var e struct{ Actor, Source string }
+	if err := json.Unmarshal([]byte(got), &e); err != nil || e.Actor != "jgross" || e.Source != "api" {
+		t.Errorf("comment through the server: %s (%v)", got, err)
+	}
+	// Errors keep their exit codes through the server.
+	if code, _, stderr := run(t, "decide", "accept", "cameraif-1", "--server", url, "--token", token); code != exitConflict {
+		t.Errorf("accepting a blocked proposal through the server: exit %d (%s), want %d", code, stderr, exitConflict)
+	}
+	if code, _, _ := run(t, "comment", "cameraif-1", "--server", url); code != exitForbidden {
+		t.Errorf("acting through the server without a token: exit %d, want %d", code, exitForbidden)
+	}
+	if code, _, _ := run(t, "protocol", "show", "nope", "--server", url); code != exitNotFound {
+		t.Errorf("showing an unknown protocol through the server: exit %d, want %d", code, exitNotFound)
+	}
+	// Tokens through the server: create, list, revoke; a revoked token fails.
+	created := mustRun(t, "token", "create", "--name", "ci", "--server", url, "--token", token, "--json")
+	var tok struct {
+		Secret string
+		Token  struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(created), &tok); err != nil || tok.Secret == "" {
+		t.Fatalf("token create: %s", created)
+	}
+	if list := mustRun(t, "token", "list", "--server", url, "--token", tok.Secret); !strings.Contains(list, tok.Token.ID) {
+		t.Errorf("token list lacks the new token: %s", list)
+	}
+	mustRun(t, "token", "revoke", tok.Token.ID, "--server", url, "--token", token)
+	if code, _, _ := run(t, "comment", "cameraif-1", "--server", url, "--token", tok.Secret); code != exitForbidden {
+		t.Errorf("a revoked token still acts: exit %d", code)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited with %d after the signal", code)
+	}
+	mustRun(t, "audit", "verify", "--db", db) // exits 6 on any difference
+}
+
+// TestServeFinishesRequestsInFlight stops the server while a slow client is
+// sending a command: the command completes and is stored, then serve exits 0.
+func TestServeFinishesRequestsInFlight(t *testing.T) {
+	db := t.TempDir() + "/demo.db"
+	url, out, stop := startServe(t, "--demo", "--db", db)
+	token := regexp.MustCompile(`(pvz_\S+)`).FindString(out.String())
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", url+"/api/v1/proposals/cameraif-1/positions", pr)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	result := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- -1
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	io.WriteString(pw, `{"kind":"comment",`)
+	time.Sleep(200 * time.Millisecond) // the request is in flight
+	stopped := make(chan int, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(200 * time.Millisecond)
+	io.WriteString(pw, `"text":"sent while the server stops"}`)
+	pw.Close()
+	if status := <-result; status != 201 {
+		t.Fatalf("the request in flight got %d, want 201", status)
+	}
+	if code := <-stopped; code != 0 {
+		t.Fatalf("serve exited with %d", code)
+	}
+	if log := mustRun(t, "log", "cameraif-1", "--db", db, "--json"); !strings.Contains(log, "sent while the server stops") {
+		t.Fatalf("the command in flight is not in the log:\n%s", log)
+	}
+}
