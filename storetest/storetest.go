@@ -38,6 +38,94 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("TickExactlyOnce", func(t *testing.T) { testTickExactlyOnce(t, opener) })
 	t.Run("RacingDecisions", func(t *testing.T) { testRacingDecisions(t, opener) })
 	t.Run("DecisionRacingObjection", func(t *testing.T) { testDecisionRacingObjection(t, opener) })
+	t.Run("TwoProcessesStayInStep", func(t *testing.T) { testTwoProcessesStayInStep(t, opener) })
+	t.Run("StaleVersionRefused", func(t *testing.T) { testStaleVersionRefused(t, opener) })
+	t.Run("NewestEventsFirst", func(t *testing.T) { testNewestEventsFirst(t, opener) })
+}
+
+// testTwoProcessesStayInStep: two stores on one database (two servers), each
+// keeping its fold in memory, see each other's writes at once, and a
+// decision made on one reflects the other's ack.
+func testTwoProcessesStayInStep(t *testing.T, opener Opener) {
+	open, _ := opener(t)
+	a, b := open(), open()
+	defer a.Close()
+	defer b.Close()
+	ctx := context.Background()
+	setup(t, a)
+	if reg, err := b.Registry(ctx, at(2, 0)); err != nil || len(reg.Protocols["pvfoo"].Proposals) != 1 {
+		t.Fatalf("b does not see a's proposal: %v", err)
+	}
+	act(t, b, at(2, 0), "bob", pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", About: "a", Resolution: "b", Reason: "c"})
+	reg, err := a.Registry(ctx, at(2, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, pr, _ := reg.Proposal("pvfoo-1"); pr.Objection("ring") == nil || !pr.Blocked() {
+		t.Fatal("a does not see b's objection")
+	}
+	// a decides on state that includes b's objection: accepting is refused.
+	if _, err := a.Act(ctx, pvczar.Event{Type: pvczar.EventProposalDecided, At: at(12, 0), Actor: "george", Source: pvczar.SourceAPI,
+		Data: pvczar.EventData{Proposal: "pvfoo-1", Outcome: pvczar.ProposalAccepted}}); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
+		t.Fatalf("accepting over b's blocking objection: %v", err)
+	}
+	act(t, b, at(3, 0), "bob", pvczar.EventObjectionWithdrawn, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring"})
+	act(t, a, at(12, 0), "george", pvczar.EventProposalDecided, pvczar.EventData{Proposal: "pvfoo-1", Outcome: pvczar.ProposalAccepted})
+	reg, err = b.Registry(ctx, at(12, 1))
+	if err != nil || reg.Protocols["pvfoo"].Stage != pvczar.StagePrototype {
+		t.Fatalf("b does not see a's decision: %v", err)
+	}
+	verifyClean(t, a)
+}
+
+// testStaleVersionRefused: a command that names the version of the stream
+// its author saw is refused with ESTALE, writing nothing, once the stream
+// has moved on; with the current version it goes through.
+func testStaleVersionRefused(t *testing.T, opener Opener) {
+	open, _ := opener(t)
+	s := open()
+	defer s.Close()
+	ctx := context.Background()
+	setup(t, s)
+	reg, err := s.Registry(ctx, at(2, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := reg.Protocols["pvfoo"].LogVersion
+	ack := pvczar.Event{Type: pvczar.EventPositionRecorded, At: at(2, 0), Actor: "bob", Source: pvczar.SourceAPI, Version: seen,
+		Data: pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionReview}}
+	if _, err := s.Act(ctx, ack); err != nil {
+		t.Fatalf("with the current version: %v", err)
+	}
+	before, _ := s.Events(ctx, pvczar.EventFilter{})
+	if _, err := s.Act(ctx, ack); pvczar.ErrorCode(err) != pvczar.ESTALE {
+		t.Fatalf("with a stale version: %v, want ESTALE", err)
+	}
+	after, _ := s.Events(ctx, pvczar.EventFilter{})
+	if len(after) != len(before) {
+		t.Fatal("a stale command wrote an event")
+	}
+}
+
+// testNewestEventsFirst: the activity pages read the log backwards.
+func testNewestEventsFirst(t *testing.T, opener Opener) {
+	open, _ := opener(t)
+	s := open()
+	defer s.Close()
+	setup(t, s)
+	all, err := s.Events(context.Background(), pvczar.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Events(context.Background(), pvczar.EventFilter{Newest: true, Limit: 3, Before: all[len(all)-1].Seq})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("newest first: %v %v", got, err)
+	}
+	for i, e := range got {
+		if want := all[len(all)-2-i].Seq; e.Seq != want {
+			t.Fatalf("event %d: seq %d, want %d", i, e.Seq, want)
+		}
+	}
 }
 
 func act(t *testing.T, s pvczar.Service, when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) pvczar.Event {
