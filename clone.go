@@ -88,12 +88,13 @@ func clonePtr[T any](p *T) *T {
 // NextTimer returns the earliest instant after the protocols' clocks at
 // which a clock-driven change (a window closing, an objection lapsing, ...)
 // is due, and false when none is set. The scheduler sleeps until then.
-// It evaluates a copy, so r is unchanged.
+// It only reads r (nextTimer returns the firing function without calling
+// it), so it is safe on a registry shared by readers.
 func (r *Registry) NextTimer() (time.Time, bool) {
 	var next time.Time
 	found := false
 	for _, p := range r.Protocols {
-		due, fire := r.nextTimer(p.clone())
+		due, fire := r.nextTimer(p)
 		if fire != nil && (!found || due.Before(next)) {
 			next, found = due, true
 		}
