@@ -367,6 +367,10 @@ func (s *Server) authorizeCredentials(r *http.Request, user string) (string, err
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	if _, err := requireUser(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var req tokenRequest
 	if err := decodeJSON(r, &req, false); err != nil {
 		s.fail(w, r, err)
@@ -419,25 +423,28 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	toks, err := s.creds.Tokens(r.Context(), "")
+	reg, err := s.svc.Registry(r.Context(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	i := slices.IndexFunc(toks, func(t pvczar.Token) bool { return t.ID == id })
-	if i < 0 {
-		s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "unknown token %q", id))
+	// Only the tokens the caller may manage are looked at, so that an answer
+	// never tells whether someone else's token id exists.
+	whose := actor
+	if u := reg.Users[actor]; u != nil && u.Role == pvczar.RoleCzar {
+		whose = ""
+	}
+	toks, err := s.creds.Tokens(r.Context(), whose)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	reg, err := s.svc.Registry(r.Context(), s.now())
-	if err == nil {
-		err = reg.MayManageCredentials(actor, toks[i].User)
+	id := r.PathValue("id")
+	if !slices.ContainsFunc(toks, func(t pvczar.Token) bool { return t.ID == id }) {
+		s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "you have no token %q", id))
+		return
 	}
-	if err == nil {
-		err = s.creds.RevokeToken(r.Context(), id, s.now())
-	}
-	if err != nil {
+	if err := s.creds.RevokeToken(r.Context(), id, s.now()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -450,6 +457,10 @@ type passwordRequest struct {
 }
 
 func (s *Server) apiSetPassword(w http.ResponseWriter, r *http.Request) {
+	if _, err := requireUser(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var req passwordRequest
 	if err := decodeJSON(r, &req, false); err != nil {
 		s.fail(w, r, err)

@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
@@ -14,9 +15,12 @@ type apiOperation struct {
 	Query                 []string // query parameters
 	Auth                  string   // "", "user" or "czar"
 	Body                  any      // a value of the request body's type
+	Status                int      // the success status (default 200)
+	Conflict              string   // when it answers 409, if it can
 }
 
 var apiOperations = []apiOperation{
+	{Method: "GET", Path: "/openapi.json", Summary: "This document."},
 	{Method: "GET", Path: "/status", Summary: "Where every protocol stands, and the Czar's queue.", Query: []string{"now"}},
 	{Method: "GET", Path: "/digest", Summary: "The plain-text digest for xen-devel, as {\"digest\": text}.", Query: []string{"now"}},
 	{Method: "GET", Path: "/registry", Summary: "The whole state evaluated at now (what the CLI reads through a server).", Query: []string{"now"}},
@@ -28,10 +32,10 @@ var apiOperations = []apiOperation{
 	{Method: "GET", Path: "/proposals/{proposal}", Summary: "A proposal: window, positions, objections, quorum, gates, what it still needs. The ETag is for If-Match.", Query: []string{"now"}},
 	{Method: "GET", Path: "/audit", Summary: "Refold the log and compare it with the stored tables (the Czar).", Auth: "czar"},
 	{Method: "POST", Path: "/tick", Summary: "Apply the clock's changes due now (any identified user; the server's scheduler does it by itself).", Auth: "user", Body: tickRequest{}},
-	{Method: "POST", Path: "/tokens", Summary: "Create an API token; the secret is in the answer, and only there. Yours, or anyone's for the Czar.", Auth: "user", Body: tokenRequest{}},
+	{Method: "POST", Path: "/tokens", Summary: "Create an API token; the secret is in the answer, and only there. Yours, or anyone's for the Czar.", Auth: "user", Body: tokenRequest{}, Status: 201},
 	{Method: "GET", Path: "/tokens", Summary: "List tokens: yours, another user's (the Czar), or everyone's with user=* (the Czar).", Auth: "user", Query: []string{"user"}},
-	{Method: "DELETE", Path: "/tokens/{id}", Summary: "Revoke a token: yours, or anyone's for the Czar.", Auth: "user"},
-	{Method: "PUT", Path: "/users/{user}/password", Summary: "Set a password for web sign-in: yours, or anyone's for the Czar.", Auth: "user", Body: passwordRequest{}},
+	{Method: "DELETE", Path: "/tokens/{id}", Summary: "Revoke a token: yours, or anyone's for the Czar.", Auth: "user", Status: 204, Conflict: "The token was already revoked."},
+	{Method: "PUT", Path: "/users/{user}/password", Summary: "Set a password for web sign-in: yours, or anyone's for the Czar.", Auth: "user", Body: passwordRequest{}, Status: 204},
 }
 
 var queryDocs = map[string]string{
@@ -78,7 +82,17 @@ func openAPI() map[string]any {
 	}
 	for _, o := range apiOperations {
 		resp := errorsFor(o.Auth)
-		resp["200"] = map[string]any{"description": "OK", "content": jsonContent(map[string]any{"type": "object"})}
+		switch o.Status {
+		case 0, 200:
+			resp["200"] = map[string]any{"description": "OK", "content": jsonContent(map[string]any{"type": "object"})}
+		case 204:
+			resp["204"] = map[string]any{"description": "Done; no body."}
+		default:
+			resp[strconv.Itoa(o.Status)] = map[string]any{"description": "Created", "content": jsonContent(map[string]any{"type": "object"})}
+		}
+		if o.Conflict != "" {
+			resp["409"] = errResponse(o.Conflict)
+		}
 		op := map[string]any{"summary": o.Summary, "responses": resp, "x-query": o.Query}
 		if o.Auth != "" {
 			op["security"] = []any{map[string]any{"token": []any{}}}

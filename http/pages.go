@@ -25,16 +25,18 @@ type pages struct {
 }
 
 var pageFuncs = template.FuncMap{
-	"aoe":      pvczar.FormatAoE,
-	"utc":      pvczar.FormatUTC,
-	"day":      func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"ago":      ago,
-	"until":    until,
-	"join":     strings.Join,
-	"title":    func(s pvczar.Stage) string { return strings.ToUpper(string(s[:1])) + string(s[1:]) },
-	"gitweb":   gitweb,
-	"lore":     func(id string) string { return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/" },
+	"aoe":    pvczar.FormatAoE,
+	"utc":    pvczar.FormatUTC,
+	"day":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":    ago,
+	"until":  until,
+	"join":   strings.Join,
+	"title":  func(s pvczar.Stage) string { return strings.ToUpper(string(s[:1])) + string(s[1:]) },
+	"gitweb": gitweb,
+	"lore": func(id string) string {
+		return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/"
+	},
 	"shortsha": func(s string) string { return s[:min(len(s), 12)] },
 }
 
@@ -135,7 +137,9 @@ func (s *Server) registerPages() {
 		fileServer.ServeHTTP(w, r)
 	})
 	for _, rt := range commandRoutes {
-		s.handle("POST", "/ui"+rt.Path, s.formCommand(rt))
+		if !slices.Contains(rt.Fields, "implementation") { // a structure no form carries
+			s.handle("POST", "/ui"+rt.Path, s.formCommand(rt))
+		}
 	}
 }
 
@@ -407,8 +411,6 @@ func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
 			body[f] = n
 		case "passed":
 			body[f] = v == "true" || v == "on"
-		case "implementation":
-			return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "implementations are recorded through the API or the CLI")
 		default:
 			body[f] = v
 		}
