@@ -603,11 +603,7 @@ func TestMatrixAPI(t *testing.T) {
 			t.Parallel()
 			t.Run("refused", func(t *testing.T) {
 				t.Parallel()
-				env := newTestEnv(t)
-				var extra map[string]string
-				if c.setup != nil {
-					extra = c.setup(t, env)
-				}
+				env, extra := matrixEnv(t, c)
 				passwords := []string{}
 				if strings.HasSuffix(c.path, "/password") {
 					_, values := c.pathFor(t, "", extra)
@@ -721,11 +717,7 @@ func TestMatrixForms(t *testing.T) {
 			t.Parallel()
 			t.Run("refused", func(t *testing.T) {
 				t.Parallel()
-				env := newTestEnv(t)
-				var extra map[string]string
-				if c.setup != nil {
-					extra = c.setup(t, env)
-				}
+				env, extra := matrixEnv(t, c)
 				sessions := map[string]matrixSession{"": {}}
 				for _, u := range []string{"reader", allowed, refused} {
 					if u != "" {
@@ -768,11 +760,7 @@ func TestMatrixForms(t *testing.T) {
 			})
 			t.Run("as "+allowed, func(t *testing.T) {
 				t.Parallel()
-				env := newTestEnv(t)
-				var extra map[string]string
-				if c.setup != nil {
-					extra = c.setup(t, env)
-				}
+				env, extra := matrixEnv(t, c)
 				sess := matrixSignIn(t, env, allowed)
 				before := len(matrixEvents(t, env))
 				path := formPath(t, allowed, extra)
@@ -803,4 +791,15 @@ func matrixPageMessage(page string) string {
 		return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m, " ")), " ")
 	}
 	return page
+}
+
+// matrixEnv starts a fresh environment in the state the row needs.
+func matrixEnv(t *testing.T, c matrixCase) (*testEnv, map[string]string) {
+	t.Helper()
+	env := newTestEnv(t)
+	var extra map[string]string
+	if c.setup != nil {
+		extra = c.setup(t, env)
+	}
+	return env, extra
 }
