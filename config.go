@@ -133,3 +133,22 @@ func lineOf(data []byte, offset int64) int {
 	}
 	return 1 + bytes.Count(data[:offset], []byte("\n"))
 }
+
+// RuleNumbers are the numbers and gates in force, as `pvczar rules --json`
+// and GET /api/v1/rules show them.
+type RuleNumbers struct {
+	Config       Config              `json:"config"`
+	Gates        map[string][]string `json:"gates"`
+	DeadlineZone string              `json:"deadline_zone"`
+	Floors       map[string]int      `json:"floors"`
+}
+
+// Rules returns the numbers and gates in force under cfg.
+func Rules(cfg Config) RuleNumbers {
+	gates := map[string][]string{}
+	for _, st := range []Stage{StagePrototype, StageProduction} {
+		gates[string(st)] = GatesFor(st)
+	}
+	return RuleNumbers{Config: cfg, Gates: gates, DeadlineZone: "AoE (UTC-12)",
+		Floors: map[string]int{"window_days": MinWindowDays, "lapse_days": MinLapseDays}}
+}

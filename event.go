@@ -238,6 +238,8 @@ type Service interface {
 	// Verify refolds the log and compares it with the stored projection; it
 	// returns the differences, none when they agree.
 	Verify(ctx context.Context) ([]string, error)
+	// Config returns the lifecycle numbers in force.
+	Config(ctx context.Context) (Config, error)
 }
 
 // ProtocolID returns the protocol an event or command is about: its

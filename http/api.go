@@ -25,6 +25,7 @@ func (s *Server) registerAPI() {
 	s.handle("GET", apiPrefix+"/status", s.apiStatus)
 	s.handle("GET", apiPrefix+"/digest", s.apiDigest)
 	s.handle("GET", apiPrefix+"/registry", s.apiRegistry)
+	s.handle("GET", apiPrefix+"/rules", s.apiRules)
 	s.handle("GET", apiPrefix+"/events", s.apiEvents)
 	s.handle("GET", apiPrefix+"/users", s.apiUsers)
 	s.handle("GET", apiPrefix+"/protocols", s.apiProtocols)
@@ -89,6 +90,15 @@ func (s *Server) apiDigest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"digest": reg.Digest(now)})
+}
+
+func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
+	cfg, err := s.svc.Config(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pvczar.Rules(cfg))
 }
 
 func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request) {

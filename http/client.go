@@ -198,6 +198,13 @@ func (c *Client) Verify(ctx context.Context) ([]string, error) {
 	return out.Differences, err
 }
 
+// Config implements pvczar.Service: the server's numbers.
+func (c *Client) Config(ctx context.Context) (pvczar.Config, error) {
+	var out pvczar.RuleNumbers
+	_, err := c.do(ctx, "GET", "/rules", nil, nil, &out)
+	return out.Config, err
+}
+
 // CreateToken implements pvczar.CredentialAdmin; the server's clock counts.
 func (c *Client) CreateToken(ctx context.Context, user, name string, now time.Time, ttl time.Duration) (string, pvczar.Token, error) {
 	var out CreatedToken

@@ -181,7 +181,6 @@ func (c matrixCase) okStatus() int {
 	return c.ok
 }
 
-
 // pathFor fills the placeholders of the row's path for caller.
 func (c matrixCase) pathFor(t *testing.T, caller string, extra map[string]string) (string, map[string]string) {
 	t.Helper()

@@ -24,6 +24,7 @@ var apiOperations = []apiOperation{
 	{Method: "GET", Path: "/status", Summary: "Where every protocol stands, and the Czar's queue.", Query: []string{"now"}},
 	{Method: "GET", Path: "/digest", Summary: "The plain-text digest for xen-devel, as {\"digest\": text}.", Query: []string{"now"}},
 	{Method: "GET", Path: "/registry", Summary: "The whole state evaluated at now (what the CLI reads through a server).", Query: []string{"now"}},
+	{Method: "GET", Path: "/rules", Summary: "The lifecycle numbers (windows, quorum, lapse, ...) and gates in force."},
 	{Method: "GET", Path: "/events", Summary: "The event log in order, a page at a time (next is the after of the next page).", Query: []string{"protocol", "proposal", "after", "limit"}},
 	{Method: "GET", Path: "/users", Summary: "The people pvczar knows.", Query: []string{"after", "limit"}},
 	{Method: "GET", Path: "/protocols", Summary: "Every protocol with its stage, time in stage, badges and open proposal.", Query: []string{"now", "after", "limit"}},

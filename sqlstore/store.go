@@ -231,15 +231,6 @@ func (s *Store) loadEventsOrdered(ctx context.Context, db querier, where, order 
 	return out, rows.Err()
 }
 
-func (s *Store) loadStreams(ctx context.Context, db querier, streams ...string) ([]pvczar.Event, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(streams)), ", ")
-	args := make([]any, len(streams))
-	for i, st := range streams {
-		args[i] = st
-	}
-	return s.loadEvents(ctx, db, "stream IN ("+marks+")", 0, args...)
-}
-
 // insert appends e to the log and sets its Seq.
 func (s *Store) insert(ctx context.Context, tx *sql.Tx, e *pvczar.Event) error {
 	data, err := json.Marshal(e.Data)
@@ -391,3 +382,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Config implements pvczar.Service.
+func (s *Store) Config(context.Context) (pvczar.Config, error) { return s.config, nil }

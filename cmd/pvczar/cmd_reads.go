@@ -95,16 +95,17 @@ func init() {
 		name: "rules", summary: "print the lifecycle rules and the numbers in force", read: true, nargs: [2]int{0, 0},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			cfg, err := c.config()
+			if c.server != "" { // the server's numbers, not the local file's
+				var svc pvczar.Service
+				if svc, err = c.open(ctx, false); err == nil {
+					cfg, err = svc.Config(ctx)
+				}
+			}
 			if err != nil {
 				return err
 			}
 			if c.json {
-				gates := map[string][]string{}
-				for _, st := range []pvczar.Stage{pvczar.StagePrototype, pvczar.StageProduction} {
-					gates[string(st)] = pvczar.GatesFor(st)
-				}
-				return printJSON(c.stdout, map[string]any{"config": cfg, "gates": gates, "deadline_zone": "AoE (UTC-12)",
-					"floors": map[string]int{"window_days": pvczar.MinWindowDays, "lapse_days": pvczar.MinLapseDays}})
+				return printJSON(c.stdout, pvczar.Rules(cfg))
 			}
 			_, err = io.WriteString(c.stdout, rulesText(cfg))
 			return err

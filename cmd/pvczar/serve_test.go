@@ -93,6 +93,9 @@ func TestServeDemoAndCLIOverHTTP(t *testing.T) {
 	if remote != local {
 		t.Errorf("status through the server differs from the database's:\n%s\n%s", remote, local)
 	}
+	if remote, local := mustRun(t, "rules", "--json", "--server", url), mustRun(t, "rules", "--json", "--db", db); remote != local {
+		t.Errorf("rules through the server differ:\n%s\n%s", remote, local)
+	}
 	// A command through the server acts as the token's user.
 	got := mustRun(t, "comment", "cameraif-1", "--text", "from the CLI", "--server", url, "--token", token, "--json")
 	var e struct{ Actor, Source string }
