@@ -101,3 +101,38 @@ func (r *Registry) NextTimer() (time.Time, bool) {
 	}
 	return next, found
 }
+
+// Evaluate returns the registry evaluated at now, as a new registry that
+// shares nothing mutable with r, which stays as it was. Readers may share
+// the result but must not change it.
+//
+// prev, an earlier result of Evaluate (or nil), lends its protocols where
+// re-evaluating would change nothing but the clock: the protocol has logged
+// no event since (same LogVersion), prev's clock is not after now, and no
+// timer falls due by now. Such a protocol is a shallow copy of prev's with
+// its clock set to now, so a read after one write clones one protocol, not
+// the registry.
+func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
+	out := NewRegistry(r.config)
+	for name, u := range r.Users {
+		cu := *u
+		out.Users[name] = &cu
+	}
+	out.Anomalies = slices.Clone(r.Anomalies)
+	for id, p := range r.Protocols {
+		if prev != nil {
+			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {
+				if due, fire := prev.nextTimer(old); fire == nil || due.After(now) {
+					c := *old
+					c.Clock = now
+					out.Protocols[id] = &c
+					continue
+				}
+			}
+		}
+		c := p.clone()
+		out.Protocols[id] = c
+		out.advance(c, now)
+	}
+	return out
+}

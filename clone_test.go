@@ -84,3 +84,58 @@ func TestNextTimer(t *testing.T) {
 		t.Fatalf("after the window closed, next timer %s, want the stall at %s", next, at(1, 0).Add(30*pvczar.Day).Format(time.RFC3339))
 	}
 }
+
+// TestEvaluateReusesOnlyWhatCannotChange: an evaluation built on a previous
+// one equals a fresh evaluation, as JSON, after writes, timers and the
+// passing of time; and it leaves the previous one as it was.
+func TestEvaluateReusesOnlyWhatCannotChange(t *testing.T) {
+	s := newScenario(t, pvczar.DefaultConfig())
+	s.openProposal()
+	s.must(t0, "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvbar", Title: "PV Bar"})
+	// The state and the pending clock events, which Tick writes.
+	withPending := func(r *pvczar.Registry) string {
+		out := stateJSON(t, r)
+		for _, e := range r.Pending() {
+			out += "\n" + e.Key
+		}
+		return out
+	}
+	fresh := func(now time.Time) string {
+		r := pvczar.Replay(pvczar.DefaultConfig(), s.log)
+		r.AdvanceTo(now)
+		return withPending(r)
+	}
+	base := func() *pvczar.Registry { return pvczar.Replay(pvczar.DefaultConfig(), s.log) }
+	prev := base().Evaluate(at(1, 0), nil)
+	if withPending(prev) != fresh(at(1, 0)) {
+		t.Fatal("the first evaluation differs from a fresh one")
+	}
+	steps := []struct {
+		name string
+		now  time.Time
+		act  func()
+	}{
+		{"time passes, no timer", at(2, 0), nil},
+		{"a write to pvfoo", at(3, 0), func() { s.object(at(3, 0), "bob", "ring") }},
+		{"the window closes", windowCloses.Add(time.Hour), nil},
+		{"an answer after the window", windowCloses.Add(2 * time.Hour), func() {
+			s.must(windowCloses.Add(2*time.Hour), "alice", pvczar.EventObjectionAnswered, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", Text: "done"})
+		}},
+		{"the objection lapses", windowCloses.Add(10 * pvczar.Day), nil},
+		{"an earlier instant", at(4, 0), nil},
+	}
+	for _, st := range steps {
+		if st.act != nil {
+			st.act()
+		}
+		before := stateJSON(t, prev)
+		next := base().Evaluate(st.now, prev)
+		if got, want := withPending(next), fresh(st.now); got != want {
+			t.Fatalf("%s: an evaluation built on the previous one differs from a fresh one:\n%s\n%s", st.name, got, want)
+		}
+		if stateJSON(t, prev) != before {
+			t.Fatalf("%s: Evaluate changed the previous evaluation", st.name)
+		}
+		prev = next
+	}
+}

@@ -617,7 +617,9 @@ func (s *Server) runCommand(r *http.Request, rt commandRoute, source string, rea
 	if err := fillPath(r, rt, &d); err != nil {
 		return pvczar.Event{}, err
 	}
-	cmd := pvczar.Event{Type: rt.Type, At: s.now(), Actor: user, Source: source, Data: d}
+	// No time: the store stamps the command under its write lock, so that
+	// commands racing for one protocol are stamped in the order they land.
+	cmd := pvczar.Event{Type: rt.Type, Actor: user, Source: source, Data: d}
 	if h := r.Header.Get("If-Match"); h != "" {
 		if cmd.Version, err = parseETag(h); err != nil {
 			return pvczar.Event{}, err

@@ -14,6 +14,7 @@ import (
 func (s *Server) RunScheduler(ctx context.Context) {
 	for {
 		next := s.TickOnce(ctx)
+		ran := time.Now()
 		wait := s.opts.TickEvery
 		if !next.IsZero() {
 			// How long until then on the server's clock (which tests shift).
@@ -29,6 +30,17 @@ func (s *Server) RunScheduler(ctx context.Context) {
 			t.Stop()
 			return
 		case <-s.wake:
+			// Writes come in bursts: look at most once a second. A write
+			// sets timers days ahead, or fires those already due, which can
+			// wait a second.
+			if d := time.Second - time.Since(ran); d > 0 {
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-time.After(d):
+				}
+			}
 		case <-t.C:
 		}
 		t.Stop()

@@ -30,7 +30,8 @@ const (
 // Options configure a Server; the zero value of each field has a default.
 type Options struct {
 	Logger *slog.Logger
-	// Now is the clock of commands, evaluations and the scheduler.
+	// Now is the clock of evaluations, sessions and the scheduler. Commands
+	// are stamped by the store's clock, which should be the same.
 	Now func() time.Time
 	// Health reports whether the database answers (for /healthz).
 	Health func(context.Context) error

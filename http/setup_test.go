@@ -62,6 +62,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { store.Close() })
 	env := &testEnv{t: t, store: store, tokens: map[string]string{}, now: testStart}
+	store.Now = env.clock // the store stamps commands that come without a time
 	at := testStart.Add(-3 * pvczar.Day)
 	act := func(actor string, typ pvczar.EventType, d pvczar.EventData) {
 		t.Helper()

@@ -73,8 +73,7 @@ func (s *Store) Registry(ctx context.Context, now time.Time) (*pvczar.Registry, 
 	if c.view != nil && c.viewSeq == c.seq && c.viewAt.Equal(now) {
 		return c.view, nil
 	}
-	view := c.reg.Clone()
-	view.AdvanceTo(now)
+	view := c.reg.Evaluate(now, c.view)
 	c.view, c.viewAt, c.viewSeq = view, now, c.seq
 	return view, nil
 }

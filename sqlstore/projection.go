@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,8 +99,10 @@ func positionRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	return out
 }
 
-// project rewrites the projection of one stream from reg, inside tx.
-func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, stream string) error {
+// project rewrites the projection of one stream from reg, inside tx. When
+// proposal is set, the event changed only that proposal and its protocol, so
+// only their rows are rewritten.
+func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, stream, proposal string) error {
 	if stream == pvczar.UsersStream {
 		return s.replaceRows(ctx, tx, usersTable, "", userRows(reg, nil))
 	}
@@ -109,11 +112,20 @@ func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, s
 		return fmt.Errorf("projection: protocol %q is not in the registry", id)
 	}
 	for _, t := range protocolTables {
-		key := "protocol"
-		if t.name == "protocols" {
-			key = "id"
+		where, arg, rows := "protocol = ?", id, t.rows(reg, p)
+		switch {
+		case t.name == "protocols":
+			where = "id = ?"
+		case proposal != "" && t.name == "implementations":
+			continue
+		case proposal != "":
+			// Column 1 of proposals, objections and positions is the proposal.
+			where, arg, rows = "proposal = ?", proposal, slices.DeleteFunc(rows, func(row []string) bool { return row[1] != proposal })
+			if t.name == "proposals" {
+				where = "id = ?"
+			}
 		}
-		if err := s.replaceRows(ctx, tx, t, key+" = ?", t.rows(reg, p), id); err != nil {
+		if err := s.replaceRows(ctx, tx, t, where, rows, arg); err != nil {
 			return err
 		}
 	}
@@ -128,14 +140,21 @@ func (s *Store) replaceRows(ctx context.Context, tx *sql.Tx, t table, where stri
 	if _, err := tx.ExecContext(ctx, s.q(del), args...); err != nil {
 		return err
 	}
-	ins := s.q("INSERT INTO " + t.name + " (" + strings.Join(t.columns, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ") + ")")
+	if len(rows) == 0 {
+		return nil
+	}
+	ins, err := tx.PrepareContext(ctx, s.q("INSERT INTO "+t.name+" ("+strings.Join(t.columns, ", ")+") VALUES ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(t.columns)), ", ")+")"))
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	vals := make([]any, len(t.columns))
 	for _, row := range rows {
-		vals := make([]any, len(row))
 		for i, v := range row {
 			vals[i] = v
 		}
-		if _, err := tx.ExecContext(ctx, ins, vals...); err != nil {
+		if _, err := ins.ExecContext(ctx, vals...); err != nil {
 			return fmt.Errorf("projection %s: %w", t.name, err)
 		}
 	}

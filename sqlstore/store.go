@@ -43,7 +43,8 @@ type Store struct {
 	dialect Dialect
 	config  pvczar.Config
 	name    string // the database's name in error messages
-	// Now is the wall clock used to stamp when events were recorded.
+	// Now is the clock that stamps when events were recorded, and commands
+	// that come without a time.
 	Now func() time.Time
 
 	cache cache
@@ -273,6 +274,11 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 		}
 		seen := cmd.Version
 		cmd.Version = 0
+		if cmd.At.IsZero() {
+			// Stamped here, under the write lock, so that concurrent commands
+			// get times in the order they are logged.
+			cmd.At = s.Now().UTC().Truncate(time.Second)
+		}
 		e, err := reg.Decide(cmd)
 		if err != nil {
 			return err
@@ -286,7 +292,7 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 		}
 		reg.Apply(e)
 		out = e
-		return s.project(ctx, tx, reg, e.Stream)
+		return s.project(ctx, tx, reg, e.Stream, e.Data.Proposal)
 	})
 	return out, err
 }
@@ -347,7 +353,7 @@ func (s *Store) tickStream(ctx context.Context, stream string, now time.Time) ([
 		if len(written) == 0 {
 			return nil
 		}
-		return s.project(ctx, tx, reg, stream)
+		return s.project(ctx, tx, reg, stream, "")
 	})
 	return written, err
 }

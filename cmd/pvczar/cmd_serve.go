@@ -50,6 +50,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		offset := at.Sub(c.wall())
 		now = func() time.Time { return c.wall().Add(offset) }
 	}
+	store.Now = now // the store stamps the commands the server passes on
 	if c.opts.demo {
 		if err := serveDemo(ctx, c, store, now()); err != nil {
 			return err
