@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProposalReadAndPosition(t *testing.T) {
@@ -111,5 +112,33 @@ func TestMetricsAndFeed(t *testing.T) {
 	}
 	if !strings.Contains(parsed.Entries[0].Title, "objected to testif-1") {
 		t.Errorf("the newest entry is %q, want the objection", parsed.Entries[0].Title)
+	}
+}
+
+// TestCachedReadsFollowTheState: anonymous reads are served from a render
+// cache, which must never show an older state: a write, or a second
+// passing, shows at once.
+func TestCachedReadsFollowTheState(t *testing.T) {
+	env := newTestEnv(t)
+	_, first := env.request("GET", "/proposals/testif-1", "", "")
+	if _, again := env.request("GET", "/proposals/testif-1", "", ""); again != first {
+		t.Fatal("two reads of one state differ")
+	}
+	if status, body := env.request("POST", "/api/v1/proposals/testif-1/positions", "maint", `{"kind":"ack","text":"cache-buster"}`); status != 201 {
+		t.Fatalf("ack: %d %s", status, body)
+	}
+	if _, after := env.request("GET", "/proposals/testif-1", "", ""); !strings.Contains(after, "cache-buster") {
+		t.Fatal("the page read after a write does not show it")
+	}
+	_, api := env.request("GET", "/api/v1/proposals/testif-1", "", "")
+	if !strings.Contains(api, "cache-buster") {
+		t.Fatal("the API read after a write does not show it")
+	}
+	env.advance(time.Second)
+	if _, later := env.request("GET", "/", "", ""); !strings.Contains(later, "09:00:01 UTC") {
+		t.Fatal("the board read a second later is not evaluated then")
+	}
+	if _, then := env.request("GET", "/api/v1/status?now=2030-01-01", "", ""); !strings.Contains(then, `"now": "2030-01-01T00:00:00Z"`) {
+		t.Fatal("?now= is not evaluated at that instant")
 	}
 }

@@ -61,6 +61,7 @@ type Server struct {
 	metrics *metrics
 	signIns *limiter
 	pages   *pages
+	cache   renderCache
 	// routes lists "METHOD /path" of every registered route, for the test
 	// that compares them with the OpenAPI document.
 	routes []string
@@ -131,7 +132,9 @@ func (s *Server) Handler() http.Handler {
 			s.noRoute(rec, r)
 			return
 		}
-		s.mux.ServeHTTP(rec, r)
+		if !s.serveCached(rec, r, pattern) {
+			s.mux.ServeHTTP(rec, r)
+		}
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/sqlite"
@@ -59,5 +60,52 @@ func TestOpenErrors(t *testing.T) {
 	raw.Close()
 	if _, err := sqlite.Open(ctx, newer, false, pvczar.DefaultConfig()); err == nil || !strings.Contains(err.Error(), "schema version 99") {
 		t.Errorf("newer schema: %v", err)
+	}
+}
+
+// TestMigrationRebuildsTheProjection takes a database back to schema 3 (no
+// proposal state, protocol states with their proposals), as pvczar left it
+// before, and opens it: migration 4 rebuilds the tables from the log and
+// the audit finds them in agreement.
+func TestMigrationRebuildsTheProjection(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := sqlite.Open(ctx, path, true, pvczar.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, e := range []pvczar.Event{
+		{Type: pvczar.EventUserAdded, Actor: "george", Data: pvczar.EventData{User: "george", Role: pvczar.RoleCzar}},
+		{Type: pvczar.EventProtocolRegistered, Actor: "george", Data: pvczar.EventData{Protocol: "pvfoo", Title: "PV Foo"}},
+		{Type: pvczar.EventGateWaived, Actor: "george", Data: pvczar.EventData{Protocol: "pvfoo", Gate: pvczar.GateDesignDoc, To: pvczar.StagePrototype, Reason: "r"}},
+		{Type: pvczar.EventGateWaived, Actor: "george", Data: pvczar.EventData{Protocol: "pvfoo", Gate: pvczar.GateDocCheck, To: pvczar.StagePrototype, Reason: "r"}},
+		{Type: pvczar.EventGateWaived, Actor: "george", Data: pvczar.EventData{Protocol: "pvfoo", Gate: pvczar.GateDesignThread, To: pvczar.StagePrototype, Reason: "r"}},
+		{Type: pvczar.EventProposalOpened, Actor: "george", Data: pvczar.EventData{Protocol: "pvfoo"}},
+	} {
+		e.At, e.Source = at, pvczar.SourceCLI
+		if _, err := s.Act(ctx, e); err != nil {
+			t.Fatalf("%s: %v", e.Type, err)
+		}
+	}
+	s.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`ALTER TABLE proposals DROP COLUMN state`, `UPDATE protocols SET state = 'the old layout'`,
+		`UPDATE meta SET value = '3' WHERE key = 'schema_version'`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	s, err = sqlite.Open(ctx, path, false, pvczar.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if diffs, err := s.Verify(ctx); err != nil || len(diffs) > 0 {
+		t.Fatalf("after the migration: %v %v", diffs, err)
 	}
 }

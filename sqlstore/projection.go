@@ -28,7 +28,7 @@ type table struct {
 var protocolTables = []table{
 	{"protocols", []string{"id", "title", "stage", "stage_since", "version", "open_proposal", "stale", "state"}, []int{0}, protocolRows},
 	{"implementations", []string{"protocol", "id", "side", "codebase", "upstream_commit", "support"}, []int{0, 1}, implementationRows},
-	{"proposals", []string{"protocol", "id", "from_stage", "to_stage", "proposer", "opened", "deadline", "status", "ready", "overdue", "stalled"}, []int{1}, proposalRows},
+	{"proposals", []string{"protocol", "id", "from_stage", "to_stage", "proposer", "opened", "deadline", "status", "ready", "overdue", "stalled", "state"}, []int{1}, proposalRows},
 	{"objections", []string{"protocol", "proposal", "name", "author", "status", "ball", "ball_since", "blocking"}, []int{1, 2}, objectionRows},
 	{"positions", []string{"protocol", "proposal", "n", "author", "kind", "role", "at", "source"}, []int{1, 2}, positionRows},
 }
@@ -50,16 +50,26 @@ func userRows(reg *pvczar.Registry, _ *pvczar.Protocol) [][]string {
 	return out
 }
 
-func protocolRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
-	state, err := json.Marshal(p)
+// stateJSON is the JSON of a state for the state columns.
+func stateJSON(v any) string {
+	state, err := json.Marshal(v)
 	if err != nil {
-		state = []byte(err.Error())
+		return err.Error()
 	}
+	return string(state)
+}
+
+// protocolRows keeps the protocol's state without its proposals, whose
+// states are in their own rows: a command then rewrites one proposal's JSON,
+// not every proposal's.
+func protocolRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+	bare := *p
+	bare.Proposals = nil
 	open := ""
 	if pr := p.OpenProposal(); pr != nil {
 		open = pr.ID
 	}
-	return [][]string{{p.ID, p.Title, string(p.Stage), formatTime(p.StageSince), p.Version, open, flag(p.Stale), string(state)}}
+	return [][]string{{p.ID, p.Title, string(p.Stage), formatTime(p.StageSince), p.Version, open, flag(p.Stale), stateJSON(bare)}}
 }
 
 func implementationRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
@@ -74,7 +84,7 @@ func proposalRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	var out [][]string
 	for _, pr := range p.Proposals {
 		out = append(out, []string{p.ID, pr.ID, string(pr.From), string(pr.To), pr.Proposer, formatTime(pr.Opened),
-			formatTime(pr.Deadline), pr.Status, flag(pr.Ready), flag(pr.Overdue), flag(pr.Stalled)})
+			formatTime(pr.Deadline), pr.Status, flag(pr.Ready), flag(pr.Overdue), flag(pr.Stalled), stateJSON(pr)})
 	}
 	return out
 }
@@ -126,6 +136,25 @@ func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, s
 			}
 		}
 		if err := s.replaceRows(ctx, tx, t, where, rows, arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reproject rewrites the whole projection from the log, inside tx: after a
+// migration that changes what the tables hold.
+func (s *Store) reproject(ctx context.Context, tx *sql.Tx) error {
+	events, err := s.loadEvents(ctx, tx, "", 0)
+	if err != nil {
+		return err
+	}
+	reg := pvczar.Replay(s.config, events)
+	if err := s.project(ctx, tx, reg, pvczar.UsersStream, ""); err != nil {
+		return err
+	}
+	for _, p := range reg.SortedProtocols() {
+		if err := s.project(ctx, tx, reg, pvczar.ProtocolStream(p.ID), ""); err != nil {
 			return err
 		}
 	}

@@ -74,6 +74,10 @@ func (s *Store) Close() error {
 	return err
 }
 
+// reprojectMarker in a migration says that the tables must be rebuilt from
+// the log after it, because what their rows hold has changed.
+const reprojectMarker = "-- pvczar: rebuild the projection"
+
 // migrate brings the schema up to date in one transaction that holds the
 // write lock, so that servers starting together on one database do not race.
 func (s *Store) migrate(ctx context.Context) error {
@@ -101,11 +105,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		if current > len(entries) {
 			return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))
 		}
+		reproject := false
 		for i := current; i < len(entries); i++ {
 			script, err := fs.ReadFile(migrations, dir+"/"+entries[i].Name())
 			if err != nil {
 				return err
 			}
+			reproject = reproject || strings.Contains(string(script), reprojectMarker)
 			for _, stmt := range strings.Split(string(script), ";\n") {
 				if strings.TrimSpace(stripComments(stmt)) == "" {
 					continue
@@ -117,6 +123,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if current == len(entries) {
 			return nil
+		}
+		if reproject && current > 0 {
+			if err := s.reproject(ctx, tx); err != nil {
+				return fmt.Errorf("rebuilding the tables after the migration: %w", err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM meta WHERE key = ?`), "schema_version"); err != nil {
 			return err
