@@ -21,8 +21,10 @@ type table struct {
 	name    string
 	columns []string
 	key     []int // the columns that identify a row
-	// rows returns the table's rows for one protocol (or, for users, for all).
-	rows func(reg *pvczar.Registry, p *pvczar.Protocol) [][]string
+	// rows returns the table's rows for one protocol (or, for users, for
+	// all); with only set, those of that proposal only, where rows belong to
+	// a proposal.
+	rows func(reg *pvczar.Registry, p *pvczar.Protocol, only string) [][]string
 }
 
 var protocolTables = []table{
@@ -42,7 +44,7 @@ func flag(b bool) string {
 	return "0"
 }
 
-func userRows(reg *pvczar.Registry, _ *pvczar.Protocol) [][]string {
+func userRows(reg *pvczar.Registry, _ *pvczar.Protocol, _ string) [][]string {
 	var out [][]string
 	for _, u := range reg.SortedUsers() {
 		out = append(out, []string{u.Name, u.Display, u.Email, string(u.Role), formatTime(u.Since)})
@@ -62,7 +64,7 @@ func stateJSON(v any) string {
 // protocolRows keeps the protocol's state without its proposals, whose
 // states are in their own rows: a command then rewrites one proposal's JSON,
 // not every proposal's.
-func protocolRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+func protocolRows(_ *pvczar.Registry, p *pvczar.Protocol, _ string) [][]string {
 	bare := *p
 	bare.Proposals = nil
 	open := ""
@@ -72,7 +74,7 @@ func protocolRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	return [][]string{{p.ID, p.Title, string(p.Stage), formatTime(p.StageSince), p.Version, open, flag(p.Stale), stateJSON(bare)}}
 }
 
-func implementationRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+func implementationRows(_ *pvczar.Registry, p *pvczar.Protocol, _ string) [][]string {
 	var out [][]string
 	for _, impl := range p.Implementations {
 		out = append(out, []string{p.ID, impl.ID, impl.Side, impl.CodeBase, impl.UpstreamCommit, impl.Support})
@@ -80,18 +82,24 @@ func implementationRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	return out
 }
 
-func proposalRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+func proposalRows(_ *pvczar.Registry, p *pvczar.Protocol, only string) [][]string {
 	var out [][]string
 	for _, pr := range p.Proposals {
+		if only != "" && pr.ID != only {
+			continue
+		}
 		out = append(out, []string{p.ID, pr.ID, string(pr.From), string(pr.To), pr.Proposer, formatTime(pr.Opened),
 			formatTime(pr.Deadline), pr.Status, flag(pr.Ready), flag(pr.Overdue), flag(pr.Stalled), stateJSON(pr)})
 	}
 	return out
 }
 
-func objectionRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+func objectionRows(_ *pvczar.Registry, p *pvczar.Protocol, only string) [][]string {
 	var out [][]string
 	for _, pr := range p.Proposals {
+		if only != "" && pr.ID != only {
+			continue
+		}
 		for _, o := range pr.Objections {
 			out = append(out, []string{p.ID, pr.ID, o.Name, o.Author, o.Status, o.Ball, formatTime(o.BallSince), flag(o.Blocking)})
 		}
@@ -99,9 +107,12 @@ func objectionRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	return out
 }
 
-func positionRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
+func positionRows(_ *pvczar.Registry, p *pvczar.Protocol, only string) [][]string {
 	var out [][]string
 	for _, pr := range p.Proposals {
+		if only != "" && pr.ID != only {
+			continue
+		}
 		for i, pos := range pr.Positions {
 			out = append(out, []string{p.ID, pr.ID, strconv.Itoa(i + 1), pos.Author, string(pos.Kind), string(pos.Role), formatTime(pos.At), pos.Source})
 		}
@@ -109,12 +120,10 @@ func positionRows(_ *pvczar.Registry, p *pvczar.Protocol) [][]string {
 	return out
 }
 
-// project rewrites the projection of one stream from reg, inside tx. When
-// proposal is set, the event changed only that proposal and its protocol, so
-// only their rows are rewritten.
-func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, stream, proposal string) error {
+// project rewrites the projection of one stream from reg, inside tx.
+func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, stream string) error {
 	if stream == pvczar.UsersStream {
-		return s.replaceRows(ctx, tx, usersTable, "", userRows(reg, nil))
+		return s.replaceRows(ctx, tx, usersTable, "", userRows(reg, nil, ""))
 	}
 	id := strings.TrimPrefix(stream, "protocol:")
 	p := reg.Protocols[id]
@@ -122,20 +131,11 @@ func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, s
 		return fmt.Errorf("projection: protocol %q is not in the registry", id)
 	}
 	for _, t := range protocolTables {
-		where, arg, rows := "protocol = ?", id, t.rows(reg, p)
-		switch {
-		case t.name == "protocols":
+		where := "protocol = ?"
+		if t.name == "protocols" {
 			where = "id = ?"
-		case proposal != "" && t.name == "implementations":
-			continue
-		case proposal != "":
-			// Column 1 of proposals, objections and positions is the proposal.
-			where, arg, rows = "proposal = ?", proposal, slices.DeleteFunc(rows, func(row []string) bool { return row[1] != proposal })
-			if t.name == "proposals" {
-				where = "id = ?"
-			}
 		}
-		if err := s.replaceRows(ctx, tx, t, where, rows, arg); err != nil {
+		if err := s.replaceRows(ctx, tx, t, where, t.rows(reg, p, ""), id); err != nil {
 			return err
 		}
 	}
@@ -150,15 +150,82 @@ func (s *Store) reproject(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	reg := pvczar.Replay(s.config, events)
-	if err := s.project(ctx, tx, reg, pvczar.UsersStream, ""); err != nil {
+	if err := s.project(ctx, tx, reg, pvczar.UsersStream); err != nil {
 		return err
 	}
 	for _, p := range reg.SortedProtocols() {
-		if err := s.project(ctx, tx, reg, pvczar.ProtocolStream(p.ID), ""); err != nil {
+		if err := s.project(ctx, tx, reg, pvczar.ProtocolStream(p.ID)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// projectChange writes what one event changed in the projection of its
+// stream: before and after are the stream's states around it. Only rows that
+// differ are deleted and inserted, so that a comment costs an insert, not a
+// rewrite of its protocol. When proposal is set, the event touched only that
+// proposal and its protocol.
+func (s *Store) projectChange(ctx context.Context, tx *sql.Tx, before, after *pvczar.Registry, stream, proposal string) error {
+	if stream == pvczar.UsersStream {
+		return s.syncRows(ctx, tx, usersTable, userRows(before, nil, ""), userRows(after, nil, ""))
+	}
+	id := strings.TrimPrefix(stream, "protocol:")
+	p := after.Protocols[id]
+	if p == nil {
+		return fmt.Errorf("projection: protocol %q is not in the registry", id)
+	}
+	for _, t := range protocolTables {
+		if proposal != "" && t.name == "implementations" {
+			continue
+		}
+		var old [][]string
+		if bp := before.Protocols[id]; bp != nil {
+			old = t.rows(before, bp, proposal)
+		}
+		if err := s.syncRows(ctx, tx, t, old, t.rows(after, p, proposal)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncRows turns the rows old into the rows new in table t.
+func (s *Store) syncRows(ctx context.Context, tx *sql.Tx, t table, old, new [][]string) error {
+	gone := map[string][]string{}
+	for _, row := range old {
+		gone[rowKey(t, row)] = row
+	}
+	var insert [][]string
+	for _, row := range new {
+		k := rowKey(t, row)
+		if was, ok := gone[k]; ok && slices.Equal(was, row) {
+			delete(gone, k)
+			continue
+		}
+		insert = append(insert, row) // new, or changed: its old row stays in gone
+	}
+	if len(gone) > 0 {
+		conds := make([]string, len(t.key))
+		for i, c := range t.key {
+			conds[i] = t.columns[c] + " = ?"
+		}
+		del, err := tx.PrepareContext(ctx, s.q("DELETE FROM "+t.name+" WHERE "+strings.Join(conds, " AND ")))
+		if err != nil {
+			return err
+		}
+		defer del.Close()
+		for _, row := range gone {
+			args := make([]any, len(t.key))
+			for i, c := range t.key {
+				args[i] = row[c]
+			}
+			if _, err := del.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("projection %s: %w", t.name, err)
+			}
+		}
+	}
+	return s.insertRows(ctx, tx, t, insert)
 }
 
 func (s *Store) replaceRows(ctx context.Context, tx *sql.Tx, t table, where string, rows [][]string, args ...any) error {
@@ -169,6 +236,10 @@ func (s *Store) replaceRows(ctx context.Context, tx *sql.Tx, t table, where stri
 	if _, err := tx.ExecContext(ctx, s.q(del), args...); err != nil {
 		return err
 	}
+	return s.insertRows(ctx, tx, t, rows)
+}
+
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, t table, rows [][]string) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -213,10 +284,10 @@ func (s *Store) Verify(ctx context.Context) ([]string, error) {
 	for _, t := range append([]table{usersTable}, protocolTables...) {
 		var want [][]string
 		if t.name == "users" {
-			want = t.rows(reg, nil)
+			want = t.rows(reg, nil, "")
 		} else {
 			for _, p := range reg.SortedProtocols() {
-				want = append(want, t.rows(reg, p)...)
+				want = append(want, t.rows(reg, p, "")...)
 			}
 		}
 		got, err := s.readRows(ctx, t)

@@ -285,6 +285,7 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 		}
 		seen := cmd.Version
 		cmd.Version = 0
+		before := reg.CloneFor(protocols...)
 		if cmd.At.IsZero() {
 			// Stamped here, under the write lock, so that concurrent commands
 			// get times in the order they are logged.
@@ -303,7 +304,7 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 		}
 		reg.Apply(e)
 		out = e
-		return s.project(ctx, tx, reg, e.Stream, e.Data.Proposal)
+		return s.projectChange(ctx, tx, before, reg, e.Stream, e.Data.Proposal)
 	})
 	return out, err
 }
@@ -364,7 +365,7 @@ func (s *Store) tickStream(ctx context.Context, stream string, now time.Time) ([
 		if len(written) == 0 {
 			return nil
 		}
-		return s.project(ctx, tx, reg, stream, "")
+		return s.project(ctx, tx, reg, stream)
 	})
 	return written, err
 }

@@ -8,8 +8,8 @@
 // protocols and reviewers register protocols, record evidence, propose moves
 // and discuss them with positions and objections until the Czar accepts or
 // rejects them or their proposer withdraws them. A simulated clock starts on
-// 2020-01-01 and only moves forward; the scheduler's tick runs every simulated
-// hour, so the clock's events (windows closing, objections lapsing, ...) are
+// 2020-01-01 and only moves forward; the scheduler's tick runs every six
+// simulated hours, so the clock's events (windows closing, objections lapsing, ...) are
 // in the log too. Some protocols are left with one open proposal.
 //
 // Besides the database, gendb writes PATH.open, the ids of the open
@@ -20,11 +20,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -43,8 +45,10 @@ const (
 	tokenMaintainer = "maint01" // the maintainer who gets an API token
 )
 
-// tickEvery is how often the simulated scheduler applies the clock.
-const tickEvery = time.Hour
+// tickEvery is how often the simulated scheduler applies the clock. A tick
+// evaluates the whole registry, so it is not cheap; the clock events carry
+// the instant their rule fired, whenever the tick runs.
+const tickEvery = 6 * time.Hour
 
 // start is when the simulated history begins.
 var start = time.Date(2020, 1, 1, 9, 0, 0, 0, time.UTC)
@@ -62,6 +66,9 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// Every command makes garbage in proportion to its protocol's size: let
+	// the heap grow further between collections (it stays a few hundred MB).
+	debug.SetGCPercent(400)
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "gendb:", err)
 		os.Exit(1)
@@ -76,6 +83,8 @@ type options struct {
 	seed                         uint64
 }
 
+// run fills the database, then writes the list of open proposals and the
+// tokens beside it.
 func run(ctx context.Context, o options) error {
 	if err := removeOld(o.db, o.replace); err != nil {
 		return err
@@ -87,22 +96,50 @@ func run(ctx context.Context, o options) error {
 	}
 	defer store.Close()
 	g := newGenerator(ctx, store, o)
-	if err := g.run(); err != nil {
+	if err := withBuildIndexes(ctx, o.db, g.run); err != nil {
 		return err
 	}
 	reg, err := store.Registry(ctx, g.clock)
 	if err != nil {
 		return err
 	}
-	open, err := writeOpen(o.db+".open", reg)
-	if err != nil {
+	if err := writeOpen(o.db+".open", reg); err != nil {
 		return err
 	}
 	if err := writeTokens(ctx, store, o.db+".tokens"); err != nil {
 		return err
 	}
-	printSummary(o.db, reg, g, len(open), time.Since(began))
+	printSummary(o.db, reg, g, time.Since(began))
 	return nil
+}
+
+// indexedTables are the projection's tables that the store rewrites by
+// protocol (DELETE ... WHERE protocol = ?) and that have no index on that
+// column (see sqlstore/migrations): without one, every command scans them
+// whole, so filling the log takes time quadratic in its size.
+var indexedTables = []string{"implementations", "proposals", "objections", "positions"}
+
+// withBuildIndexes runs fill with an index on the protocol column of each
+// of indexedTables, and drops the indexes afterwards, so that the server is
+// measured on the schema its store creates.
+func withBuildIndexes(ctx context.Context, path string, fill func() error) error {
+	// Package sqlite's import of modernc.org/sqlite registers the driver.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, t := range indexedTables {
+		if _, err := db.ExecContext(ctx, "CREATE INDEX gendb_"+t+" ON "+t+" (protocol)"); err != nil {
+			return err
+		}
+	}
+	err = fill()
+	for _, t := range indexedTables {
+		_, dropErr := db.ExecContext(ctx, "DROP INDEX gendb_"+t)
+		err = errors.Join(err, dropErr)
+	}
+	return err
 }
 
 // removeOld refuses to touch an existing database unless told to replace it.
@@ -118,15 +155,15 @@ func removeOld(path string, replace bool) error {
 	return nil
 }
 
-// writeOpen writes the ids of the open proposals to path and returns them.
-func writeOpen(path string, reg *pvczar.Registry) ([]string, error) {
-	var ids []string
+// writeOpen writes the ids of the open proposals to path, one a line.
+func writeOpen(path string, reg *pvczar.Registry) error {
+	var b strings.Builder
 	for _, p := range reg.SortedProtocols() {
 		if pr := p.OpenProposal(); pr != nil {
-			ids = append(ids, pr.ID)
+			fmt.Fprintln(&b, pr.ID)
 		}
 	}
-	return ids, os.WriteFile(path, []byte(strings.Join(ids, "\n")+"\n"), 0o644)
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // writeTokens creates API tokens for the Czar and one maintainer, without
@@ -143,7 +180,8 @@ func writeTokens(ctx context.Context, store *sqlstore.Store, path string) error 
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-func printSummary(db string, reg *pvczar.Registry, g *generator, open int, took time.Duration) {
+// printSummary says what is in the database and how long filling it took.
+func printSummary(db string, reg *pvczar.Registry, g *generator, took time.Duration) {
 	stages := map[pvczar.Stage]int{}
 	statuses := map[string]int{}
 	proposals := 0
@@ -161,7 +199,7 @@ func printSummary(db string, reg *pvczar.Registry, g *generator, open int, took 
 		stages[pvczar.StageDesign], stages[pvczar.StagePrototype], stages[pvczar.StageProduction])
 	fmt.Printf("  proposals       %d (accepted %d, rejected %d, withdrawn %d, open %d)\n", proposals,
 		statuses[pvczar.ProposalAccepted], statuses[pvczar.ProposalRejected], statuses[pvczar.ProposalWithdrawn], statuses[pvczar.ProposalOpen])
-	fmt.Printf("  open proposals  %d, listed in %s.open\n", open, db)
+	fmt.Printf("  open proposals  listed in %s.open\n", db)
 	fmt.Printf("  API tokens      %s.tokens (%s, %s)\n", db, czar, tokenMaintainer)
 }
 
@@ -213,6 +251,7 @@ type generator struct {
 	protocols                            []*protocol
 }
 
+// newGenerator returns a generator that has planned nothing yet.
 func newGenerator(ctx context.Context, store *sqlstore.Store, o options) *generator {
 	g := &generator{
 		ctx: ctx, store: store, rng: rand.New(rand.NewPCG(o.seed, 0x9e3779b97f4a7c15)), cfg: pvczar.DefaultConfig(), opts: o,
@@ -313,8 +352,10 @@ func (g *generator) tick(now time.Time) error {
 	return nil
 }
 
+// addUsers adds the Czar, who adds everyone else, a minute apart.
 func (g *generator) addUsers() error {
 	add := func(name string, role pvczar.Role, display string) error {
+		g.clock = g.clock.Add(time.Minute)
 		return g.act(pvczar.Event{Type: pvczar.EventUserAdded, Actor: czar, Data: pvczar.EventData{
 			User: name, Role: role, Display: display, Email: name + "@example.org"}})
 	}
@@ -335,6 +376,7 @@ func (g *generator) addUsers() error {
 	return nil
 }
 
+// titleCase upper-cases the first letter of s.
 func titleCase(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
 // protocolWords name the simulated protocols.
@@ -356,10 +398,8 @@ func (g *generator) planProtocols() error {
 			p.stage = pvczar.StageProduction
 		case r < 0.4:
 			p.stage = pvczar.StagePrototype
-		default:
-			eligible = append(eligible, p)
 		}
-		if p.stage == pvczar.StagePrototype {
+		if p.stage != pvczar.StageProduction {
 			eligible = append(eligible, p)
 		}
 		g.protocols = append(g.protocols, p)
@@ -600,18 +640,21 @@ var objectionTopics = []objection{
 	{name: "errno", about: "error codes", resolution: "map every error to a Xen errno value", reason: "the codes differ between Linux and FreeBSD"},
 }
 
-// objections plans the objections of a proposal with the given budget; they
-// take at most half of it.
+// objections plans the objections of a proposal whose discussion has the
+// given budget of events. Most proposals draw objections, and their threads
+// take half of the budget or more: a reply costs the store less than a
+// position, which adds a row that the store rewrites on every later command
+// about the protocol.
 func (g *generator) objections(budget int) []objection {
-	n := [...]int{0, 0, 0, 0, 1, 1, 1, 2, 2, 3}[g.rng.IntN(10)]
+	n := [...]int{0, 1, 1, 1, 2, 2, 2, 2, 3, 3}[g.rng.IntN(10)]
+	if n == 0 {
+		return nil
+	}
+	per := int(float64(budget)*(0.5+0.3*g.rng.Float64())) / n // events per objection
 	var out []objection
-	used := 0
 	for _, i := range g.rng.Perm(len(objectionTopics))[:n] {
 		o := objectionTopics[i]
-		o.replies = g.rng.IntN(5)
-		if used += o.replies + 2; used > budget/2 {
-			break
-		}
+		o.replies = max(0, per-2+g.rng.IntN(5)-2) // besides raising and closing it
 		out = append(out, o)
 	}
 	return out

@@ -1,6 +1,7 @@
 // Command load is an HTTP load generator for benchmarks of the pvczar web
 // server. It keeps -c requests in flight for -d and prints one markdown table
-// row: requests, requests per second, latency percentiles and errors.
+// row: the requests sent, the 2xx responses per second, the latency of the
+// responses (p50, p90, p99, max) and the errors.
 //
 //	go run ./bench/load -c 16 -d 10s -name board http://127.0.0.1:18080/
 //	go run ./bench/load -name comment -method POST -body '{"kind":"comment","text":"hi"}' \
@@ -173,6 +174,7 @@ func run(c config) result {
 		next     atomic.Uint64 // the index of the next URL
 		mu       sync.Mutex    // guards res
 		res      result
+		first    sync.Once // records the first error
 		wg       sync.WaitGroup
 		began    = time.Now()
 		deadline = began.Add(c.duration)
@@ -181,7 +183,6 @@ func run(c config) result {
 		wg.Go(func() {
 			var mine []time.Duration
 			var sent, errs int
-			var first string
 			for time.Now().Before(deadline) {
 				u := c.urls[(next.Add(1)-1)%uint64(len(c.urls))]
 				took, err := do(client, c, u)
@@ -190,9 +191,11 @@ func run(c config) result {
 					mine = append(mine, took)
 				}
 				if err != nil {
-					if errs == 0 {
-						first = err.Error()
-					}
+					first.Do(func() {
+						mu.Lock()
+						defer mu.Unlock()
+						res.firstError = err.Error()
+					})
 					errs++
 				}
 			}
@@ -201,9 +204,6 @@ func run(c config) result {
 			res.latencies = append(res.latencies, mine...)
 			res.requests += sent
 			res.errors += errs
-			if res.firstError == "" {
-				res.firstError = first
-			}
 		})
 	}
 	wg.Wait()
