@@ -62,6 +62,13 @@ curl -fsS -o /dev/null $base/healthz
 sed "s|^|$base/proposals/|" $db.open >$out/proposal-urls
 sed "s|.*|$base/api/v1/proposals/&/positions|" $db.open >$out/position-urls
 token=$(awk '$1 == "maint01" { print $2 }' $db.tokens)
+# A signed-in browser's session: its pages carry its forms, so they are
+# rendered for each request, not served from the render cache.
+jar=$out/cookies
+rm -f $jar
+csrf=$(curl -fsS -c $jar $base/signin | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -fsS -b $jar -c $jar -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode "token=$token" $base/signin
+session=$(awk '$6 == "pvczar_session" { print $7 }' $jar)
 
 failed=0
 rows=()
@@ -76,6 +83,9 @@ measure "static file (ceiling)" $base/static/style.css
 measure "board page" $base/
 measure "API protocols" $base/api/v1/protocols
 measure "proposal page" -urls $out/proposal-urls
+measure "board page, signed in (not cached)" -header "Cookie: pvczar_session=$session" $base/
+measure "API protocols with a token (not cached)" -header "Authorization: Bearer $token" $base/api/v1/protocols
+measure "proposal page, signed in (not cached)" -header "Cookie: pvczar_session=$session" -urls $out/proposal-urls
 measure "post a position" -urls $out/position-urls -method POST \
 	-header "Authorization: Bearer $token" -header 'Content-Type: application/json' \
 	-body '{"kind":"comment","text":"benchmark comment"}'
@@ -95,7 +105,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|---|---:|"
 ceiling=$(awk -F'|' '{ print $4 }' <<<"${rows[0]}")
 for i in "${!rows[@]}"; do
 	share=-
-	if ((i > 0 && i < 4)); then
+	if ((i > 0 && i < ${#rows[@]} - 1)); then
 		share=$(awk -F'|' -v c="$ceiling" '{ printf "%.0f%%", (c > 0 ? 100 * $4 / c : 0) }' <<<"${rows[$i]}")
 	fi
 	echo "${rows[$i]} $share |"

@@ -141,4 +141,15 @@ func TestCachedReadsFollowTheState(t *testing.T) {
 	if _, then := env.request("GET", "/api/v1/status?now=2030-01-01", "", ""); !strings.Contains(then, `"now": "2030-01-01T00:00:00Z"`) {
 		t.Fatal("?now= is not evaluated at that instant")
 	}
+	// The shared part of a page rendered for one reader is framed for the
+	// next: a signed-in reader sees themselves, an anonymous one does not.
+	c, _ := signIn(t, env, "maint")
+	for i := 0; i < 2; i++ {
+		if page := get(t, c, env.URL+"/queue"); !strings.Contains(page, "<bdi>maint</bdi>") {
+			t.Fatal("a signed-in reader's page does not say who is signed in")
+		}
+		if _, page := env.request("GET", "/queue", "", ""); strings.Contains(page, "<bdi>maint</bdi>") || !strings.Contains(page, `href="/signin"`) {
+			t.Fatal("an anonymous reader got a signed-in reader's page")
+		}
+	}
 }

@@ -2,21 +2,36 @@ package http
 
 import (
 	"bytes"
+	"html/template"
 	"net/http"
 	"sync"
 
 	"github.com/xen-pvczar/pvczar"
 )
 
-// renderCache keeps the answers to anonymous reads for as long as the
-// state they were rendered from is current: the store hands out one
-// evaluation per instant (to the second) and log position, so a page is
-// rendered at most once a second, or once per write, however many people
-// look at it. Signed-in readers see their own forms and are not cached.
+// renderCache keeps the answers to reads for as long as the state they were
+// rendered from is current: the store hands out one evaluation per instant
+// (to the second) and log position, so a page is rendered at most once a
+// second, or once per write, however many people look at it. API reads are
+// the same for everyone; a signed-in reader's pages show who is signed in
+// and their forms, so for them only the shared part of a page is kept.
 type renderCache struct {
 	mu    sync.Mutex
 	view  *pvczar.Registry // the evaluation the entries were rendered from
 	pages map[string]*cachedResponse
+}
+
+// getContent returns the rendered part of a page kept for view.
+func (c *renderCache) getContent(view *pvczar.Registry, key string) (template.HTML, bool) {
+	if resp := c.get(view, key); resp != nil {
+		return template.HTML(resp.body), true
+	}
+	return "", false
+}
+
+// putContent keeps the rendered part of a page for view.
+func (c *renderCache) putContent(view *pvczar.Registry, key string, content template.HTML) {
+	c.put(view, key, &cachedResponse{body: []byte(content)})
 }
 
 type cachedResponse struct {
@@ -60,12 +75,13 @@ func (c *renderCache) put(view *pvczar.Registry, key string, resp *cachedRespons
 	}
 }
 
-// serveCached answers an anonymous read from the cache, or renders it and
+// serveCached answers a read from the cache, or renders it and
 // keeps it when it succeeded. It reports false when the request is not one
 // to cache (the caller then serves it as usual).
 func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, pattern string) bool {
 	id := identityOf(r.Context())
-	if !cacheable[pattern] || id.user != "" || id.sessionProblem != "" || r.URL.Query().Has("now") {
+	signedIn := id.user != "" || id.sessionProblem != ""
+	if !cacheable[pattern] || (signedIn && !isAPI(r)) || r.URL.Query().Has("now") {
 		return false
 	}
 	view, err := s.svc.Registry(r.Context(), s.now())

@@ -68,9 +68,19 @@ type view struct {
 	Problem string
 	Now     time.Time
 	Data    any
+	// Content is the page's own part, rendered from its "content" template.
+	Content template.HTML
 }
 
 func (p *pages) render(w http.ResponseWriter, status int, name string, v view) {
+	if v.Content == "" {
+		content, err := p.content(name, v)
+		if err != nil {
+			http.Error(w, "cannot render the page: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		v.Content = content
+	}
 	var b strings.Builder
 	if err := p.byName[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
 		http.Error(w, "cannot render the page: "+err.Error(), http.StatusInternalServerError)
@@ -79,6 +89,43 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, v view) {
 	setPageHeaders(w)
 	w.WriteHeader(status)
 	fmt.Fprint(w, b.String())
+}
+
+// content renders the page's own part.
+func (p *pages) content(name string, v view) (template.HTML, error) {
+	var b strings.Builder
+	err := p.byName[name].ExecuteTemplate(&b, "content", v)
+	return template.HTML(b.String()), err
+}
+
+// renderShared renders a page whose own part is the same for everyone who
+// reads it: that part is rendered once per evaluation (reg) and URL, and
+// only the frame (who is signed in) per request. data is called only when
+// the part must be rendered.
+func (s *Server) renderShared(w http.ResponseWriter, r *http.Request, reg *pvczar.Registry, name, title, nav string, data func() (any, error)) {
+	v := s.newView(r, reg, title, nav, nil)
+	key := "content " + r.URL.RequestURI()
+	if content, ok := s.cache.getContent(reg, key); ok {
+		v.Content = content
+		s.pages.render(w, http.StatusOK, name, v)
+		return
+	}
+	d, err := data()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Data = d
+	content, err := s.pages.content(name, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !r.URL.Query().Has("now") {
+		s.cache.putContent(reg, key, content)
+	}
+	v.Content = content
+	s.pages.render(w, http.StatusOK, name, v)
 }
 
 // setPageHeaders sets what every HTML page sends: no scripts from anywhere
@@ -177,6 +224,12 @@ func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.renderShared(w, r, reg, "board.html", "PV protocols", "board", func() (any, error) {
+		return boardData(reg, now), nil
+	})
+}
+
+func boardData(reg *pvczar.Registry, now time.Time) map[string]any {
 	st := reg.Status(now)
 	cols := []*boardColumn{{Stage: pvczar.StageDesign}, {Stage: pvczar.StagePrototype}, {Stage: pvczar.StageProduction}}
 	side := &boardColumn{Stage: "deferred or withdrawn"}
@@ -201,8 +254,7 @@ func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
 	if len(side.Cards) > 0 {
 		cols = append(cols, side)
 	}
-	s.pages.render(w, http.StatusOK, "board.html", s.newView(r, reg, "PV protocols", "board", map[string]any{
-		"Columns": cols, "Queue": st.Queue, "Count": len(st.Protocols)}))
+	return map[string]any{"Columns": cols, "Queue": st.Queue, "Count": len(st.Protocols)}
 }
 
 func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
@@ -216,12 +268,13 @@ func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	next := pvczar.NextStage(p.Stage)
-	proposals := slices.Clone(p.Proposals)
-	slices.Reverse(proposals)
-	s.pages.render(w, http.StatusOK, "protocol.html", s.newView(r, reg, p.ID+": "+p.Title, "board", map[string]any{
-		"P": p, "Next": next, "Gates": reg.Gates(p, next), "Open": p.OpenProposal(), "Proposals": proposals,
-		"DaysInStage": int(now.Sub(p.StageSince) / pvczar.Day)}))
+	s.renderShared(w, r, reg, "protocol.html", p.ID+": "+p.Title, "board", func() (any, error) {
+		next := pvczar.NextStage(p.Stage)
+		proposals := slices.Clone(p.Proposals)
+		slices.Reverse(proposals)
+		return map[string]any{"P": p, "Next": next, "Gates": reg.Gates(p, next), "Open": p.OpenProposal(), "Proposals": proposals,
+			"DaysInStage": int(now.Sub(p.StageSince) / pvczar.Day)}, nil
+	})
 }
 
 // proposalView adds to a proposal what its page shows about the viewer.
@@ -282,7 +335,7 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 		{"Lapsed", "objections whose authors stopped answering; they no longer block", q.Lapsed, false},
 		{"Stale", "protocols in prototype for too long with no proposal", q.Stale, true},
 	}
-	s.pages.render(w, http.StatusOK, "queue.html", s.newView(r, reg, "The Czar's queue", "queue", sections))
+	s.renderShared(w, r, reg, "queue.html", "The Czar's queue", "queue", func() (any, error) { return sections, nil })
 }
 
 // activityPage is one page of the activity, newest first.
@@ -294,12 +347,10 @@ func (s *Server) pageActivity(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	events, older, err := s.recentEvents(r, activityPageSize)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.pages.render(w, http.StatusOK, "activity.html", s.newView(r, reg, "Activity", "activity", map[string]any{"Events": events, "Older": older}))
+	s.renderShared(w, r, reg, "activity.html", "Activity", "activity", func() (any, error) {
+		events, older, err := s.recentEvents(r, activityPageSize)
+		return map[string]any{"Events": events, "Older": older}, err
+	})
 }
 
 // recentEvents returns up to n events before ?before= (a seq), newest first,
@@ -330,7 +381,7 @@ func (s *Server) pageDigest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.pages.render(w, http.StatusOK, "digest.html", s.newView(r, reg, "Digest", "digest", reg.Digest(now)))
+	s.renderShared(w, r, reg, "digest.html", "Digest", "digest", func() (any, error) { return reg.Digest(now), nil })
 }
 
 func (s *Server) digestText(w http.ResponseWriter, r *http.Request) {
@@ -349,7 +400,9 @@ func (s *Server) pageChart(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.pages.render(w, http.StatusOK, "chart.html", s.newView(r, reg, "Time in each stage", "chart", template.HTML(stageChart(reg, now))))
+	s.renderShared(w, r, reg, "chart.html", "Time in each stage", "chart", func() (any, error) {
+		return template.HTML(stageChart(reg, now)), nil
+	})
 }
 
 func (s *Server) chartSVG(w http.ResponseWriter, r *http.Request) {
