@@ -38,10 +38,16 @@ func stageChart(reg *pvczar.Registry, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="chart-title" font-family="system-ui, sans-serif" font-size="12">`, width, height)
 	fmt.Fprintf(&b, `<title id="chart-title">Time each protocol spent in each stage, %s to %s</title>`, start.Format("2006-01-02"), now.Format("2006-01-02"))
-	for y := start.Year() + 1; y <= now.Year(); y++ {
-		t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#ddd"/><text x="%.1f" y="%d" text-anchor="middle" fill="#666">%d</text>`,
-			x(t), x(t), top-8, height-40, x(t), top-14, y)
+	ticks := axisTicks(start, now)
+	for i, tick := range ticks {
+		anchor := "middle" // the first and last labels stay inside the chart
+		if i == 0 {
+			anchor = "start"
+		} else if i == len(ticks)-1 {
+			anchor = "end"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#ddd"/><text x="%.1f" y="%d" text-anchor="%s" fill="#666">%s</text>`,
+			x(tick.at), x(tick.at), top-8, height-40, x(tick.at), top-14, anchor, tick.label)
 	}
 	for i, p := range protocols {
 		y := top + i*rowH
@@ -69,6 +75,31 @@ func stageChart(reg *pvczar.Registry, now time.Time) string {
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+type tick struct {
+	at    time.Time
+	label string
+}
+
+// axisTicks returns the lines of the time axis: the start, the end, and in
+// between the first day of each year, or of each month over a short span.
+func axisTicks(start, end time.Time) []tick {
+	ticks := []tick{{start, start.Format("2006-01-02")}}
+	step, format := func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }, "2006"
+	first := time.Date(start.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if end.Sub(start) < 3*365*pvczar.Day {
+		step, format = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }, "Jan 2006"
+		first = time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	span := end.Sub(start)
+	for t := first; t.Before(end); t = step(t) {
+		// Keep labels apart from the start's and the end's.
+		if t.Sub(start) > span/12 && end.Sub(t) > span/12 {
+			ticks = append(ticks, tick{t, t.Format(format)})
+		}
+	}
+	return append(ticks, tick{end, end.Format("2006-01-02")})
 }
 
 // clipText shortens s to n runes with an ellipsis.
