@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xen-pvczar/pvczar"
 )
@@ -73,4 +74,27 @@ func FuzzParseETag(f *testing.F) {
 			t.Fatalf("parseETag(%q): %v", h, err)
 		}
 	})
+}
+
+// TestAxisTicks: the chart's axis starts and ends at the span's ends, marks
+// years over long spans and months over short ones, in order.
+func TestAxisTicks(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	for _, c := range []struct {
+		start, end string
+		want       []string
+	}{
+		{"2017-11-22", "2021-03-01", []string{"2017-11-22", "2019", "2020", "2021-03-01"}},
+		{"2026-01-10", "2026-06-20", []string{"2026-01-10", "Feb 2026", "Mar 2026", "Apr 2026", "May 2026", "Jun 2026", "2026-06-20"}},
+		{"2026-01-25", "2026-06-05", []string{"2026-01-25", "Mar 2026", "Apr 2026", "May 2026", "2026-06-05"}}, // Feb and Jun too close to the ends
+		{"2026-03-01", "2026-03-05", []string{"2026-03-01", "2026-03-05"}},
+	} {
+		var got []string
+		for _, tk := range axisTicks(day(c.start), day(c.end)) {
+			got = append(got, tk.label)
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s to %s: %v, want %v", c.start, c.end, got, c.want)
+		}
+	}
 }
