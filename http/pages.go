@@ -1,7 +1,10 @@
 package http
 
 import (
+	"bytes"
 	"embed"
+	"errors"
+	"io"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -81,14 +84,19 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, v view) {
 		}
 		v.Content = content
 	}
-	var b strings.Builder
-	if err := p.byName[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
+	// The frame is rendered around the content, which is written as it is:
+	// it can be large, and is often shared from the cache.
+	var top, bottom bytes.Buffer
+	t := p.byName[name]
+	if err := errors.Join(t.ExecuteTemplate(&top, "top", v), t.ExecuteTemplate(&bottom, "bottom", v)); err != nil {
 		http.Error(w, "cannot render the page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	setPageHeaders(w)
 	w.WriteHeader(status)
-	fmt.Fprint(w, b.String())
+	w.Write(top.Bytes())
+	io.WriteString(w, string(v.Content))
+	w.Write(bottom.Bytes())
 }
 
 // content renders the page's own part.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -175,6 +176,14 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// WriteString passes large pages on without copying them.
+func (r *recorder) WriteString(s string) (int, error) {
+	r.wrote = true
+	n, err := io.WriteString(r.ResponseWriter, s)
 	r.bytes += n
 	return n, err
 }
