@@ -279,3 +279,17 @@ func TestSignInRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticPathTraversal: the static files are the embedded ones only.
+func TestStaticPathTraversal(t *testing.T) {
+	env := newTestEnv(t)
+	for _, path := range []string{"/static/../go.mod", "/static/..%2f..%2fgo.mod", "/static/%2e%2e/server.go", "/static//etc/passwd", "/static/templates/layout.html"} {
+		status, body := env.request("GET", path, "", "")
+		if status == 200 && (strings.Contains(body, "module ") || strings.Contains(body, "package http") || strings.Contains(body, "root:") || strings.Contains(body, "{{")) {
+			t.Errorf("GET %s served a file outside the static folder", path)
+		}
+	}
+	if status, body := env.request("GET", "/static/style.css", "", ""); status != 200 || !strings.Contains(body, "--accent") {
+		t.Fatalf("the stylesheet: %d", status)
+	}
+}
