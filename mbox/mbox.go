@@ -1,0 +1,232 @@
+// Package mbox reads mail archives one raw message at a time: mbox files
+// (mboxrd and mboxo, plain or gzip-compressed) and Maildir folders. It never
+// holds more than one message in memory, and no message grows beyond
+// MaxMessageSize however the archive is broken.
+package mbox
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+)
+
+// MaxMessageSize bounds one message; the rest of a larger one is dropped
+// and the message is marked Truncated.
+const MaxMessageSize = 32 << 20
+
+// Format is the way an mbox escapes body lines that begin with "From ".
+type Format int
+
+// The formats. In mboxrd every line matching ">*From " gained one '>', so
+// one is removed from every such line; in mboxo only "From " lines were
+// escaped, so only ">From " loses its '>' (and a quoted ">From " in the
+// original cannot be told apart).
+const (
+	Auto Format = iota // mboxrd if the first separator is public-inbox's "From mboxrd@z", else mboxo
+	MboxRD
+	MboxO
+)
+
+// Message is one message of an archive.
+type Message struct {
+	Raw       []byte // the message, without its From_ line, unescaped
+	Source    string // the archive (and, for Maildir, the file)
+	Line      int    // the line of its From_ line in the archive (mbox), from 1
+	Truncated bool   // it was larger than MaxMessageSize
+}
+
+// separator matches an RFC 4155 From_ line: "From", a sender, and an
+// asctime date. A body line that merely starts with "From " (unescaped, as
+// careless archivers leave them) does not match, so it does not split.
+var separator = regexp.MustCompile(`^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d\d(?::\d\d)? +(?:[A-Z]{2,5} +|[+-]\d{4} +)?\d{4}\s*$`)
+
+// Reader splits an mbox stream into messages.
+type Reader struct {
+	br     *bufio.Reader
+	source string
+	format Format
+	line   int
+	// pending is a separator line already read, which starts the next message.
+	pending []byte
+	started bool
+	blank   bool // the previous line was empty
+}
+
+// NewReader reads the mbox in r, named source in messages. A gzip stream is
+// recognised by its magic number and decompressed.
+func NewReader(r io.Reader, source string, format Format) (*Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad gzip stream: %w", source, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	return &Reader{br: br, source: source, format: format, blank: true}, nil
+}
+
+// readLine returns the next line with its newline, however long; a line
+// beyond MaxMessageSize is cut (the rest is read and dropped).
+func (r *Reader) readLine() ([]byte, error) {
+	var long []byte
+	for {
+		part, err := r.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			if len(long) < MaxMessageSize {
+				long = append(long, part...)
+			}
+			continue
+		}
+		if long != nil {
+			part = append(long, part...)
+		}
+		if err == nil || (err == io.EOF && len(part) > 0) {
+			r.line++
+			return part, nil
+		}
+		return nil, err
+	}
+}
+
+// Next returns the next message, or io.EOF after the last one. Text before
+// the first separator is skipped; an archive without any separator is an
+// error that names it.
+func (r *Reader) Next() (*Message, error) {
+	for !r.started {
+		line, err := r.readLine()
+		if err == io.EOF {
+			if r.line == 0 {
+				return nil, io.EOF
+			}
+			return nil, fmt.Errorf("%s: not an mbox: no \"From \" separator line in %d lines", r.source, r.line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.source, err)
+		}
+		if separator.Match(line) {
+			r.started, r.pending = true, append([]byte(nil), line...)
+			if r.format == Auto {
+				r.format = MboxO
+				if bytes.HasPrefix(line, []byte("From mboxrd@z ")) {
+					r.format = MboxRD
+				}
+			}
+		}
+	}
+	if r.pending == nil {
+		return nil, io.EOF
+	}
+	m := &Message{Source: r.source, Line: r.line}
+	r.pending = nil
+	var body bytes.Buffer
+	r.blank = true
+	for {
+		line, err := r.readLine()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", r.source, r.line, err)
+		}
+		if r.blank && separator.Match(line) {
+			r.pending = append([]byte(nil), line...)
+			break
+		}
+		r.blank = len(bytes.TrimRight(line, "\r\n")) == 0
+		line = r.unescape(line)
+		if body.Len()+len(line) > MaxMessageSize {
+			m.Truncated = true
+			continue
+		}
+		body.Write(line)
+	}
+	m.Raw = trimSeparatorBlank(body.Bytes())
+	return m, nil
+}
+
+// unescape removes the '>' the archiver added before a "From " line.
+func (r *Reader) unescape(line []byte) []byte {
+	if len(line) == 0 || line[0] != '>' {
+		return line
+	}
+	rest := bytes.TrimLeft(line, ">")
+	if !bytes.HasPrefix(rest, []byte("From ")) {
+		return line
+	}
+	if r.format == MboxO && len(line)-len(rest) != 1 {
+		return line
+	}
+	return line[1:]
+}
+
+// trimSeparatorBlank drops the empty line that precedes the next separator.
+func trimSeparatorBlank(b []byte) []byte {
+	switch {
+	case bytes.HasSuffix(b, []byte("\r\n\r\n")):
+		return b[:len(b)-2]
+	case bytes.HasSuffix(b, []byte("\n\n")):
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+// ReadMaildir calls fn with each message of the Maildir folder dir (its new
+// and cur subfolders), in file name order, which is delivery order.
+func ReadMaildir(dir string, fn func(*Message) error) error {
+	var files []string
+	for _, sub := range []string{"new", "cur"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return err
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(dir, sub, e.Name()))
+			}
+		}
+	}
+	if files == nil {
+		if _, err := os.Stat(filepath.Join(dir, "cur")); err != nil {
+			return fmt.Errorf("%s: not a Maildir folder (no cur or new subfolder)", dir)
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		m, err := readFile(f)
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readFile(name string) (*Message, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, MaxMessageSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m := &Message{Raw: raw, Source: name}
+	if len(raw) > MaxMessageSize {
+		m.Raw, m.Truncated = raw[:MaxMessageSize], true
+	}
+	return m, nil
+}
