@@ -1,0 +1,91 @@
+package pvczar_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+func TestReadMailText(t *testing.T) {
+	from := pvczar.MailAddress{Name: "Bob Reviewer", Email: "bob@example.org"}
+	body := strings.Join([]string{
+		"On Mon, Alice wrote:",
+		"> Objection: quoted-one",
+		"> Acked-by: Quoted Person <q@example.org>",
+		"",
+		"Objection: ring-size",
+		"The ring size key has no maximum,",
+		"so a frontend cannot size its rings.",
+		"",
+		"Objection-Resolved: Old-Name",
+		"hold",
+		"Acked-by: Bob Reviewer <BOB@example.org>",
+		"Reviewed-by: Carol <carol@example.org>",
+		"Tested-by: bob reviewer",
+		"Nacked-by: someone",
+		"",
+		"-- ",
+		"Acked-by: In The Signature <sig@example.org>",
+	}, "\n")
+	trailers, commands := pvczar.ReadMailText(body, from)
+	var got []string
+	for _, tr := range trailers {
+		got = append(got, string(tr.Kind)+":"+tr.Person.Email+":"+tr.Person.Name+":"+map[bool]string{true: "verified", false: "unverified"}[tr.Verified])
+	}
+	want := []string{"ack:bob@example.org:Bob Reviewer:verified", "review:carol@example.org:Carol:unverified", "test::bob reviewer:verified", "nack::someone:unverified"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("trailers:\n got %v\nwant %v", got, want)
+	}
+	got = nil
+	for _, c := range commands {
+		got = append(got, c.Kind+":"+c.Name+":"+c.Reason)
+	}
+	want = []string{"Objection:ring-size:The ring size key has no maximum, so a frontend cannot size its rings.", "Objection-Resolved:old-name:", "Hold::"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("commands:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestReadMailTextStopsAtThePatch: trailers of a patch's commit message
+// count; the diff's lines do not.
+func TestReadMailTextStopsAtThePatch(t *testing.T) {
+	body := "Add the thing.\n\nSigned-off-by: A <a@x>\nAcked-by: A <a@x>\n---\n drivers/x.c | 2 +-\n+Acked-by: B <b@x>\ndiff --git a/x b/x\n"
+	trailers, _ := pvczar.ReadMailText(body, pvczar.MailAddress{Email: "a@x"})
+	if len(trailers) != 1 || trailers[0].Person.Email != "a@x" || !trailers[0].Verified {
+		t.Fatalf("trailers: %+v", trailers)
+	}
+}
+
+// FuzzReadMailText: any body is read without panicking; every command has
+// a known kind, and every trailer a known kind and a line inside the body.
+func FuzzReadMailText(f *testing.F) {
+	f.Add("Objection: x\nreason\n\nAcked-by: A <a@x>\n", "a@x")
+	f.Add("> Hold\nRelease\r\nObjection-Withdrawn: y\r\n", "")
+	f.Add("Acked-by: <\nNacked-by: >a<b\n-- \n", "b")
+	f.Fuzz(func(t *testing.T, body, email string) {
+		trailers, commands := pvczar.ReadMailText(body, pvczar.MailAddress{Email: email})
+		lines := strings.Count(body, "\n") + 1
+		for _, tr := range trailers {
+			switch tr.Kind {
+			case pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionNack:
+			default:
+				t.Fatalf("trailer kind %q", tr.Kind)
+			}
+			if tr.Line < 1 || tr.Line > lines {
+				t.Fatalf("trailer line %d of %d", tr.Line, lines)
+			}
+		}
+		for _, c := range commands {
+			switch c.Kind {
+			case pvczar.MailObjection, pvczar.MailObjectionResolved, pvczar.MailObjectionWithdrawn:
+				if c.Name == "" {
+					t.Fatalf("%s without a name", c.Kind)
+				}
+			case pvczar.MailHold, pvczar.MailRelease:
+			default:
+				t.Fatalf("command kind %q", c.Kind)
+			}
+		}
+	})
+}
