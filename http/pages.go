@@ -3,11 +3,11 @@ package http
 import (
 	"bytes"
 	"embed"
-	"errors"
-	"io"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
