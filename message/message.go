@@ -1,0 +1,103 @@
+// Package message turns raw mail into pvczar.Mail with enmime, which
+// survives malformed headers and unknown charsets, and falls back on
+// net/mail's header reader when enmime gives up.
+package message
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+// maxBody bounds the text kept of one message.
+const maxBody = 1 << 20
+
+var msgID = regexp.MustCompile(`<([^<>\s]+)>`)
+
+// ids returns the Message-IDs named in a header, without angle brackets.
+func ids(header string) []string {
+	var out []string
+	for _, m := range msgID.FindAllStringSubmatch(header, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// ErrNotMail is returned for data that does not start with a header line.
+var ErrNotMail = errors.New("no mail header found")
+
+// Parse reads one message. A message without a Message-ID gets a stable
+// one derived from its sender, date, subject and text, so that a second
+// ingest finds it again. Only data that does not start with a header is an
+// error.
+func Parse(raw []byte) (pvczar.Mail, error) {
+	var m pvczar.Mail
+	first, _, _ := bytes.Cut(raw, []byte("\n"))
+	if !bytes.Contains(first, []byte(":")) {
+		return m, ErrNotMail
+	}
+	header := func(string) string { return "" }
+	var body string
+	if env, err := enmime.ReadEnvelope(bytes.NewReader(raw)); err == nil {
+		header, body = env.GetHeader, env.Text
+		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
+			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
+		}
+		if d, err := env.Date(); err == nil {
+			m.Date = d.UTC()
+		}
+	} else if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		header = msg.Header.Get
+		var b bytes.Buffer
+		b.ReadFrom(msg.Body)
+		body = b.String()
+	} else {
+		return m, ErrNotMail
+	}
+	if m.From.Email == "" && m.From.Name == "" {
+		if a, err := mail.ParseAddress(header("From")); err == nil {
+			m.From = pvczar.MailAddress{Name: a.Name, Email: strings.ToLower(a.Address)}
+		} else {
+			m.From = pvczar.MailAddress{Name: strings.TrimSpace(header("From"))}
+		}
+	}
+	if m.Date.IsZero() {
+		if d, err := mail.ParseDate(header("Date")); err == nil {
+			m.Date = d.UTC()
+		}
+	}
+	m.Subject = strings.TrimSpace(header("Subject"))
+	if len(body) > maxBody {
+		body = body[:maxBody]
+	}
+	m.Body = strings.ToValidUTF8(body, "\uFFFD")
+	if found := ids(header("Message-ID")); len(found) > 0 {
+		m.MessageID = found[0]
+	} else {
+		m.MessageID, m.DerivedID = derivedID(m), true
+	}
+	if found := ids(header("In-Reply-To")); len(found) > 0 {
+		m.InReplyTo = found[0]
+	}
+	m.References = ids(header("References"))
+	return m, nil
+}
+
+// derivedID is a stable Message-ID for a message that has none.
+func derivedID(m pvczar.Mail) string {
+	h := sha256.New()
+	for _, s := range []string{m.From.Email, m.From.Name, m.Date.Format(time.RFC3339), m.Subject, m.Body[:min(len(m.Body), 4096)]} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32] + "@derived.pvczar.invalid"
+}
