@@ -1,6 +1,7 @@
 package pvczar
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ var trailerLine = regexp.MustCompile(`(?i)^(acked-by|reviewed-by|tested-by|nacke
 type MailCommand struct {
 	Kind   string // Objection, Objection-Resolved, Objection-Withdrawn, Hold, Release
 	Name   string // the objection's short name
-	Reason string // for an objection: the lines that follow it
+	Reason string // for an objection: the lines that follow it, up to an empty line
 	Line   int
 }
 
@@ -118,7 +119,7 @@ func ReadMailText(body string, from MailAddress) ([]Trailer, []MailCommand) {
 				reason = append(reason, strings.TrimSpace(next))
 				i = j
 			}
-			c.Reason = strings.Join(reason, " ")
+			c.Reason = strings.Join(reason, "\n")
 		}
 		commands = append(commands, c)
 	}
@@ -155,4 +156,17 @@ func samePerson(a, b MailAddress) bool {
 	}
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 	return a.Name != "" && norm(a.Name) == norm(b.Name)
+}
+
+// MailArchive keeps the mail pvczar has read, so that reading an archive
+// again adds nothing, and the messages it could not parse, for inspection.
+type MailArchive interface {
+	// KnownMail tells whether a Message-ID has been read before.
+	KnownMail(ctx context.Context, messageID string) (bool, error)
+	// AddMail keeps m, read from source, with the proposal it belongs to
+	// ("" for none) and notes on what did not count; it reports false when
+	// the Message-ID was already kept.
+	AddMail(ctx context.Context, m Mail, source, proposal string, notes []string) (bool, error)
+	// AddUnparsed keeps a message that could not be parsed.
+	AddUnparsed(ctx context.Context, source string, line int, raw []byte, reason string) error
 }

@@ -41,7 +41,7 @@ func TestReadMailText(t *testing.T) {
 	for _, c := range commands {
 		got = append(got, c.Kind+":"+c.Name+":"+c.Reason)
 	}
-	want = []string{"Objection:ring-size:The ring size key has no maximum, so a frontend cannot size its rings.", "Objection-Resolved:old-name:", "Hold::"}
+	want = []string{"Objection:ring-size:The ring size key has no maximum,\nso a frontend cannot size its rings.", "Objection-Resolved:old-name:", "Hold::"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("commands:\n got %q\nwant %q", got, want)
 	}

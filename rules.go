@@ -18,7 +18,10 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		return Event{}, Errorf(EINVALID, "the command has no time")
 	}
 	cmd.At = cmd.At.UTC().Truncate(time.Second)
-	cmd.Seq, cmd.Version, cmd.Key = 0, 0, ""
+	cmd.Seq, cmd.Version = 0, 0
+	if !strings.HasPrefix(cmd.Source, SourceMailPrefix) {
+		cmd.Key = "" // only mail commands carry a key: a mail ingested twice records nothing twice
+	}
 	if cmd.Type.IsClock() {
 		return Event{}, Errorf(EINVALID, "%s events are made by the clock, not by people", cmd.Type)
 	}

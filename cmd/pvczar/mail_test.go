@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// scenarioMbox is a proposal's life on a list: pvczar's announcement, an
+// objection mailed with its reason, a maintainer's ack, a trailer that is
+// not the sender's, and the proposer's answer; then silence.
+const scenarioMbox = `From pvczar@example.org Tue Mar  3 10:01:00 2026
+From: pvczar <pvczar@example.org>
+To: xen-devel@lists.xenproject.org
+Date: Tue, 3 Mar 2026 10:01:00 +0000
+Subject: [PVCZAR] pvfoo-1: move pvfoo to prototype
+Message-ID: <pvczar.proposal.pvfoo-1@example.org>
+
+The window closes at the end of 2026-03-13 AoE.
+
+From bob@example.org Wed Mar  4 10:00:00 2026
+From: Bob Reviewer <bob@example.org>
+Date: Wed, 4 Mar 2026 10:00:00 +0000
+Subject: Re: [PVCZAR] pvfoo-1: move pvfoo to prototype
+Message-ID: <objection@example.org>
+In-Reply-To: <pvczar.proposal.pvfoo-1@example.org>
+References: <pvczar.proposal.pvfoo-1@example.org>
+
+> The window closes at the end of 2026-03-13 AoE.
+
+Objection: ring-size
+About: the ring-page-order key
+Resolution: state the maximum order a backend accepts
+Frontends cannot size their rings without it.
+
+From carol@example.org Wed Mar  4 12:00:00 2026
+From: Carol Maintainer <carol@example.org>
+Date: Wed, 4 Mar 2026 12:00:00 +0000
+Subject: Re: [PVCZAR] pvfoo-1: move pvfoo to prototype
+Message-ID: <ack@example.org>
+In-Reply-To: <pvczar.proposal.pvfoo-1@example.org>
+References: <pvczar.proposal.pvfoo-1@example.org>
+
+Looks fine to me.
+
+Acked-by: Carol Maintainer <carol@example.org>
+Reviewed-by: George Czar <george@example.org>
+
+From alice@example.org Thu Mar  5 09:00:00 2026
+From: Alice <alice@example.org>
+Date: Thu, 5 Mar 2026 09:00:00 +0000
+Subject: Re: [PVCZAR] pvfoo-1: move pvfoo to prototype
+Message-ID: <answer@example.org>
+In-Reply-To: <objection@example.org>
+References: <pvczar.proposal.pvfoo-1@example.org> <objection@example.org>
+
+Bob Reviewer wrote:
+> Objection: ring-size
+
+The maximum order is 4; v2 of the document says so.
+`
+
+// TestMailScenario runs a proposal from mail alone: the objection blocks,
+// the answer passes the ball to the objector, who stays silent for 7 days;
+// after tick the objection has lapsed and the proposal is ready. Reading
+// the archive again changes nothing.
+func TestMailScenario(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "mail.db")
+	at := "--now=2026-03-02T09:00:00Z"
+	mustRun(t, "init", "--czar", "george", "--email", "george@example.org", "--db", db, at)
+	for _, u := range [][]string{{"alice", "contributor"}, {"bob", "reviewer"}, {"carol", "maintainer"}} {
+		mustRun(t, "user", "add", u[0], "--role", u[1], "--email", u[0]+"@example.org", "--as", "george", "--db", db, at)
+	}
+	for _, step := range [][]string{
+		{"protocol", "add", "pvfoo", "--title", "PV Foo", "--as", "alice"},
+		{"evidence", "pvfoo", "design-doc", "--path", "docs/misc/pvfoo.pandoc", "--commit", "abc", "--as", "alice"},
+		{"evidence", "pvfoo", "doc-check", "--passed", "--as", "alice"},
+		{"evidence", "pvfoo", "design-thread", "<design@example.org>", "--as", "alice"},
+	} {
+		mustRun(t, append(step, "--db", db, at)...)
+	}
+	mustRun(t, "propose", "pvfoo", "--as", "alice", "--db", db, "--now=2026-03-03T10:00:00Z")
+	archive := filepath.Join(t.TempDir(), "xen-devel.mbox")
+	if err := os.WriteFile(archive, []byte(scenarioMbox), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var first struct{ Read, New, Events, ForProposal int }
+	json.Unmarshal([]byte(mustRun(t, "mail", "ingest", archive, "--db", db, "--json")), &first)
+	if first.Read != 4 || first.New != 4 || first.Events != 3 {
+		t.Fatalf("first ingest: %+v, want 4 read, 4 new, 3 events (objection, ack, answer)", first)
+	}
+	var prop struct {
+		Objections []struct {
+			Name, Source, Ball, Status string
+			Blocking                   bool
+		}
+		Positions []struct{ Author, Kind, Source string }
+	}
+	out := mustRun(t, "status", "pvfoo", "--db", db, "--json", "--now=2026-03-05T10:00:00Z")
+	var st struct {
+		Protocols []struct {
+			Proposal *json.RawMessage `json:"proposal"`
+		}
+	}
+	json.Unmarshal([]byte(out), &st)
+	if len(st.Protocols) != 1 || st.Protocols[0].Proposal == nil {
+		t.Fatalf("status: %s", out)
+	}
+	json.Unmarshal(*st.Protocols[0].Proposal, &prop)
+	if len(prop.Objections) != 1 || !prop.Objections[0].Blocking || prop.Objections[0].Source != "mail:objection@example.org" || prop.Objections[0].Ball != "objector" {
+		t.Fatalf("the mailed objection: %+v", prop.Objections)
+	}
+	if len(prop.Positions) != 1 || prop.Positions[0].Author != "carol" || prop.Positions[0].Kind != "ack" {
+		t.Fatalf("positions: %+v (George's Reviewed-by in Carol's mail must not count)", prop.Positions)
+	}
+	// Silence: Bob does not answer for 7 days; the window closes on the 14th.
+	mustRun(t, "tick", "--db", db, "--now=2026-03-14T13:00:00Z")
+	out = mustRun(t, "status", "--db", db, "--json", "--now=2026-03-14T13:00:00Z")
+	var q struct {
+		Queue struct{ Ready, Lapsed []string }
+	}
+	json.Unmarshal([]byte(out), &q)
+	if !slices.Contains(q.Queue.Ready, "pvfoo-1") || !slices.Contains(q.Queue.Lapsed, "pvfoo-1/ring-size") {
+		t.Fatalf("after the silence: ready %v, lapsed %v", q.Queue.Ready, q.Queue.Lapsed)
+	}
+	events := eventCount(t, db)
+	again := mustRun(t, "mail", "ingest", archive, "--db", db)
+	if !strings.Contains(again, "0 new, 4 duplicates") || eventCount(t, db) != events {
+		t.Fatalf("reading the archive again: %s (events %d, were %d)", again, eventCount(t, db), events)
+	}
+	mustRun(t, "audit", "verify", "--db", db)
+}
