@@ -169,4 +169,8 @@ type MailArchive interface {
 	AddMail(ctx context.Context, m Mail, source, proposal string, notes []string) (bool, error)
 	// AddUnparsed keeps a message that could not be parsed.
 	AddUnparsed(ctx context.Context, source string, line int, raw []byte, reason string) error
+	// MailCursor returns where reading source stopped ("" if never read);
+	// SetMailCursor records it.
+	MailCursor(ctx context.Context, source string) (string, error)
+	SetMailCursor(ctx context.Context, source, position string) error
 }

@@ -46,3 +46,22 @@ func (s *Store) AddUnparsed(ctx context.Context, source string, line int, raw []
 		return err
 	})
 }
+
+// MailCursor implements pvczar.MailArchive.
+func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
+	var pos string
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT position FROM mail_cursors WHERE source = ?`), source).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return pos, s.describe(err)
+}
+
+// SetMailCursor implements pvczar.MailArchive.
+func (s *Store) SetMailCursor(ctx context.Context, source, position string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_cursors (source, position) VALUES (?, ?)
+			ON CONFLICT (source) DO UPDATE SET position = excluded.position`), source, position)
+		return err
+	})
+}

@@ -110,7 +110,7 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 		return nil
 	}
 	for _, path := range paths {
-		if err := ingestPath(path, handle); err != nil {
+		if err := ingestPath(ctx, store, path, handle); err != nil {
 			return err
 		}
 	}
@@ -135,8 +135,9 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 	return nil
 }
 
-// ingestPath reads one archive: a Maildir folder, or an mbox file.
-func ingestPath(path string, handle func(*mbox.Message) error) error {
+// ingestPath reads one archive: a Maildir folder, a public-inbox v2 archive
+// (from where the last ingest stopped), or an mbox file.
+func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, handle func(*mbox.Message) error) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
@@ -146,7 +147,7 @@ func ingestPath(path string, handle func(*mbox.Message) error) error {
 			return mbox.ReadMaildir(path, handle)
 		}
 		if _, err := os.Stat(filepath.Join(path, "git")); err == nil {
-			return pvczar.Errorf(pvczar.EINVALID, "%s: public-inbox archives are not read yet; export it to mbox (public-inbox-export or `git log`) meanwhile", path)
+			return ingestPublicInbox(ctx, archive, path, handle)
 		}
 		return pvczar.Errorf(pvczar.EINVALID, "%s: a folder that is neither a Maildir (cur, new) nor a public-inbox archive", path)
 	}
@@ -172,4 +173,46 @@ func ingestPath(path string, handle func(*mbox.Message) error) error {
 			return err
 		}
 	}
+}
+
+// ingestPublicInbox reads each epoch of a public-inbox v2 archive after the
+// commit the last ingest recorded, and records the last commit it read
+// (every 1,000 messages and at the end), so that an interrupted ingest
+// resumes close to where it stopped.
+func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir string, handle func(*mbox.Message) error) error {
+	epochs, err := mbox.PublicInboxEpochs(dir)
+	if err != nil {
+		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+	}
+	for _, e := range epochs {
+		abs, err := filepath.Abs(e.Path)
+		if err != nil {
+			return err
+		}
+		cursor := "public-inbox:" + abs
+		since, err := archive.MailCursor(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		last, n := since, 0
+		err = mbox.ReadEpoch(e, since, func(m *mbox.Message, commit string) error {
+			if err := handle(m); err != nil {
+				return err
+			}
+			last, n = commit, n+1
+			if n%1000 == 0 {
+				return archive.SetMailCursor(ctx, cursor, last)
+			}
+			return nil
+		})
+		if last != since {
+			if err := archive.SetMailCursor(ctx, cursor, last); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,4 +133,49 @@ func TestMailScenario(t *testing.T) {
 		t.Fatalf("reading the archive again: %s (events %d, were %d)", again, eventCount(t, db), events)
 	}
 	mustRun(t, "audit", "verify", "--db", db)
+}
+
+// TestMailIngestPublicInbox reads a public-inbox v2 archive, then, after a
+// message arrives, reads only the new one: the ingest resumes at the last
+// commit it read.
+func TestMailIngestPublicInbox(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root := t.TempDir()
+	work, archive := filepath.Join(root, "work"), filepath.Join(root, "inbox")
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=pi", "GIT_AUTHOR_EMAIL=pi@x", "GIT_COMMITTER_NAME=pi", "GIT_COMMITTER_EMAIL=pi@x")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	deliver := func(id string) {
+		t.Helper()
+		msg := "From: a@example.org\nSubject: " + id + "\nMessage-ID: <" + id + "@example.org>\n\nbody\n"
+		if err := os.WriteFile(filepath.Join(work, "m"), []byte(msg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git(work, "add", "m")
+		git(work, "commit", "-q", "-m", id)
+	}
+	os.MkdirAll(work, 0o755)
+	git(work, "init", "-q")
+	deliver("one")
+	deliver("two")
+	os.MkdirAll(filepath.Join(archive, "git"), 0o755)
+	epoch := filepath.Join(archive, "git", "0.git")
+	git(root, "clone", "-q", "--bare", work, epoch)
+	db := newDB(t)
+	if out := mustRun(t, "mail", "ingest", archive, "--db", db); !strings.Contains(out, "read 2 messages: 2 new") {
+		t.Fatalf("first ingest: %s", out)
+	}
+	deliver("three")
+	git(work, "push", "-q", epoch, "HEAD") // to the branch of the same name, which the bare clone's HEAD names
+	if out := mustRun(t, "mail", "ingest", archive, "--db", db); !strings.Contains(out, "read 1 messages: 1 new, 0 duplicates") {
+		t.Fatalf("second ingest: %s", out)
+	}
 }

@@ -3,3 +3,5 @@
 CREATE TABLE mails (message_id TEXT PRIMARY KEY, derived TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, from_email TEXT NOT NULL, from_name TEXT NOT NULL, subject TEXT NOT NULL, in_reply_to TEXT NOT NULL, refs TEXT NOT NULL, proposal TEXT NOT NULL, notes TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX mails_proposal ON mails (proposal);
 CREATE TABLE mail_unparsed (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, line INTEGER NOT NULL, error TEXT NOT NULL, raw BLOB NOT NULL);
+-- Where reading a public-inbox epoch stopped (its last commit read).
+CREATE TABLE mail_cursors (source TEXT PRIMARY KEY, position TEXT NOT NULL);
