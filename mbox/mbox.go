@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"time"
 )
 
 // MaxMessageSize bounds one message; the rest of a larger one is dropped
@@ -229,4 +230,23 @@ func readFile(name string) (*Message, error) {
 		m.Raw, m.Truncated = raw[:MaxMessageSize], true
 	}
 	return m, nil
+}
+
+// Append writes raw to w as one mboxrd message: a From_ line with from and
+// date, the message with every ">*From " line escaped, and a blank line.
+func Append(w io.Writer, from string, date time.Time, raw []byte) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From %s %s\n", from, date.UTC().Format("Mon Jan _2 15:04:05 2006"))
+	for _, line := range bytes.SplitAfter(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), []byte("\n")) {
+		if bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From ")) {
+			b.WriteByte('>')
+		}
+		b.Write(line)
+	}
+	if !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xen-pvczar/pvczar/mbox"
 )
@@ -169,4 +170,19 @@ func FuzzReader(f *testing.F) {
 		}
 		t.Fatal("more messages than the input could hold")
 	})
+}
+
+// TestAppendRoundTrip: what Append writes, the reader reads back as it was.
+func TestAppendRoundTrip(t *testing.T) {
+	msgs := []string{"Subject: a\n\nFrom the start\n>From quoted\nend\n", "Subject: b\n\nb"}
+	var buf bytes.Buffer
+	for _, m := range msgs {
+		if err := mbox.Append(&buf, "pvczar@example.org", time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC), []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := readAll(t, buf.Bytes(), mbox.MboxRD)
+	if len(got) != 2 || string(got[0].Raw) != msgs[0] || string(got[1].Raw) != msgs[1]+"\n" {
+		t.Fatalf("round trip: %d messages", len(got))
+	}
 }

@@ -23,20 +23,10 @@ func (s *Store) KnownMail(ctx context.Context, messageID string) (bool, error) {
 
 // AddMail implements pvczar.MailArchive.
 func (s *Store) AddMail(ctx context.Context, m pvczar.Mail, source, proposal string, notes []string) (bool, error) {
-	added := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`),
-			m.MessageID, flag(m.DerivedID), source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject, m.InReplyTo,
-			strings.Join(m.References, " "), proposal, strings.Join(notes, "\n"), m.Body)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		added = n == 1
-		return err
-	})
-	return added, err
+	return s.insertIfNew(ctx, `INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
+		m.MessageID, flag(m.DerivedID), source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject, m.InReplyTo,
+		strings.Join(m.References, " "), proposal, strings.Join(notes, "\n"), m.Body)
 }
 
 // AddUnparsed implements pvczar.MailArchive.

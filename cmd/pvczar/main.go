@@ -64,7 +64,8 @@ type opts struct {
 	days, limit                                                                      int
 	passed, failed, dryRun, replace                                                  bool
 	addr, logFormat, name, user, passwordFile                                        string
-	demo, secureCookies                                                              bool
+	demo, secureCookies, requireTLS                                                  bool
+	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                     string
 	tickEvery, ttl                                                                   time.Duration
 }
 

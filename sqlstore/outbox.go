@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+var _ pvczar.Outbox = (*Store)(nil)
+
+// Enqueue implements pvczar.Outbox.
+func (s *Store) Enqueue(ctx context.Context, key, messageID, to string, raw []byte, now time.Time) (bool, error) {
+	return s.insertIfNew(ctx, `INSERT INTO outbox (key, message_id, recipient, raw, created, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`, key, messageID, to, raw, formatTime(now), formatTime(now))
+}
+
+// insertIfNew runs an INSERT ... ON CONFLICT DO NOTHING and reports whether
+// it inserted the row.
+func (s *Store) insertIfNew(ctx context.Context, query string, args ...any) (bool, error) {
+	added := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(query), args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		added = n == 1
+		return err
+	})
+	return added, err
+}
+
+// DueMail implements pvczar.Outbox.
+func (s *Store) DueMail(ctx context.Context, now time.Time) ([]pvczar.OutgoingMail, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, key, message_id, recipient, raw, attempts, last_error FROM outbox
+		WHERE sent = '' AND next_attempt <= ? ORDER BY id`), formatTime(now))
+	if err != nil {
+		return nil, s.describe(err)
+	}
+	defer rows.Close()
+	var out []pvczar.OutgoingMail
+	for rows.Next() {
+		var m pvczar.OutgoingMail
+		if err := rows.Scan(&m.ID, &m.Key, &m.MessageID, &m.To, &m.Raw, &m.Attempts, &m.LastError); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent implements pvczar.Outbox.
+func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET sent = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`), formatTime(now), id)
+		return err
+	})
+}
+
+// MarkFailed implements pvczar.Outbox.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE id = ?`), reason, formatTime(next), id)
+		return err
+	})
+}
