@@ -94,6 +94,9 @@ func ReadMailText(body string, from MailAddress) ([]Trailer, []MailCommand) {
 		if strings.HasPrefix(strings.TrimLeft(line, " \t"), ">") {
 			continue
 		}
+		if !mayBeTrailerOrCommand(line) {
+			continue
+		}
 		if m := trailerLine.FindStringSubmatch(line); m != nil {
 			who := parseAddress(m[2])
 			trailers = append(trailers, Trailer{Kind: trailerKinds[strings.ToLower(m[1])], Person: who, Line: i + 1, Verified: samePerson(who, from)})
@@ -124,6 +127,29 @@ func ReadMailText(body string, from MailAddress) ([]Trailer, []MailCommand) {
 		commands = append(commands, c)
 	}
 	return trailers, commands
+}
+
+// mayBeTrailerOrCommand is a cheap test that lets most lines skip the
+// regular expressions: trailers have "-by:", commands start with o, h or r.
+func mayBeTrailerOrCommand(line string) bool {
+	for i := strings.IndexByte(line, '-'); i >= 0 && i+3 < len(line); {
+		if line[i+1]|0x20 == 'b' && line[i+2]|0x20 == 'y' && line[i+3] == ':' {
+			return true
+		}
+		next := strings.IndexByte(line[i+1:], '-')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	if line == "" {
+		return false
+	}
+	switch line[0] {
+	case 'o', 'O', 'h', 'H', 'r', 'R':
+		return true
+	}
+	return false
 }
 
 func canonicalCommand(s string) string {

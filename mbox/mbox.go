@@ -48,6 +48,8 @@ type Message struct {
 // careless archivers leave them) does not match, so it does not split.
 var separator = regexp.MustCompile(`^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d\d(?::\d\d)? +(?:[A-Z]{2,5} +|[+-]\d{4} +)?\d{4}\s*$`)
 
+var fromPrefix = []byte("From ")
+
 // Reader splits an mbox stream into messages.
 type Reader struct {
 	br     *bufio.Reader
@@ -137,7 +139,7 @@ func (r *Reader) Next() (*Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", r.source, r.line, err)
 		}
-		if r.blank && separator.Match(line) {
+		if r.blank && bytes.HasPrefix(line, fromPrefix) && separator.Match(line) {
 			r.pending = append([]byte(nil), line...)
 			break
 		}

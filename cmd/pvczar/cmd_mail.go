@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,11 +19,15 @@ import (
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/mbox"
 	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/sqlstore"
 )
 
 func init() {
 	register(&command{
-		name: "mail ingest", args: "PATH...", summary: "read mbox files (.gz too) and Maildir folders: keep each message once, and record the acks, objections and answers they carry", nargs: [2]int{1, -1},
+		name: "mail ingest", args: "PATH...", summary: "read mbox files (.gz too), Maildir folders and public-inbox archives: keep each message once, and record the acks, objections and answers they carry", nargs: [2]int{1, -1},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.BoolVar(&o.dryRun, "dry-run", false, "only read: split, parse, thread and count, without a database")
+		},
 		run: runMailIngest,
 	})
 }
@@ -33,96 +40,65 @@ type ingestSummary struct {
 	Unparseable int            `json:"unparseable"`
 	Truncated   int            `json:"truncated"`
 	Threads     int            `json:"threads"`
+	Trailers    int            `json:"trailers"`
 	ForProposal int            `json:"for_proposals"`
 	Events      int            `json:"events"`
 	Refused     map[string]int `json:"refused"` // by reason
 }
 
+// ingester reads messages in batches: a batch is parsed on every CPU, then
+// stored and acted on in archive order.
+type ingester struct {
+	c       *cli
+	store   *sqlstore.Store // nil for a dry run
+	seen    map[string]bool // Message-IDs of a dry run
+	sum     ingestSummary
+	threads []pvczar.Mail // ids and references only, for the thread count
+	batch   []*mbox.Message
+	bar     *progressbar.ProgressBar
+}
+
+const ingestBatch = 256
+
 func runMailIngest(ctx context.Context, c *cli, paths []string) error {
-	store, err := c.openStore(ctx, false)
-	if err != nil {
-		return err
+	in := &ingester{c: c, sum: ingestSummary{Refused: map[string]int{}}, seen: map[string]bool{}}
+	var archive pvczar.MailArchive = noArchive{}
+	if !c.opts.dryRun {
+		store, err := c.openStore(ctx, false)
+		if err != nil {
+			return err
+		}
+		in.store, archive = store, store
 	}
-	sum := ingestSummary{Refused: map[string]int{}}
-	var threading []pvczar.Mail
-	var bar *progressbar.ProgressBar
 	if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
+		in.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("messages"), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish())
 	}
-	handle := func(raw *mbox.Message) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sum.Read++
-		if bar != nil {
-			bar.Add(1)
-		}
-		if raw.Truncated {
-			sum.Truncated++
-		}
-		m, err := message.Parse(raw.Raw)
-		if err != nil {
-			sum.Unparseable++
-			return store.AddUnparsed(ctx, raw.Source, raw.Line, raw.Raw, err.Error())
-		}
-		known, err := store.KnownMail(ctx, m.MessageID)
-		if err != nil {
-			return err
-		}
-		if known {
-			sum.Duplicates++
-			return nil
-		}
-		threading = append(threading, pvczar.Mail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date})
-		var notes []string
-		proposal, ok := pvczar.MailProposal(m)
-		if ok {
-			sum.ForProposal++
-			reg, err := store.Registry(ctx, m.Date)
-			if err != nil {
-				return err
-			}
-			res := reg.ReadMail(m, proposal)
-			notes = res.Notes
-			for _, cmd := range res.Commands {
-				if _, err := store.Act(ctx, cmd); err != nil {
-					if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
-						return err
-					}
-					sum.Refused[pvczar.ErrorCode(err)]++
-					notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
-					c.logger.Warn("a command from mail was refused", "message_id", m.MessageID, "type", cmd.Type, "reason", pvczar.ErrorMessage(err))
-					continue
-				}
-				sum.Events++
-			}
-		}
-		added, err := store.AddMail(ctx, m, raw.Source, proposal, notes)
-		if err != nil {
-			return err
-		}
-		if added {
-			sum.New++
-		} else {
-			sum.Duplicates++
+	add := func(raw *mbox.Message) error {
+		in.batch = append(in.batch, raw)
+		if len(in.batch) >= ingestBatch {
+			return in.flush(ctx)
 		}
 		return nil
 	}
 	for _, path := range paths {
-		if err := ingestPath(ctx, store, path, handle); err != nil {
+		if err := ingestPath(ctx, archive, path, add, func() error { return in.flush(ctx) }); err != nil {
 			return err
 		}
 	}
-	if bar != nil {
-		bar.Finish()
+	if err := in.flush(ctx); err != nil {
+		return err
 	}
-	sum.Threads = len(pvczar.ThreadMails(threading))
+	if in.bar != nil {
+		in.bar.Finish()
+	}
+	sum := in.sum
+	sum.Threads = len(pvczar.ThreadMails(in.threads))
 	if c.json {
 		return printJSON(c.stdout, sum)
 	}
 	fmt.Fprintf(c.stdout, "read %d messages: %d new, %d duplicates, %d unparseable (kept raw), %d truncated\n", sum.Read, sum.New, sum.Duplicates, sum.Unparseable, sum.Truncated)
-	fmt.Fprintf(c.stdout, "%d threads among the new; %d messages belong to proposals; %d events made", sum.Threads, sum.ForProposal, sum.Events)
+	fmt.Fprintf(c.stdout, "%d threads and %d trailers among the new; %d messages belong to proposals; %d events made", sum.Threads, sum.Trailers, sum.ForProposal, sum.Events)
 	if len(sum.Refused) > 0 {
 		var reasons []string
 		for code, n := range sum.Refused {
@@ -135,9 +111,124 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 	return nil
 }
 
+// parsed is a message of a batch after parsing.
+type parsed struct {
+	mail pvczar.Mail
+	err  error
+}
+
+// flush parses the batch on every CPU, then handles its messages in order.
+func (in *ingester) flush(ctx context.Context) error {
+	if len(in.batch) == 0 {
+		return nil
+	}
+	results := make([]parsed, len(in.batch))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(in.batch); i += workers {
+				m, err := message.Parse(in.batch[i].Raw)
+				results[i] = parsed{m, err}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, raw := range in.batch {
+		if err := in.handle(ctx, raw, results[i]); err != nil {
+			return err
+		}
+	}
+	if in.bar != nil {
+		in.bar.Add(len(in.batch))
+	}
+	in.batch = in.batch[:0]
+	return ctx.Err()
+}
+
+// handle stores one parsed message and acts on what it says, once.
+func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) error {
+	in.sum.Read++
+	if raw.Truncated {
+		in.sum.Truncated++
+	}
+	if p.err != nil {
+		in.sum.Unparseable++
+		if in.store == nil {
+			return nil
+		}
+		return in.store.AddUnparsed(ctx, raw.Source, raw.Line, raw.Raw, p.err.Error())
+	}
+	m := p.mail
+	known := in.seen[m.MessageID]
+	if in.store != nil {
+		var err error
+		if known, err = in.store.KnownMail(ctx, m.MessageID); err != nil {
+			return err
+		}
+	}
+	if known {
+		in.sum.Duplicates++
+		return nil
+	}
+	in.threads = append(in.threads, pvczar.Mail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date})
+	trailers, _ := pvczar.ReadMailText(m.Body, m.From)
+	in.sum.Trailers += len(trailers)
+	proposal, ok := pvczar.MailProposal(m)
+	if ok {
+		in.sum.ForProposal++
+	}
+	if in.store == nil {
+		in.seen[m.MessageID] = true
+		in.sum.New++
+		return nil
+	}
+	var notes []string
+	if ok {
+		reg, err := in.store.Registry(ctx, m.Date)
+		if err != nil {
+			return err
+		}
+		res := reg.ReadMail(m, proposal)
+		notes = res.Notes
+		for _, cmd := range res.Commands {
+			if _, err := in.store.Act(ctx, cmd); err != nil {
+				if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+					return err
+				}
+				in.sum.Refused[pvczar.ErrorCode(err)]++
+				notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
+				in.c.logger.Warn("a command from mail was refused", "message_id", m.MessageID, "type", cmd.Type, "reason", pvczar.ErrorMessage(err))
+				continue
+			}
+			in.sum.Events++
+		}
+	}
+	added, err := in.store.AddMail(ctx, m, raw.Source, proposal, notes)
+	if err != nil {
+		return err
+	}
+	if added {
+		in.sum.New++
+	} else {
+		in.sum.Duplicates++
+	}
+	return nil
+}
+
+// noArchive is the archive of a dry run: it remembers no cursor.
+type noArchive struct{ pvczar.MailArchive }
+
+func (noArchive) MailCursor(context.Context, string) (string, error)  { return "", nil }
+func (noArchive) SetMailCursor(context.Context, string, string) error { return nil }
+
 // ingestPath reads one archive: a Maildir folder, a public-inbox v2 archive
 // (from where the last ingest stopped), or an mbox file.
-func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, handle func(*mbox.Message) error) error {
+// flush is called before a cursor is recorded, so that a cursor never
+// passes messages that are not stored yet.
+func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, handle func(*mbox.Message) error, flush func() error) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
@@ -147,7 +238,7 @@ func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, ha
 			return mbox.ReadMaildir(path, handle)
 		}
 		if _, err := os.Stat(filepath.Join(path, "git")); err == nil {
-			return ingestPublicInbox(ctx, archive, path, handle)
+			return ingestPublicInbox(ctx, archive, path, handle, flush)
 		}
 		return pvczar.Errorf(pvczar.EINVALID, "%s: a folder that is neither a Maildir (cur, new) nor a public-inbox archive", path)
 	}
@@ -179,7 +270,7 @@ func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, ha
 // commit the last ingest recorded, and records the last commit it read
 // (every 1,000 messages and at the end), so that an interrupted ingest
 // resumes close to where it stopped.
-func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir string, handle func(*mbox.Message) error) error {
+func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir string, handle func(*mbox.Message) error, flush func() error) error {
 	epochs, err := mbox.PublicInboxEpochs(dir)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
@@ -200,18 +291,24 @@ func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir stri
 				return err
 			}
 			last, n = commit, n+1
-			if n%1000 == 0 {
+			if n%1024 == 0 {
+				if err := flush(); err != nil {
+					return err
+				}
 				return archive.SetMailCursor(ctx, cursor, last)
 			}
 			return nil
 		})
+		if err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return err
+		}
 		if last != since {
 			if err := archive.SetMailCursor(ctx, cursor, last); err != nil {
 				return err
 			}
-		}
-		if err != nil {
-			return err
 		}
 	}
 	return nil

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Benchmarks reading mail: pvczar's split+parse+thread+trailers (`pvczar mail
+# ingest --dry-run`) against Python's standard mailbox+email doing the same
+# (bench/mailparse.py, the baseline), on one archive built from the sample corpus repeated
+# BENCH_COPIES times (default 5) with rewritten Message-IDs; then a full
+# `pvczar mail ingest` of it into a new SQLite file. Prints a markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=${PVCZAR_CORPUS:-/work/shared/corpus/virtualization-3000.mbox.gz}
+copies=${BENCH_COPIES:-5}
+out=bench/out
+mkdir -p $out
+archive=$out/mail-x$copies.mbox
+if [[ ! -f $archive ]]; then
+	for i in $(seq 1 "$copies"); do
+		# Each copy gets its own Message-IDs (and references to them), so
+		# threads and ids stay distinct as in a real, larger archive.
+		zcat "$corpus" | sed -E "s/<([^<>@ ]+)@/<\1.copy$i@/g"
+	done >$archive
+fi
+go build -o $out/pvczar ./cmd/pvczar
+mb=$(du -m $archive | cut -f1)
+
+measure() { # NAME CMD... : runs it under /usr/bin/time, prints "output|seconds|peak MB"
+	local name=$1
+	shift
+	local res
+	res=$(/usr/bin/time -f '%e %M' -o $out/time.txt "$@")
+	read -r secs kb <$out/time.txt
+	echo "$name|$res|$secs|$((kb / 1024))"
+}
+
+# The dry run's JSON, as "messages threads trailers" like the Python side.
+counts() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["new"], d["threads"], d["trailers"])'; }
+export -f counts
+go_row=$(measure pvczar bash -c "$out/pvczar mail ingest --dry-run --json $archive | counts" )
+py_row=$(measure python python3 bench/mailparse.py $archive)
+rm -f $out/ingest.db*
+$out/pvczar init --czar bench --db $out/ingest.db >/dev/null 2>&1
+ingest_row=$(measure ingest bash -c "$out/pvczar mail ingest $archive --db $out/ingest.db --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"new\"])'")
+
+echo "mail benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $archive (${mb} MB, the corpus x$copies), $(nproc) CPUs, $(go version | cut -d' ' -f3), $(python3 --version)"
+echo
+echo "| run | messages | threads | trailers | seconds | messages/s | MB/s | peak MB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for row in "$go_row" "$py_row"; do
+	IFS='|' read -r name res secs peak <<<"$row"
+	read -r n threads trailers _ _ _ <<<"$res"
+	awk -v name="$name" -v n="$n" -v th="$threads" -v tr="$trailers" -v s="$secs" -v mb="$mb" -v p="$peak" \
+		'BEGIN { printf "| %s parse+thread+trailers | %d | %d | %d | %.2f | %.0f | %.1f | %d |\n", name, n, th, tr, s, n / s, mb / s, p }'
+done
+IFS='|' read -r _ n secs peak <<<"$ingest_row"
+awk -v n="$n" -v s="$secs" -v mb="$mb" -v p="$peak" \
+	'BEGIN { printf "| pvczar mail ingest into SQLite | %d | | | %.2f | %.0f | %.1f | %d |\n", n, s, n / s, mb / s, p }'
+awk -v g="$(cut -d'|' -f3 <<<"$go_row")" -v p="$(cut -d'|' -f3 <<<"$py_row")" 'BEGIN { printf "\npvczar is %.1f times as fast as the Python baseline.\n", p / g }'
