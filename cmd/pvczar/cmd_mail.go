@@ -61,39 +61,25 @@ type ingester struct {
 const ingestBatch = 256
 
 func runMailIngest(ctx context.Context, c *cli, paths []string) error {
-	in := &ingester{c: c, sum: ingestSummary{Refused: map[string]int{}}, seen: map[string]bool{}}
-	var archive pvczar.MailArchive = noArchive{}
+	var store *sqlstore.Store
 	if !c.opts.dryRun {
-		store, err := c.openStore(ctx, false)
-		if err != nil {
+		var err error
+		if store, err = c.openStore(ctx, false); err != nil {
 			return err
 		}
-		in.store, archive = store, store
 	}
+	var bar *progressbar.ProgressBar
 	if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		in.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
+		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("messages"), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish())
 	}
-	add := func(raw *mbox.Message) error {
-		in.batch = append(in.batch, raw)
-		if len(in.batch) >= ingestBatch {
-			return in.flush(ctx)
-		}
-		return nil
+	sum, err := ingestAll(ctx, c, store, paths, bar)
+	if bar != nil {
+		bar.Finish()
 	}
-	for _, path := range paths {
-		if err := ingestPath(ctx, archive, path, add, func() error { return in.flush(ctx) }); err != nil {
-			return err
-		}
-	}
-	if err := in.flush(ctx); err != nil {
+	if err != nil {
 		return err
 	}
-	if in.bar != nil {
-		in.bar.Finish()
-	}
-	sum := in.sum
-	sum.Threads = len(pvczar.ThreadMails(in.threads))
 	if c.json {
 		return printJSON(c.stdout, sum)
 	}
@@ -109,6 +95,32 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 	}
 	fmt.Fprintln(c.stdout)
 	return nil
+}
+
+// ingestAll reads the archives at paths into store (nil: a dry run).
+func ingestAll(ctx context.Context, c *cli, store *sqlstore.Store, paths []string, bar *progressbar.ProgressBar) (ingestSummary, error) {
+	in := &ingester{c: c, sum: ingestSummary{Refused: map[string]int{}}, seen: map[string]bool{}, store: store, bar: bar}
+	var archive pvczar.MailArchive = noArchive{}
+	if store != nil {
+		archive = store
+	}
+	add := func(raw *mbox.Message) error {
+		in.batch = append(in.batch, raw)
+		if len(in.batch) >= ingestBatch {
+			return in.flush(ctx)
+		}
+		return nil
+	}
+	for _, path := range paths {
+		if err := ingestPath(ctx, archive, path, add, func() error { return in.flush(ctx) }); err != nil {
+			return in.sum, err
+		}
+	}
+	if err := in.flush(ctx); err != nil {
+		return in.sum, err
+	}
+	in.sum.Threads = len(pvczar.ThreadMails(in.threads))
+	return in.sum, nil
 }
 
 // parsed is a message of a batch after parsing.

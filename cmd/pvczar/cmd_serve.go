@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
+	"github.com/xen-pvczar/pvczar/sqlstore"
 )
 
 func init() {
@@ -20,6 +22,8 @@ func init() {
 			fs.BoolVar(&o.secureCookies, "secure-cookies", false, "mark session cookies Secure (behind a TLS-terminating proxy)")
 			fs.DurationVar(&o.tickEvery, "tick-every", time.Minute, "longest pause of the scheduler between two looks at the clock")
 			fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+			fs.Var(&o.watchMail, "watch-mail", "an mbox file, Maildir or public-inbox archive to ingest continuously (repeatable)")
+			fs.DurationVar(&o.mailEvery, "mail-every", time.Minute, "how often to look at the --watch-mail sources")
 		},
 		run: runServe,
 	})
@@ -56,6 +60,9 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 			return err
 		}
 	}
+	if len(c.opts.watchMail) > 0 {
+		go watchMail(ctx, c, store, logger, c.opts.watchMail, c.opts.mailEvery)
+	}
 	srv := pvhttp.New(store, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery})
 	logger.Info("starting", "db", c.db)
@@ -87,4 +94,49 @@ func serveDemo(ctx context.Context, c *cli, store interface {
 	}
 	fmt.Fprintf(c.stdout, "sign in as the demo's Czar (%s) with this token, valid for one day: %s\n", demoCzar, secret)
 	return nil
+}
+
+// watchMail ingests the mail sources every interval until ctx ends. A file
+// is read again only when its size or time changed; folders are looked at
+// every time (what they hold twice is skipped by Message-ID, and
+// public-inbox archives resume at their last commit).
+func watchMail(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.Logger, sources []string, every time.Duration) {
+	type stamp struct {
+		size int64
+		mod  time.Time
+	}
+	seen := map[string]stamp{}
+	missing := map[string]bool{} // warned about once, until it appears
+	for {
+		var changed []string
+		for _, path := range sources {
+			info, err := os.Stat(path)
+			if err != nil {
+				if !missing[path] {
+					logger.Warn("mail source", "path", path, "err", err)
+				}
+				missing[path] = true
+				continue
+			}
+			delete(missing, path)
+			st := stamp{info.Size(), info.ModTime()}
+			if info.IsDir() || seen[path] != st {
+				changed = append(changed, path)
+				seen[path] = st
+			}
+		}
+		if len(changed) > 0 {
+			sum, err := ingestAll(ctx, c, store, changed, nil)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("mail ingest", "paths", changed, "err", err)
+			} else if sum.Read > 0 {
+				logger.Info("mail ingested", "read", sum.Read, "new", sum.New, "events", sum.Events, "unparseable", sum.Unparseable)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }

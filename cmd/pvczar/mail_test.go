@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // scenarioMbox is a proposal's life on a list: pvczar's announcement, an
@@ -64,11 +67,10 @@ Bob Reviewer wrote:
 The maximum order is 4; v2 of the document says so.
 `
 
-// TestMailScenario runs a proposal from mail alone: the objection blocks,
-// the answer passes the ball to the objector, who stays silent for 7 days;
-// after tick the objection has lapsed and the proposal is ready. Reading
-// the archive again changes nothing.
-func TestMailScenario(t *testing.T) {
+// mailScenarioDB makes people with addresses and a protocol pvfoo whose
+// proposal pvfoo-1 opened on 2026-03-03 at 10:00 UTC.
+func mailScenarioDB(t *testing.T) string {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "mail.db")
 	at := "--now=2026-03-02T09:00:00Z"
 	mustRun(t, "init", "--czar", "george", "--email", "george@example.org", "--db", db, at)
@@ -84,6 +86,15 @@ func TestMailScenario(t *testing.T) {
 		mustRun(t, append(step, "--db", db, at)...)
 	}
 	mustRun(t, "propose", "pvfoo", "--as", "alice", "--db", db, "--now=2026-03-03T10:00:00Z")
+	return db
+}
+
+// TestMailScenario runs a proposal from mail alone: the objection blocks,
+// the answer passes the ball to the objector, who stays silent for 7 days;
+// after tick the objection has lapsed and the proposal is ready. Reading
+// the archive again changes nothing.
+func TestMailScenario(t *testing.T) {
+	db := mailScenarioDB(t)
 	archive := filepath.Join(t.TempDir(), "xen-devel.mbox")
 	if err := os.WriteFile(archive, []byte(scenarioMbox), 0o644); err != nil {
 		t.Fatal(err)
@@ -177,5 +188,36 @@ func TestMailIngestPublicInbox(t *testing.T) {
 	git(work, "push", "-q", epoch, "HEAD") // to the branch of the same name, which the bare clone's HEAD names
 	if out := mustRun(t, "mail", "ingest", archive, "--db", db); !strings.Contains(out, "read 1 messages: 1 new, 0 duplicates") {
 		t.Fatalf("second ingest: %s", out)
+	}
+}
+
+// TestServeWatchesMail: a server watching a list archive records what is
+// mailed to it: an objection appended to the archive shows on the
+// proposal through the API.
+func TestServeWatchesMail(t *testing.T) {
+	db := mailScenarioDB(t)
+	archive := filepath.Join(t.TempDir(), "xen-devel.mbox")
+	// The server's clock runs from the day of the first mail: mail older
+	// than what the clock has already written is refused (late mail).
+	url, _, stop := startServe(t, "--db", db, "--watch-mail", archive, "--mail-every", "100ms", "--now", "2026-03-04T09:00:00Z")
+	defer stop()
+	if err := os.WriteFile(archive, []byte(scenarioMbox), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url + "/api/v1/proposals/pvfoo-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `"source": "mail:objection@example.org"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mailed objection did not show within 10 s:\n%s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

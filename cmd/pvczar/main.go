@@ -66,7 +66,8 @@ type opts struct {
 	addr, logFormat, name, user, passwordFile                                        string
 	demo, secureCookies, requireTLS                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                     string
-	tickEvery, ttl                                                                   time.Duration
+	tickEvery, ttl, mailEvery                                                        time.Duration
+	watchMail                                                                        stringList
 }
 
 // cli is what a running command has at hand.
@@ -366,6 +367,12 @@ func (c *cli) registry(ctx context.Context) (*pvczar.Registry, time.Time, error)
 	reg, err := svc.Registry(ctx, now)
 	return reg, now, err
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func splitList(s string) []string {
 	var out []string
