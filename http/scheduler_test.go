@@ -2,12 +2,8 @@ package http_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,43 +11,15 @@ import (
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/postgres"
+	"github.com/xen-pvczar/pvczar/storetest"
 )
-
-// schedulerPostgres returns a DSN on a new, empty schema, dropped at the
-// end; it skips when PVCZAR_TEST_POSTGRES is unset (.ci/run sets it).
-func schedulerPostgres(t *testing.T) string {
-	base := os.Getenv("PVCZAR_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PVCZAR_TEST_POSTGRES is unset: skipping the two-server scheduler test (.ci/run sets it)")
-	}
-	raw, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("pvczar_sched_%d", time.Now().UnixNano())
-	if _, err := raw.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		raw.Exec("DROP SCHEMA " + schema + " CASCADE")
-		raw.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestTwoServersShareOnePostgres starts two servers, each with its own
 // connections to one PostgreSQL schema (opened at the same time, so their
 // migrations race too), with clocks set one second before a window closes.
 // Both schedulers run; the window closes exactly once, at its instant.
 func TestTwoServersShareOnePostgres(t *testing.T) {
-	dsn := schedulerPostgres(t)
+	dsn, _ := storetest.PostgresSchema(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stores := make([]pvczar.Service, 2)
