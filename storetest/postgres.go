@@ -50,4 +50,3 @@ func PostgresSchema(t *testing.T) (string, *sql.DB) {
 	t.Cleanup(func() { scoped.Close() })
 	return u.String(), scoped
 }
-
