@@ -34,8 +34,6 @@ var pageFuncs = template.FuncMap{
 	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago":    ago,
 	"until":  until,
-	"join":   strings.Join,
-	"title":  func(s pvczar.Stage) string { return strings.ToUpper(string(s[:1])) + string(s[1:]) },
 	"gitweb": gitweb,
 	"lore": func(id string) string {
 		return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/"
