@@ -36,6 +36,7 @@ func (r *Registry) CloneFor(protocols ...string) *Registry {
 func (p *Protocol) clone() *Protocol {
 	c := *p
 	c.Owners = slices.Clone(p.Owners)
+	c.Aliases = slices.Clone(p.Aliases)
 	c.DesignDoc = clonePtr(p.DesignDoc)
 	c.DocCheck = clonePtr(p.DocCheck)
 	c.Compatibility = clonePtr(p.Compatibility)

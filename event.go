@@ -105,6 +105,7 @@ type EventData struct {
 	Protocol string     `json:"protocol,omitempty"`
 	Title    string     `json:"title,omitempty"`
 	Owners   []string   `json:"owners,omitempty"`
+	Aliases  []string   `json:"aliases,omitempty"`
 	Stage    Stage      `json:"stage,omitempty"`
 	Since    *time.Time `json:"since,omitempty"`
 	Version  string     `json:"version,omitempty"`

@@ -176,9 +176,12 @@ type StageChange struct {
 
 // Protocol is a PV protocol and everything recorded about it.
 type Protocol struct {
-	ID              string           `json:"id"`
-	Title           string           `json:"title"`
-	Owners          []string         `json:"owners"`
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Owners []string `json:"owners"`
+	// Aliases are names mail subjects use for the protocol (its id always
+	// counts), e.g. "PV Calls" for pvcalls.
+	Aliases         []string         `json:"aliases,omitempty"`
 	Stage           Stage            `json:"stage"`
 	StageSince      time.Time        `json:"stage_since"`
 	ResumeStage     Stage            `json:"resume_stage,omitempty"` // the stage a deferred protocol returns to

@@ -130,7 +130,7 @@ func (r *Registry) apply(e Event) error {
 			since = *d.Since
 		}
 		p := &Protocol{
-			ID: d.Protocol, Title: d.Title, Owners: d.Owners, Stage: d.Stage, StageSince: since,
+			ID: d.Protocol, Title: d.Title, Owners: d.Owners, Aliases: d.Aliases, Stage: d.Stage, StageSince: since,
 			Version: d.Version, Header: d.Header, Clock: e.At,
 			History: []StageChange{{Stage: d.Stage, At: since, By: e.Actor, Reason: d.Reason}},
 		}
@@ -180,6 +180,9 @@ func (r *Registry) applyToProtocol(p *Protocol, e Event) error {
 		}
 		if d.Owners != nil {
 			p.Owners = d.Owners
+		}
+		if d.Aliases != nil {
+			p.Aliases = d.Aliases
 		}
 		if d.Header != "" {
 			p.Header = d.Header

@@ -462,6 +462,14 @@ func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
 		switch f {
 		case "owners":
 			body[f] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		case "aliases": // names may have spaces: "PV Calls"
+			var names []string
+			for _, a := range strings.Split(v, ",") {
+				if a = strings.TrimSpace(a); a != "" {
+					names = append(names, a)
+				}
+			}
+			body[f] = names
 		case "days":
 			n, err := strconv.Atoi(v)
 			if err != nil {

@@ -24,9 +24,9 @@ var commandRoutes = []commandRoute{
 		Fields: []string{"role"}},
 
 	{Type: pvczar.EventProtocolRegistered, Method: "POST", Path: "/protocols", Summary: "Register a protocol (at design; the Czar may import one at a later stage with stage and since).",
-		Fields: []string{"protocol", "title", "owners", "stage", "since", "version", "header", "reason"}},
-	{Type: pvczar.EventProtocolEdited, Method: "PATCH", Path: "/protocols/{protocol}", Summary: "Change a protocol's title, owners or header.",
-		Fields: []string{"title", "owners", "header"}},
+		Fields: []string{"protocol", "title", "owners", "aliases", "stage", "since", "version", "header", "reason"}},
+	{Type: pvczar.EventProtocolEdited, Method: "PATCH", Path: "/protocols/{protocol}", Summary: "Change a protocol's title, owners, mail aliases or header.",
+		Fields: []string{"title", "owners", "aliases", "header"}},
 	{Type: pvczar.EventProtocolWithdrawn, Method: "POST", Path: "/protocols/{protocol}/withdraw", Summary: "Withdraw a protocol for good.",
 		Fields: []string{"reason"}},
 	{Type: pvczar.EventProtocolDeferred, Method: "POST", Path: "/protocols/{protocol}/defer", Summary: "Defer a protocol; it can be resumed.",

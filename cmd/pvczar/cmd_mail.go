@@ -197,26 +197,30 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) err
 		in.sum.New++
 		return nil
 	}
-	var notes []string
-	if ok {
+	var res pvczar.MailResult
+	if _, starts := pvczar.StartsThread(m); ok || starts { // only these can mean something for the lifecycle
 		reg, err := in.store.Registry(ctx, m.Date)
 		if err != nil {
 			return err
 		}
-		res := reg.ReadMail(m, proposal)
-		notes = res.Notes
-		for _, cmd := range res.Commands {
-			if _, err := in.store.Act(ctx, cmd); err != nil {
-				if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
-					return err
-				}
-				in.sum.Refused[pvczar.ErrorCode(err)]++
-				notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
-				in.c.logger.Warn("a command from mail was refused", "message_id", m.MessageID, "type", cmd.Type, "reason", pvczar.ErrorMessage(err))
-				continue
-			}
-			in.sum.Events++
+		if ok {
+			res = reg.ReadMail(m, proposal)
+		} else {
+			res = reg.LinkThread(m)
 		}
+	}
+	notes := res.Notes
+	for _, cmd := range res.Commands {
+		if _, err := in.store.Act(ctx, cmd); err != nil {
+			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+				return err
+			}
+			in.sum.Refused[pvczar.ErrorCode(err)]++
+			notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
+			in.c.logger.Warn("a command from mail was refused", "message_id", m.MessageID, "type", cmd.Type, "reason", pvczar.ErrorMessage(err))
+			continue
+		}
+		in.sum.Events++
 	}
 	added, err := in.store.AddMail(ctx, m, raw.Source, proposal, notes)
 	if err != nil {

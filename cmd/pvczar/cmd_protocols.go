@@ -15,6 +15,7 @@ func init() {
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.title, "title", "", "title (required)")
 			fs.StringVar(&o.owners, "owners", "", "comma-separated user names of its champions (default: you)")
+			fs.StringVar(&o.aliases, "aliases", "", "comma-separated names mail subjects use for it, e.g. \"PV Calls\" (its id always counts)")
 			fs.StringVar(&o.stage, "stage", "", "stage for an import of an existing protocol (Czar only)")
 			fs.StringVar(&o.since, "since", "", "when it entered that stage, for an import")
 			fs.StringVar(&o.version, "version", "", "protocol version")
@@ -22,7 +23,7 @@ func init() {
 			fs.StringVar(&o.reason, "reason", "", "a note for the history, e.g. where an import's facts come from")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			d := pvczar.EventData{Protocol: args[0], Title: c.opts.title, Owners: splitList(c.opts.owners),
+			d := pvczar.EventData{Protocol: args[0], Title: c.opts.title, Owners: splitList(c.opts.owners), Aliases: splitList(c.opts.aliases),
 				Version: c.opts.version, Header: c.opts.header, Reason: c.opts.reason}
 			if c.opts.stage != "" {
 				st, err := pvczar.ParseStage(c.opts.stage)
@@ -42,14 +43,15 @@ func init() {
 		},
 	})
 	register(&command{
-		name: "protocol edit", args: "ID", summary: "change a protocol's title, owners or header", nargs: [2]int{1, 1},
+		name: "protocol edit", args: "ID", summary: "change a protocol's title, owners, mail aliases or header", nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.title, "title", "", "new title")
 			fs.StringVar(&o.owners, "owners", "", "new comma-separated owners")
+			fs.StringVar(&o.aliases, "aliases", "", "new comma-separated names mail subjects use for it")
 			fs.StringVar(&o.header, "header", "", "new reference header")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			return c.act(ctx, pvczar.EventProtocolEdited, pvczar.EventData{Protocol: args[0], Title: c.opts.title, Owners: splitList(c.opts.owners), Header: c.opts.header})
+			return c.act(ctx, pvczar.EventProtocolEdited, pvczar.EventData{Protocol: args[0], Title: c.opts.title, Owners: splitList(c.opts.owners), Aliases: splitList(c.opts.aliases), Header: c.opts.header})
 		},
 	})
 	for _, side := range []struct {

@@ -221,3 +221,32 @@ func TestServeWatchesMail(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestMailLinksThreads: a patch series posted about a protocol, by its
+// owner, becomes a series of the implementation its subject names.
+func TestMailLinksThreads(t *testing.T) {
+	db := mailScenarioDB(t)
+	archive := filepath.Join(t.TempDir(), "patches.mbox")
+	series := "From alice@example.org Wed Mar  4 10:00:00 2026\nFrom: Alice <alice@example.org>\nDate: Wed, 4 Mar 2026 10:00:00 +0000\n" +
+		"Subject: [PATCH v2 0/2] xen/pvfoo: a frontend driver\nMessage-ID: <cover-v2@example.org>\n\nThe cover letter.\n"
+	if err := os.WriteFile(archive, []byte(series), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "mail", "ingest", archive, "--db", db); !strings.Contains(out, "1 events made") {
+		t.Fatalf("ingest: %s", out)
+	}
+	var p struct {
+		Implementations []struct {
+			ID     string
+			Series []struct {
+				MessageID string `json:"message_id"`
+				Version   int
+			}
+		}
+	}
+	json.Unmarshal([]byte(mustRun(t, "protocol", "show", "pvfoo", "--db", db, "--json", "--now=2026-03-05T00:00:00Z")), &p)
+	if len(p.Implementations) != 1 || p.Implementations[0].ID != "linux-frontend" || len(p.Implementations[0].Series) != 1 ||
+		p.Implementations[0].Series[0].MessageID != "cover-v2@example.org" || p.Implementations[0].Series[0].Version != 2 {
+		t.Fatalf("implementations: %+v", p.Implementations)
+	}
+}

@@ -63,7 +63,7 @@ type opts struct {
 	side, codebase, upstream, support, review, series, czar                          string
 	days, limit                                                                      int
 	passed, failed, dryRun, replace                                                  bool
-	addr, logFormat, name, user, passwordFile                                        string
+	addr, logFormat, name, user, passwordFile, aliases                               string
 	demo, secureCookies, requireTLS                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                     string
 	tickEvery, ttl, mailEvery                                                        time.Duration

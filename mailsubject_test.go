@@ -1,0 +1,91 @@
+package pvczar_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/xen-pvczar/pvczar"
+)
+
+func TestParseSubject(t *testing.T) {
+	cases := []struct {
+		subject            string
+		ok, patch, rfc     bool
+		version, part, tot int
+		topic              string
+	}{
+		{"[PATCH v3 2/5] xen/pvcalls: fix the ring", true, true, false, 3, 2, 5, "xen/pvcalls: fix the ring"},
+		{"[RFC] PV Calls protocol", true, false, true, 1, 0, 0, "PV Calls protocol"},
+		{"[RFC PATCH v2 0/3] xen: add pvfoo", true, true, true, 2, 0, 3, "xen: add pvfoo"},
+		{"[Xen-devel] [PATCH] x86: nothing", true, true, false, 1, 0, 0, "x86: nothing"},
+		{"Re: [PATCH v3 2/5] xen/pvcalls: fix", true, true, false, 3, 2, 5, "xen/pvcalls: fix"},
+		{"A plain subject", false, false, false, 1, 0, 0, ""},
+		{"[ANNOUNCE] Xen 4.20", false, false, false, 1, 0, 0, "Xen 4.20"},
+	}
+	for _, c := range cases {
+		got, ok := pvczar.ParseSubject(c.subject)
+		if ok != c.ok || got.Patch != c.patch || got.RFC != c.rfc || got.Version != c.version || got.Part != c.part || got.Total != c.tot || got.Topic != c.topic {
+			t.Errorf("%q: %+v %v", c.subject, got, ok)
+		}
+	}
+}
+
+// TestLinkThread: thread starts about a protocol become its design thread
+// or an implementation's series, named by id or alias as whole words.
+func TestLinkThread(t *testing.T) {
+	s := newScenario(t, pvczar.DefaultConfig())
+	s.must(t0, "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvcalls", Title: "PV Calls", Aliases: []string{"PV Calls"}})
+	s.must(t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "ann", Role: pvczar.RoleContributor, Email: "ann@example.org"})
+	mail := func(subject, inReplyTo string) pvczar.Mail {
+		return pvczar.Mail{MessageID: subject + "@x", InReplyTo: inReplyTo, Subject: subject, Date: at(1, 0), From: pvczar.MailAddress{Email: "ann@example.org"}}
+	}
+	cases := []struct {
+		subject, inReplyTo, want string
+	}{
+		{"[RFC] PV Calls protocol, version 2", "", "evidence.recorded design-thread"},
+		{"[PATCH v3 0/5] xen/pvcalls: frontend fixes", "", "implementation.recorded linux-frontend v3"},
+		{"[PATCH 1/2] hw/xen: pvcalls backend", "", "implementation.recorded qemu-backend v1"},
+		{"[PATCH v3 2/5] xen/pvcalls: frontend fixes", "c@x", ""},
+		{"[PATCH] xen/pvcallsx: not this one", "", ""},
+		{"[PATCH] xen/pvcalls: both front and back", "", ""},
+		{"Re: [RFC] PV Calls protocol", "a@x", ""},
+	}
+	for _, c := range cases {
+		res := s.reg.LinkThread(mail(c.subject, c.inReplyTo))
+		got := ""
+		for _, cmd := range res.Commands {
+			got = string(cmd.Type)
+			if cmd.Data.Evidence != "" {
+				got += " " + cmd.Data.Evidence
+			}
+			if impl := cmd.Data.Implementation; impl != nil {
+				got += " " + impl.CodeBase + "-" + impl.Side + " v" + string(rune('0'+impl.Series[0].Version))
+			}
+			if cmd.Actor != "ann" || cmd.Source != pvczar.SourceMailPrefix+c.subject+"@x" || !cmd.At.Equal(at(1, 0)) {
+				t.Errorf("%q: actor %s, source %s, at %s", c.subject, cmd.Actor, cmd.Source, cmd.At.Format(time.RFC3339))
+			}
+		}
+		if got != c.want {
+			t.Errorf("%q: %q, want %q (notes %v)", c.subject, got, c.want, res.Notes)
+		}
+	}
+	stranger := mail("[RFC] PV Calls protocol", "")
+	stranger.From.Email = "nobody@example.org"
+	if res := s.reg.LinkThread(stranger); len(res.Commands) != 0 || len(res.Notes) != 1 {
+		t.Errorf("a stranger's RFC: %+v", res)
+	}
+}
+
+// FuzzParseSubject: any subject parses without panicking into tags that
+// make sense.
+func FuzzParseSubject(f *testing.F) {
+	for _, s := range []string{"[PATCH v3 2/5] x", "[[[", "Re: Fwd: [RFC] y", "[v99999999999999999999]", "[1/0]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, subject string) {
+		tags, _ := pvczar.ParseSubject(subject)
+		if tags.Version < 0 || tags.Part < 0 || tags.Total < 0 {
+			t.Fatalf("%q: %+v", subject, tags)
+		}
+	})
+}
