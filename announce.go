@@ -23,14 +23,25 @@ type Announcement struct {
 // closingNotice is how long before a window closes its reminder goes out.
 const closingNotice = 48 * time.Hour
 
-// Announcements returns what became due after since and by now: each
-// proposal's opening, each objection, the reminder 48 hours before a
-// window closes, each decision. Call AdvanceTo(now) first. domain makes the
+// Announcements returns what became due after since and by now: the weekly
+// digest (Mondays, 08:00 UTC), each proposal's opening, each objection, the
+// reminder 48 hours before a window closes, each decision. Call AdvanceTo(now) first. domain makes the
 // Message-IDs; replies below a proposal's announcement count for it when
 // mail is read.
 func (r *Registry) Announcements(since, now time.Time, domain string) []Announcement {
 	var out []Announcement
 	due := func(at time.Time) bool { return at.After(since) && !at.After(now) }
+	// The weekly digest: Mondays at 08:00 UTC; only the latest one due.
+	monday := now.UTC().Truncate(Day)
+	for monday.Weekday() != time.Monday {
+		monday = monday.Add(-Day)
+	}
+	if digestAt := monday.Add(8 * time.Hour); due(digestAt) {
+		year, week := digestAt.ISOWeek()
+		name := fmt.Sprintf("%d-W%02d", year, week)
+		out = append(out, Announcement{Key: "digest/" + name, MessageID: "pvczar.digest." + name + "@" + domain, At: digestAt,
+			Subject: fmt.Sprintf("[PVCZAR] digest, week %s", name), Body: r.Digest(now)})
+	}
 	for _, p := range r.SortedProtocols() {
 		for _, pr := range p.Proposals {
 			root := AnnouncementID(pr.ID, domain)

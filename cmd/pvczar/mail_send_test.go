@@ -89,7 +89,8 @@ func (s *smtpSink) received() []string {
 	return append([]string(nil), s.mail...)
 }
 
-// TestMailSend: a proposal's announcement goes to the outbox once; while
+// TestMailSend: the weekly digest and a proposal's announcements go to the
+// outbox once; while
 // the SMTP server is down it stays there (exit 1, retried later); when the
 // server is up it is sent exactly once, as a mail whose Message-ID makes
 // replies count for the proposal.
@@ -103,7 +104,7 @@ func TestMailSend(t *testing.T) {
 		return run(t, "mail", "send", "--db", db, "--to", "xen-devel@lists.example.org", "--from", "pvczar <pvczar@example.org>", "--smtp", addr, "--now", now, "--since", "2026-03-01")
 	}
 	code, out, _ := send("2026-03-04T11:00:00Z")
-	if code != exitError || !strings.Contains(out, "queued 2 announcements; sent 0; 2 failed") {
+	if code != exitError || !strings.Contains(out, "queued 3 announcements; sent 0; 3 failed") {
 		t.Fatalf("with the server down: exit %d: %s", code, out)
 	}
 	sink := startSMTP(t, addr)
@@ -111,16 +112,21 @@ func TestMailSend(t *testing.T) {
 	if code, out, _ := send("2026-03-04T11:00:30Z"); code != 0 || !strings.Contains(out, "queued 0 announcements; sent 0") {
 		t.Fatalf("before the retry: exit %d: %s", code, out)
 	}
-	if code, out, stderr := send("2026-03-04T11:02:00Z"); code != 0 || !strings.Contains(out, "sent 2;") {
+	if code, out, stderr := send("2026-03-04T11:02:00Z"); code != 0 || !strings.Contains(out, "sent 3;") {
 		t.Fatalf("retry: exit %d: %s %s", code, out, stderr)
 	}
 	if code, out, _ := send("2026-03-04T12:00:00Z"); code != 0 || !strings.Contains(out, "queued 0 announcements; sent 0") {
 		t.Fatalf("a third run: exit %d: %s", code, out)
 	}
 	got := sink.received()
-	if len(got) != 2 {
-		t.Fatalf("the server received %d messages, want 2", len(got))
+	if len(got) != 3 {
+		t.Fatalf("the server received %d messages, want 3 (the digest of Monday, the proposal, the objection)", len(got))
 	}
+	digest, _ := message.Parse([]byte(got[0]))
+	if digest.Subject != "[PVCZAR] digest, week 2026-W10" || !strings.Contains(digest.Body, "pvfoo-1") {
+		t.Fatalf("the digest: %q\n%s", digest.Subject, digest.Body)
+	}
+	got = got[1:]
 	first, err := message.Parse([]byte(got[0]))
 	if err != nil || first.MessageID != "pvczar.proposal.pvfoo-1@example.org" || !strings.Contains(first.Body, "Objection: a-short-name") {
 		t.Fatalf("the announcement: %+v %v", first, err)
@@ -146,7 +152,7 @@ func TestMailSend(t *testing.T) {
 		}
 		n++
 	}
-	if n != 2 {
-		t.Fatalf("the outbox mbox holds %d messages, want 2", n)
+	if n != 3 {
+		t.Fatalf("the outbox mbox holds %d messages, want 3", n)
 	}
 }
