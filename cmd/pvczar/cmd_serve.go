@@ -23,7 +23,8 @@ func init() {
 			fs.DurationVar(&o.tickEvery, "tick-every", time.Minute, "longest pause of the scheduler between two looks at the clock")
 			fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 			fs.Var(&o.watchMail, "watch-mail", "an mbox file, Maildir or public-inbox archive to ingest continuously (repeatable)")
-			fs.DurationVar(&o.mailEvery, "mail-every", time.Minute, "how often to look at the --watch-mail sources")
+			fs.DurationVar(&o.mailEvery, "mail-every", time.Minute, "how often to read the --watch-mail sources and, with --to, send announcements")
+			mailFlags(fs, o)
 		},
 		run: runServe,
 	})
@@ -62,6 +63,12 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	}
 	if len(c.opts.watchMail) > 0 {
 		go watchMail(ctx, c, store, logger, c.opts.watchMail, c.opts.mailEvery)
+	}
+	if c.opts.mailTo != "" || c.opts.smtpAddr != "" || c.opts.outboxMbox != "" {
+		if err := checkMailOptions(c.opts); err != nil {
+			return err
+		}
+		go announce(ctx, c, store, logger, now, c.opts.mailEvery)
 	}
 	srv := pvhttp.New(store, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery})
@@ -132,6 +139,26 @@ func watchMail(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.
 			} else if sum.Read > 0 {
 				logger.Info("mail ingested", "read", sum.Read, "new", sum.New, "events", sum.Events, "unparseable", sum.Unparseable)
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// announce queues and sends the announcements that fall due, every
+// interval, until ctx ends. The first round looks back one day.
+func announce(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.Logger, now func() time.Time, every time.Duration) {
+	for {
+		at := now().UTC().Truncate(time.Second)
+		r, err := sendMail(ctx, c, store, at.Add(-pvczar.Day), at)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("mail: announcements", "err", err)
+		case r.queued+r.sent+r.failed > 0:
+			logger.Info("mail: announcements", "queued", r.queued, "sent", r.sent, "failed", r.failed)
 		}
 		select {
 		case <-ctx.Done():

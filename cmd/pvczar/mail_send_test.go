@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xen-pvczar/pvczar/mbox"
 	"github.com/xen-pvczar/pvczar/message"
@@ -154,5 +155,31 @@ func TestMailSend(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("the outbox mbox holds %d messages, want 3", n)
+	}
+}
+
+// TestServeSendsAnnouncements: a server with a list address sends the
+// announcement of a proposal opened through its API.
+func TestServeSendsAnnouncements(t *testing.T) {
+	db := mailScenarioDB(t) // pvfoo-1 was opened on 2026-03-03 at 10:00 UTC
+	probe, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := probe.Addr().String()
+	probe.Close()
+	sink := startSMTP(t, addr)
+	_, _, stop := startServe(t, "--db", db, "--now", "2026-03-03T12:00:00Z", "--mail-every", "100ms",
+		"--to", "xen-devel@lists.example.org", "--from", "pvczar@example.org", "--smtp", addr)
+	defer stop()
+	for deadline := time.Now().Add(10 * time.Second); len(sink.received()) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no announcement within 10 s")
+		}
+	}
+	m, err := message.Parse([]byte(sink.received()[0]))
+	if err != nil || m.MessageID != "pvczar.proposal.pvfoo-1@example.org" {
+		t.Fatalf("the announcement: %+v %v", m, err)
+	}
+	time.Sleep(300 * time.Millisecond) // more rounds send nothing more
+	if n := len(sink.received()); n != 1 {
+		t.Fatalf("%d messages sent, want 1", n)
 	}
 }
