@@ -184,15 +184,23 @@ func samePerson(a, b MailAddress) bool {
 	return a.Name != "" && norm(a.Name) == norm(b.Name)
 }
 
+// ArchivedMail is a mail as kept: where it was read, the proposal it
+// belongs to ("" for none), and notes on what in it did not count.
+type ArchivedMail struct {
+	Mail
+	Source   string
+	Proposal string
+	Notes    []string
+}
+
 // MailArchive keeps the mail pvczar has read, so that reading an archive
 // again adds nothing, and the messages it could not parse, for inspection.
 type MailArchive interface {
-	// KnownMail tells whether a Message-ID has been read before.
-	KnownMail(ctx context.Context, messageID string) (bool, error)
-	// AddMail keeps m, read from source, with the proposal it belongs to
-	// ("" for none) and notes on what did not count; it reports false when
-	// the Message-ID was already kept.
-	AddMail(ctx context.Context, m Mail, source, proposal string, notes []string) (bool, error)
+	// KnownMails returns which of the Message-IDs have been read before.
+	KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error)
+	// AddMails keeps mails in one transaction and returns how many were
+	// new (a Message-ID already kept is skipped).
+	AddMails(ctx context.Context, mails []ArchivedMail) (int, error)
 	// AddUnparsed keeps a message that could not be parsed.
 	AddUnparsed(ctx context.Context, source string, line int, raw []byte, reason string) error
 	// MailCursor returns where reading source stopped ("" if never read);

@@ -11,22 +11,61 @@ import (
 
 var _ pvczar.MailArchive = (*Store)(nil)
 
-// KnownMail implements pvczar.MailArchive.
-func (s *Store) KnownMail(ctx context.Context, messageID string) (bool, error) {
-	var one int
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT 1 FROM mails WHERE message_id = ?`), messageID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// KnownMails implements pvczar.MailArchive.
+func (s *Store) KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	for len(messageIDs) > 0 {
+		chunk := messageIDs[:min(len(messageIDs), 500)]
+		messageIDs = messageIDs[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.read.QueryContext(ctx, s.q(`SELECT message_id FROM mails WHERE message_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
+		if err != nil {
+			return nil, s.describe(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			known[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
 	}
-	return err == nil, s.describe(err)
+	return known, nil
 }
 
-// AddMail implements pvczar.MailArchive.
-func (s *Store) AddMail(ctx context.Context, m pvczar.Mail, source, proposal string, notes []string) (bool, error) {
-	return s.insertIfNew(ctx, `INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-		m.MessageID, flag(m.DerivedID), source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject, m.InReplyTo,
-		strings.Join(m.References, " "), proposal, strings.Join(notes, "\n"), m.Body)
+// AddMails implements pvczar.MailArchive.
+func (s *Store) AddMails(ctx context.Context, mails []pvczar.ArchivedMail) (int, error) {
+	added := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		added = 0
+		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, m := range mails {
+			res, err := ins.ExecContext(ctx, m.MessageID, flag(m.DerivedID), m.Source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject,
+				m.InReplyTo, strings.Join(m.References, " "), m.Proposal, strings.Join(m.Notes, "\n"), m.Body)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added += int(n)
+		}
+		return nil
+	})
+	return added, err
 }
 
 // AddUnparsed implements pvczar.MailArchive.

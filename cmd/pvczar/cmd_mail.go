@@ -148,10 +148,40 @@ func (in *ingester) flush(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	for i, raw := range in.batch {
-		if err := in.handle(ctx, raw, results[i]); err != nil {
+	known := map[string]bool{}
+	if in.store != nil {
+		ids := make([]string, 0, len(results))
+		for _, r := range results {
+			if r.err == nil {
+				ids = append(ids, r.mail.MessageID)
+			}
+		}
+		var err error
+		if known, err = in.store.KnownMails(ctx, ids); err != nil {
 			return err
 		}
+		in.seen = map[string]bool{} // this batch's, so that memory does not grow with the archive
+	}
+	for id := range known {
+		in.seen[id] = true
+	}
+	var keep []pvczar.ArchivedMail
+	for i, raw := range in.batch {
+		a, err := in.handle(ctx, raw, results[i])
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			keep = append(keep, *a)
+		}
+	}
+	if len(keep) > 0 {
+		added, err := in.store.AddMails(ctx, keep)
+		if err != nil {
+			return err
+		}
+		in.sum.New += added
+		in.sum.Duplicates += len(keep) - added
 	}
 	if in.bar != nil {
 		in.bar.Add(len(in.batch))
@@ -160,8 +190,9 @@ func (in *ingester) flush(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// handle stores one parsed message and acts on what it says, once.
-func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) error {
+// handle acts, once, on what one parsed message says, and returns the
+// mail to keep (nil for a dry run, a duplicate, or an unparseable one).
+func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*pvczar.ArchivedMail, error) {
 	in.sum.Read++
 	if raw.Truncated {
 		in.sum.Truncated++
@@ -169,22 +200,16 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) err
 	if p.err != nil {
 		in.sum.Unparseable++
 		if in.store == nil {
-			return nil
+			return nil, nil
 		}
-		return in.store.AddUnparsed(ctx, raw.Source, raw.Line, raw.Raw, p.err.Error())
+		return nil, in.store.AddUnparsed(ctx, raw.Source, raw.Line, raw.Raw, p.err.Error())
 	}
 	m := p.mail
-	known := in.seen[m.MessageID]
-	if in.store != nil {
-		var err error
-		if known, err = in.store.KnownMail(ctx, m.MessageID); err != nil {
-			return err
-		}
-	}
-	if known {
+	if in.seen[m.MessageID] {
 		in.sum.Duplicates++
-		return nil
+		return nil, nil
 	}
+	in.seen[m.MessageID] = true
 	in.threads = append(in.threads, pvczar.Mail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date})
 	trailers, _ := pvczar.ReadMailText(m.Body, m.From)
 	in.sum.Trailers += len(trailers)
@@ -193,15 +218,14 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) err
 		in.sum.ForProposal++
 	}
 	if in.store == nil {
-		in.seen[m.MessageID] = true
 		in.sum.New++
-		return nil
+		return nil, nil
 	}
 	var res pvczar.MailResult
 	if _, starts := pvczar.StartsThread(m); ok || starts { // only these can mean something for the lifecycle
 		reg, err := in.store.Registry(ctx, m.Date)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ok {
 			res = reg.ReadMail(m, proposal)
@@ -213,7 +237,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) err
 	for _, cmd := range res.Commands {
 		if _, err := in.store.Act(ctx, cmd); err != nil {
 			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
-				return err
+				return nil, err
 			}
 			in.sum.Refused[pvczar.ErrorCode(err)]++
 			notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
@@ -222,16 +246,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) err
 		}
 		in.sum.Events++
 	}
-	added, err := in.store.AddMail(ctx, m, raw.Source, proposal, notes)
-	if err != nil {
-		return err
-	}
-	if added {
-		in.sum.New++
-	} else {
-		in.sum.Duplicates++
-	}
-	return nil
+	return &pvczar.ArchivedMail{Mail: m, Source: raw.Source, Proposal: proposal, Notes: notes}, nil
 }
 
 // noArchive is the archive of a dry run: it remembers no cursor.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -248,5 +249,53 @@ func TestMailLinksThreads(t *testing.T) {
 	if len(p.Implementations) != 1 || p.Implementations[0].ID != "linux-frontend" || len(p.Implementations[0].Series) != 1 ||
 		p.Implementations[0].Series[0].MessageID != "cover-v2@example.org" || p.Implementations[0].Series[0].Version != 2 {
 		t.Fatalf("implementations: %+v", p.Implementations)
+	}
+}
+
+// TestIngestCorpusTwice reads the 3,000-message sample twice: the second
+// read finds only duplicates and leaves the database as it was.
+func TestIngestCorpusTwice(t *testing.T) {
+	corpus := os.Getenv("PVCZAR_CORPUS")
+	if corpus == "" {
+		corpus = "/work/shared/corpus/virtualization-3000.mbox.gz"
+	}
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("the sample archive is not here (%v); set PVCZAR_CORPUS", err)
+	}
+	db := newDB(t)
+	dump := func() string {
+		t.Helper()
+		raw, err := sql.Open("sqlite", db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var b strings.Builder
+		for _, q := range []string{
+			`SELECT COUNT(*) || ' ' || COALESCE(MAX(seq), 0) FROM events`,
+			`SELECT COUNT(*) || ' ' || COUNT(DISTINCT message_id) || ' ' || SUM(LENGTH(body)) || ' ' || SUM(LENGTH(refs)) FROM mails`,
+			`SELECT COUNT(*) FROM mail_unparsed`,
+		} {
+			var line string
+			if err := raw.QueryRow(q).Scan(&line); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			b.WriteString(line + "\n")
+		}
+		return b.String()
+	}
+	var first struct{ Read, New, Duplicates, Unparseable int }
+	json.Unmarshal([]byte(mustRun(t, "mail", "ingest", corpus, "--db", db, "--json")), &first)
+	if first.Read != 3000 || first.New != 3000 || first.Unparseable != 0 {
+		t.Fatalf("first ingest: %+v", first)
+	}
+	before := dump()
+	var second struct{ Read, New, Duplicates int }
+	json.Unmarshal([]byte(mustRun(t, "mail", "ingest", corpus, "--db", db, "--json")), &second)
+	if second.Read != 3000 || second.New != 0 || second.Duplicates != 3000 {
+		t.Fatalf("second ingest: %+v", second)
+	}
+	if after := dump(); after != before {
+		t.Fatalf("the second ingest changed the database:\n%s\n%s", before, after)
 	}
 }
