@@ -209,6 +209,7 @@ type Protocol struct {
 
 	pending    []Event   // clock events synthesized and not yet in the log
 	lastRecord time.Time // the time of the latest logged event
+	lastPerson time.Time // the time of the latest logged event made by a person (not the clock)
 }
 
 // OpenProposal returns the protocol's open proposal, or nil.

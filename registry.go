@@ -134,7 +134,7 @@ func (r *Registry) apply(e Event) error {
 			Version: d.Version, Header: d.Header, Clock: e.At,
 			History: []StageChange{{Stage: d.Stage, At: since, By: e.Actor, Reason: d.Reason}},
 		}
-		p.lastRecord = e.At
+		p.lastRecord, p.lastPerson = e.At, e.At
 		p.LogVersion = e.Version
 		r.Protocols[d.Protocol] = p
 		r.settle(p)
@@ -148,6 +148,9 @@ func (r *Registry) apply(e Event) error {
 	r.advance(p, e.At)
 	if e.At.After(p.lastRecord) {
 		p.lastRecord = e.At
+	}
+	if !e.Type.IsClock() && e.At.After(p.lastPerson) {
+		p.lastPerson = e.At
 	}
 	p.LogVersion = max(p.LogVersion, e.Version)
 	if e.Type.IsClock() {

@@ -46,8 +46,17 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 	}
 	cmd.Data.Protocol = p.ID
 	cmd.Stream = ProtocolStream(p.ID)
-	if cmd.At.Before(p.lastRecord) {
-		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(p.lastRecord))
+	// The clock does not run backwards, with one exception: mail arrives
+	// late. A command from mail may be dated before clock events already
+	// logged (a window closed while the objection was in flight), as long as
+	// it follows every person's logged action; it is judged at its own date
+	// where the rules look at dates (an objection before the deadline).
+	floor := p.lastRecord
+	if strings.HasPrefix(cmd.Source, SourceMailPrefix) {
+		floor = p.lastPerson
+	}
+	if cmd.At.Before(floor) {
+		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(floor))
 	}
 	r.advance(p, cmd.At)
 	return cmd, r.decideForProtocol(&cmd, actor, p)

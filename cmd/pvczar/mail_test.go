@@ -198,10 +198,25 @@ func TestMailIngestPublicInbox(t *testing.T) {
 func TestServeWatchesMail(t *testing.T) {
 	db := mailScenarioDB(t)
 	archive := filepath.Join(t.TempDir(), "xen-devel.mbox")
-	// The server's clock runs from the day of the first mail: mail older
-	// than what the clock has already written is refused (late mail).
-	url, _, stop := startServe(t, "--db", db, "--watch-mail", archive, "--mail-every", "100ms", "--now", "2026-03-04T09:00:00Z")
+	// The server runs on today's clock: its scheduler has closed the window
+	// of March before the mail of March is read. The mail counts as of its
+	// date (late mail).
+	url, _, stop := startServe(t, "--db", db, "--watch-mail", archive, "--mail-every", "100ms")
 	defer stop()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(url + "/api/v1/events?proposal=pvfoo-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `"type": "window.closed"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler did not close the window")
+		}
+	}
 	if err := os.WriteFile(archive, []byte(scenarioMbox), 0o644); err != nil {
 		t.Fatal(err)
 	}
