@@ -148,6 +148,10 @@ type Outbox interface {
 	Enqueue(ctx context.Context, key, messageID, to string, raw []byte, now time.Time) (bool, error)
 	// DueMail returns the unsent messages whose next attempt is due at now.
 	DueMail(ctx context.Context, now time.Time) ([]OutgoingMail, error)
+	// ClaimMail takes a due message for one sender until lease ends, so
+	// that two senders never send it both; it reports false when another
+	// sender has it or it is sent.
+	ClaimMail(ctx context.Context, id int64, now, lease time.Time) (bool, error)
 	// MarkSent records that a message was sent.
 	MarkSent(ctx context.Context, id int64, now time.Time) error
 	// MarkFailed records a failed attempt and when to try again.

@@ -51,6 +51,23 @@ func (s *Store) DueMail(ctx context.Context, now time.Time) ([]pvczar.OutgoingMa
 	return out, rows.Err()
 }
 
+// ClaimMail implements pvczar.Outbox: moving the next attempt to the end
+// of the lease takes the message, for the one sender whose update matched.
+func (s *Store) ClaimMail(ctx context.Context, id int64, now, lease time.Time) (bool, error) {
+	claimed := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET next_attempt = ? WHERE id = ? AND sent = '' AND next_attempt <= ?`),
+			formatTime(lease), id, formatTime(now))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	return claimed, err
+}
+
 // MarkSent implements pvczar.Outbox.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -123,6 +123,13 @@ func sendMail(ctx context.Context, c *cli, store *sqlstore.Store, since, now tim
 	}
 	server := smtp.Server{Addr: o.smtpAddr, Username: o.smtpUser, Password: os.Getenv("PVCZAR_SMTP_PASSWORD"), RequireTLS: o.requireTLS}
 	for _, m := range due {
+		claimed, err := store.ClaimMail(ctx, m.ID, now, now.Add(10*time.Minute))
+		if err != nil {
+			return r, err
+		}
+		if !claimed {
+			continue // another sender has it
+		}
 		if err := deliver(ctx, server, o.outboxMbox, o.mailFrom, m, now); err != nil {
 			r.failed++
 			next := now.Add(pvczar.RetryDelay(m.Attempts + 1))

@@ -183,3 +183,26 @@ func TestServeSendsAnnouncements(t *testing.T) {
 		t.Fatalf("%d messages sent, want 1", n)
 	}
 }
+
+// TestTwoSendersSendOnce: two senders working the same outbox at the same
+// time send each message once.
+func TestTwoSendersSendOnce(t *testing.T) {
+	db := newDB(t)
+	probe, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := probe.Addr().String()
+	probe.Close()
+	sink := startSMTP(t, addr)
+	args := []string{"mail", "send", "--db", db, "--to", "xen-devel@lists.example.org", "--from", "pvczar@example.org", "--since", "2026-03-01"}
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(t, append(args, "--smtp", addr, "--now", "2026-03-04T11:00:00Z")...)
+		}()
+	}
+	wg.Wait()
+	if got := len(sink.received()); got != 3 {
+		t.Fatalf("the list received %d messages from two senders, want 3 (each once)", got)
+	}
+}
