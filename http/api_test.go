@@ -141,6 +141,16 @@ func TestCachedReadsFollowTheState(t *testing.T) {
 	if _, then := env.request("GET", "/api/v1/status?now=2030-01-01", "", ""); !strings.Contains(then, `"now": "2030-01-01T00:00:00Z"`) {
 		t.Fatal("?now= is not evaluated at that instant")
 	}
+	// A proposal page rendered once per reader carries each reader's own
+	// CSRF token, never another's or the stand-in.
+	ca, csrfA := signIn(t, env, "reviewer")
+	cb, csrfB := signIn(t, env, "objector")
+	for i := 0; i < 2; i++ {
+		pa, pb := get(t, ca, env.URL+"/proposals/testif-1"), get(t, cb, env.URL+"/proposals/testif-1")
+		if strings.Count(pa, csrfA) < 3 || strings.Contains(pa, csrfB) || strings.Contains(pb, csrfA) || strings.Contains(pa+pb, "STAND_IN") {
+			t.Fatal("a proposal page carries another reader's CSRF token, or none")
+		}
+	}
 	// The shared part of a page rendered for one reader is framed for the
 	// next: a signed-in reader sees themselves, an anonymous one does not.
 	c, _ := signIn(t, env, "maint")

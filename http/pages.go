@@ -318,8 +318,34 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = pv
+	if v.User == nil {
+		s.pages.render(w, http.StatusOK, "proposal.html", v)
+		return
+	}
+	// A signed-in reader's page carries their forms: its part is rendered
+	// once per evaluation, URL and reader, with a stand-in for the session's
+	// CSRF token, which is put in for each request.
+	key := "content " + r.URL.RequestURI() + " for " + v.User.Name
+	content, ok := s.cache.getContent(reg, key)
+	if !ok {
+		shared := v
+		shared.CSRF = csrfStandIn
+		var err error
+		if content, err = s.pages.content("proposal.html", shared); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !r.URL.Query().Has("now") {
+			s.cache.putContent(reg, key, content)
+		}
+	}
+	v.Content = template.HTML(strings.ReplaceAll(string(content), csrfStandIn, v.CSRF))
 	s.pages.render(w, http.StatusOK, "proposal.html", v)
 }
+
+// csrfStandIn takes the place of a session's CSRF token in a cached page;
+// it has only letters and underscores, which no escaping changes.
+const csrfStandIn = "PVCZAR_CSRF_TOKEN_STAND_IN"
 
 func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 	reg, now, err := s.registry(r)
