@@ -63,8 +63,8 @@ sed "s|^|$base/proposals/|" $db.open >$out/proposal-urls
 sed "s|.*|$base/api/v1/proposals/&/positions|" $db.open >$out/position-urls
 token=$(awk '$1 == "maint01" { print $2 }' $db.tokens)
 # A signed-in browser's session: its pages say who is signed in, so their
-# frame is rendered for each request (the board's shared part is cached), and
-# a proposal page carries the reader's forms, so it is rendered whole.
+# frame is rendered for each request around a cached part (the board's is
+# shared; a proposal page's, with the reader's forms, is kept per reader).
 jar=$out/cookies
 rm -f $jar
 csrf=$(curl -fsS -c $jar $base/signin | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
@@ -86,7 +86,7 @@ measure "API protocols" $base/api/v1/protocols
 measure "proposal page" -urls $out/proposal-urls
 measure "board page, signed in (frame rendered)" -header "Cookie: pvczar_session=$session" $base/
 measure "API protocols with a token" -header "Authorization: Bearer $token" $base/api/v1/protocols
-measure "proposal page, signed in (rendered)" -header "Cookie: pvczar_session=$session" -urls $out/proposal-urls
+measure "proposal page, signed in" -header "Cookie: pvczar_session=$session" -urls $out/proposal-urls
 measure "post a position" -urls $out/position-urls -method POST \
 	-header "Authorization: Bearer $token" -header 'Content-Type: application/json' \
 	-body '{"kind":"comment","text":"benchmark comment"}'
