@@ -51,7 +51,7 @@ type ingestSummary struct {
 type ingester struct {
 	c       *cli
 	store   *sqlstore.Store // nil for a dry run
-	seen    map[string]bool // Message-IDs of a dry run
+	seen    map[string]bool // Message-IDs seen: all of a dry run's; otherwise this batch's and those already kept
 	sum     ingestSummary
 	threads []pvczar.Mail // ids and references only, for the thread count
 	batch   []*mbox.Message
