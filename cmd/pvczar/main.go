@@ -35,7 +35,7 @@ const (
 	exitNotFound  = 3 // a named protocol, proposal, user or objection does not exist
 	exitConflict  = 4 // the current state does not allow it, or a concurrent change won
 	exitForbidden = 5 // nobody identified, or the role does not allow it
-	exitAudit     = 6 // audit verify found differences
+	exitAudit     = 6 // audit verify found differences, or spec check found problems
 )
 
 func main() {
@@ -151,7 +151,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // fail prints err as one line and returns its exit code.
 func (c *cli) fail(err error) int {
 	var audit auditError
-	if errors.As(err, &audit) {
+	var findings checkFindings
+	if errors.As(err, &audit) || errors.As(err, &findings) {
 		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
 		return exitAudit
 	}
@@ -245,7 +246,7 @@ With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
 to a pvczar server and act as the token's user.
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
 4 conflict (the state does not allow it), 5 not identified or forbidden,
-6 audit found differences.`)
+6 audit verify or spec check found problems.`)
 }
 
 func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {

@@ -316,3 +316,28 @@ func TestHelpEverywhere(t *testing.T) {
 		t.Errorf("pvczar help: exit %d", code)
 	}
 }
+
+// TestSpecCheck: a clean spec exits 0; a broken one lists its findings with
+// file, line, rule, and exits 6; one that is not a spec exits 2 with its
+// place.
+func TestSpecCheck(t *testing.T) {
+	clean := "../../spec/testdata/toy.yaml"
+	if out := mustRun(t, "spec", "check", clean); !strings.Contains(out, "clean") {
+		t.Fatalf("clean spec: %s", out)
+	}
+	data, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(broken, []byte(strings.Replace(string(data), "{name: gref, at: 12,", "{name: gref, at: 8,", 1)), 0o644)
+	code, out, _ := run(t, "spec", "check", broken, "--json")
+	if code != exitAudit || !strings.Contains(out, `"rule": "overlap"`) || !strings.Contains(out, `"line": 31`) {
+		t.Fatalf("broken spec: exit %d: %s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("pvspec: 1\ncolour: red\n"), 0o644)
+	if code, _, stderr := run(t, "spec", "check", bad); code != exitUsage || !strings.Contains(stderr, "bad.yaml:2:1: unknown key") {
+		t.Fatalf("not a spec: exit %d: %s", code, stderr)
+	}
+}
