@@ -64,6 +64,28 @@ func (s *Server) evalTime(r *http.Request) (time.Time, error) {
 	return s.now(), nil
 }
 
+// protocolIn returns the state at the request's instant and the protocol
+// its path names.
+func (s *Server) protocolIn(r *http.Request) (*pvczar.Registry, time.Time, *pvczar.Protocol, error) {
+	reg, now, err := s.registry(r)
+	if err != nil {
+		return nil, now, nil, err
+	}
+	p, err := reg.Protocol(r.PathValue("protocol"))
+	return reg, now, p, err
+}
+
+// proposalIn returns the state at the request's instant and the proposal
+// its path names, with its protocol.
+func (s *Server) proposalIn(r *http.Request) (*pvczar.Registry, *pvczar.Protocol, *pvczar.Proposal, error) {
+	reg, _, err := s.registry(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, pr, err := reg.Proposal(r.PathValue("proposal"))
+	return reg, p, pr, err
+}
+
 // registry returns the state evaluated at the request's instant.
 func (s *Server) registry(r *http.Request) (*pvczar.Registry, time.Time, error) {
 	now, err := s.evalTime(r)
@@ -233,12 +255,7 @@ func parseETag(h string) (int, error) {
 }
 
 func (s *Server) apiProtocol(w http.ResponseWriter, r *http.Request) {
-	reg, _, err := s.registry(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := reg.Protocol(r.PathValue("protocol"))
+	_, _, p, err := s.protocolIn(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -275,12 +292,7 @@ func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
-	reg, _, err := s.registry(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, pr, err := reg.Proposal(r.PathValue("proposal"))
+	_, p, pr, err := s.proposalIn(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -264,12 +264,7 @@ func boardData(reg *pvczar.Registry, now time.Time) map[string]any {
 }
 
 func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
-	reg, now, err := s.registry(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := reg.Protocol(r.PathValue("protocol"))
+	reg, now, p, err := s.protocolIn(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -296,12 +291,7 @@ type proposalView struct {
 }
 
 func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
-	reg, _, err := s.registry(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, pr, err := reg.Proposal(r.PathValue("proposal"))
+	reg, p, pr, err := s.proposalIn(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -83,12 +83,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		closed = closed[:0]
-		for _, e := range events {
-			if e.Type == pvczar.EventWindowClosed {
-				closed = append(closed, e)
-			}
-		}
+		closed = ofType(events, pvczar.EventWindowClosed)
 		if len(closed) > 0 && clock().After(closes.Add(time.Second)) {
 			break
 		}
@@ -109,13 +104,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, e := range events {
-		if e.Type == pvczar.EventWindowClosed {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := len(ofType(events, pvczar.EventWindowClosed)); n != 1 {
 		t.Fatalf("after more ticks: %d window.closed events, want 1", n)
 	}
 	if diffs, err := stores[1].Verify(ctx); err != nil || len(diffs) > 0 {
@@ -145,4 +134,15 @@ func TestSchedulerLapsesObjection(t *testing.T) {
 	if n := count(body, `"type": "objection.lapsed"`); n != 1 {
 		t.Fatalf("want one objection.lapsed event, got %d: %s", n, body)
 	}
+}
+
+// ofType returns the events of one type.
+func ofType(events []pvczar.Event, t pvczar.EventType) []pvczar.Event {
+	var out []pvczar.Event
+	for _, e := range events {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	return out
 }
