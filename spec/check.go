@@ -41,7 +41,7 @@ func Check(s *Spec) []Finding {
 		add("identity", top, "id", "a spec needs an id, a title and a protocol version of at least 1")
 	}
 	if s.Conventions.ByteOrder != "little" && s.Conventions.ByteOrder != "big" {
-		add("byte-order", top, "conventions.byte_order", "the byte order is required: little or big")
+		add("byte-order", s.Conventions.Pos, "conventions.byte_order", "the byte order is required: little or big")
 	}
 	types := map[string]layout{}
 	for k, v := range scalarSizes {

@@ -1,9 +1,11 @@
 // Package spec reads pvspec files, the machine-readable description of one
 // version of a Xen PV protocol (YAML; see protocol-specs.md), strictly:
 // unknown keys, wrong types and bad layouts are errors that name the file,
-// line and column. This first part covers identity, conventions, named
-// types, enums and structs with explicit byte offsets; xenstore keys, the
-// handshake, rings and versioning come next.
+// line and column. A spec holds the protocol's identity and conventions,
+// named types, enums, versioning and features, xenstore keys per side, the
+// XenbusState handshake, shared memory objects (rings and pages), structs
+// with explicit byte offsets and discriminated variants, and waivers for
+// the compatibility checker.
 package spec
 
 import (
@@ -37,8 +39,97 @@ type Spec struct {
 	Conventions Conventions `yaml:"conventions"`
 	Types       []NamedType `yaml:"types"`
 	Enums       []Enum      `yaml:"enums"`
+	Versioning  Versioning  `yaml:"versioning"`
+	Features    []*Feature  `yaml:"features"`
+	Xenstore    []*Key      `yaml:"xenstore"`
+	Handshake   []*Step     `yaml:"handshake"`
+	Shared      []*Shared   `yaml:"shared"`
 	Structs     []*Struct   `yaml:"structs"`
+	Waivers     []Waiver    `yaml:"waivers"`
 	File        string      `yaml:"-"`
+}
+
+// Versioning says how the two ends agree on a protocol version.
+type Versioning struct {
+	OfferedBy string `yaml:"offered_by"` // the side that lists the versions it supports
+	OfferKey  string `yaml:"offer_key"`  // the xenstore key holding that list
+	ChosenBy  string `yaml:"chosen_by"`  // the side that picks one
+	ChoiceKey string `yaml:"choice_key"` // the xenstore key holding the choice
+	Offered   []int  `yaml:"offered"`    // the versions this spec's offering side supports
+	Doc       string `yaml:"doc"`
+	Pos       Pos    `yaml:"-"`
+}
+
+// Feature is an optional capability, advertised by one side and possibly
+// requested by the other.
+type Feature struct {
+	Name         string `yaml:"name"`
+	AdvertisedBy string `yaml:"advertised_by"`
+	RequestedBy  string `yaml:"requested_by"`
+	Key          string `yaml:"key"`     // the xenstore key advertising it
+	Default      string `yaml:"default"` // meaning when the key is absent
+	Since        int    `yaml:"since"`
+	Gates        string `yaml:"gates"` // what it makes available
+	Pos          Pos    `yaml:"-"`
+}
+
+// Key is one xenstore key, written by one side.
+type Key struct {
+	Name       string   `yaml:"name"` // relative to the writer's device directory
+	Side       string   `yaml:"side"` // toolstack, backend or frontend: the writer
+	Type       string   `yaml:"type"` // string, uint, int, bool, list, grant_ref, evtchn
+	Min        *int64   `yaml:"min"`
+	Max        *int64   `yaml:"max"`
+	Default    string   `yaml:"default"` // meaning when absent; empty when required
+	Required   bool     `yaml:"required"`
+	ReadyBy    string   `yaml:"ready_by"` // the writer's XenbusState by which it is published
+	Readers    []string `yaml:"readers"`
+	Binds      string   `yaml:"binds"` // a shared object it carries the grant or event channel of
+	Since      int      `yaml:"since"`
+	Deprecated int      `yaml:"deprecated"`
+	Doc        string   `yaml:"doc"`
+	Pos        Pos      `yaml:"-"`
+}
+
+// Step is one XenbusState transition of one side.
+type Step struct {
+	Phase    string   `yaml:"phase"` // connect, disconnect, reconfigure or recovery
+	Side     string   `yaml:"side"`
+	From     string   `yaml:"from"`
+	To       string   `yaml:"to"`
+	After    string   `yaml:"after"` // the peer's state this step waits for
+	Writes   []string `yaml:"writes"`
+	Reads    []string `yaml:"reads"`
+	Optional bool     `yaml:"optional"`
+	Since    int      `yaml:"since"`
+	Does     string   `yaml:"does"`
+	Pos      Pos      `yaml:"-"`
+}
+
+// Shared is a shared memory object: a request/response ring, a pair of
+// byte rings, an event page or a plain page.
+type Shared struct {
+	Name        string `yaml:"name"`
+	Kind        string `yaml:"kind"` // ring, byte-rings, event-page or page
+	Request     string `yaml:"request"`
+	Response    string `yaml:"response"`
+	Struct      string `yaml:"struct"` // the layout of a page, of an event page's header, or of a byte-ring pair's index page
+	Event       string `yaml:"event"`  // an event page's slot: the struct of one event
+	Pages       int    `yaml:"pages"`
+	Slots       int    `yaml:"slots"` // the slot count it states; checked against ring.h
+	AllocatedBy string `yaml:"allocated_by"`
+	GrantKey    string `yaml:"grant_key"`
+	EventKey    string `yaml:"event_key"`
+	Doc         string `yaml:"doc"`
+	Pos         Pos    `yaml:"-"`
+}
+
+// Waiver accepts one compatibility finding, with a reason.
+type Waiver struct {
+	Rule   string `yaml:"rule"`
+	Path   string `yaml:"path"`
+	Reason string `yaml:"reason"`
+	Pos    Pos    `yaml:"-"`
 }
 
 // References point at the documents the spec describes.
@@ -53,6 +144,7 @@ type Conventions struct {
 	ByteOrder string   `yaml:"byte_order"` // little or big; required
 	PageSize  int      `yaml:"page_size"`
 	Reserved  Reserved `yaml:"reserved"`
+	Pos       Pos      `yaml:"-"`
 }
 
 // Reserved says what happens to reserved bytes.
@@ -91,8 +183,10 @@ type EnumValue struct {
 // Struct is a structure or message with explicit offsets.
 type Struct struct {
 	Name   string   `yaml:"name"`
+	C      string   `yaml:"c"` // the struct's tag in the C header the spec describes, if any
 	Size   int      `yaml:"size"`
 	Writer string   `yaml:"writer"` // frontend, backend or both
+	Doc    string   `yaml:"doc"`
 	Fields []*Field `yaml:"fields"`
 	Pos    Pos      `yaml:"-"`
 }
@@ -101,14 +195,29 @@ type Struct struct {
 type Field struct {
 	Name       string `yaml:"name"`
 	At         *int   `yaml:"at"`
-	Type       string `yaml:"type"`  // a scalar, named type, enum, struct, or "bytes"
-	Size       int    `yaml:"size"`  // for bytes; checked against the type otherwise
-	Count      int    `yaml:"count"` // for a fixed array of the type
+	Type       string `yaml:"type"`   // a scalar, named type, enum, struct, "bytes" or "union"
+	Size       int    `yaml:"size"`   // for bytes and unions; checked against the type otherwise
+	Count      int    `yaml:"count"`  // for a fixed array of the type
+	Length     string `yaml:"length"` // for a trailing array: the field holding its length
 	Reserved   bool   `yaml:"reserved"`
+	ZeroIsOld  bool   `yaml:"zero_is_old"` // zero means the behaviour from before the field
 	Since      int    `yaml:"since"`
 	Deprecated int    `yaml:"deprecated"`
 	Doc        string `yaml:"doc"`
-	Pos        Pos    `yaml:"-"`
+	// A union's discriminator, a field of the same struct, and the
+	// variants it selects between.
+	On       string     `yaml:"on"`
+	Variants []*Variant `yaml:"variants"`
+	Pos      Pos        `yaml:"-"`
+}
+
+// Variant is the body of a union for some values of its discriminator.
+type Variant struct {
+	Name  string   `yaml:"name"`
+	When  []string `yaml:"when"` // values of the discriminator's enum
+	Type  string   `yaml:"type"` // a struct; empty when these values carry no body
+	Since int      `yaml:"since"`
+	Pos   Pos      `yaml:"-"`
 }
 
 // Error is a problem at a place in a spec file.
@@ -145,7 +254,7 @@ func Decode(file string, data []byte) (*Spec, error) {
 	if err := root.Content[0].Decode(s); err != nil {
 		return nil, yamlError(file, err)
 	}
-	setPositions(root.Content[0], s)
+	setPositions(root.Content[0], reflect.ValueOf(s))
 	return s, nil
 }
 
@@ -228,38 +337,31 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, depth int) error {
 	return nil
 }
 
-// setPositions records where named types, enums, values, structs and
-// fields stand, for the checks' messages.
-func setPositions(root *yaml.Node, s *Spec) {
-	list := func(key string) []*yaml.Node {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == key && root.Content[i+1].Kind == yaml.SequenceNode {
-				return root.Content[i+1].Content
-			}
+// setPositions records, in every value that has a Pos field, where its
+// mapping starts in the file, for the checks' messages.
+func setPositions(n *yaml.Node, v reflect.Value) {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return
 		}
-		return nil
+		v = v.Elem()
 	}
-	sub := func(n *yaml.Node, key string) []*yaml.Node {
+	switch v.Kind() {
+	case reflect.Struct:
+		if p := v.FieldByName("Pos"); p.IsValid() && p.Type() == reflect.TypeOf(Pos{}) {
+			p.Set(reflect.ValueOf(Pos{n.Line, n.Column}))
+		}
+		t := v.Type()
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.SequenceNode {
-				return n.Content[i+1].Content
+			for j := 0; j < t.NumField(); j++ {
+				if strings.Split(t.Field(j).Tag.Get("yaml"), ",")[0] == n.Content[i].Value {
+					setPositions(n.Content[i+1], v.Field(j))
+				}
 			}
 		}
-		return nil
-	}
-	for i, n := range list("types") {
-		s.Types[i].Pos = Pos{n.Line, n.Column}
-	}
-	for i, n := range list("enums") {
-		s.Enums[i].Pos = Pos{n.Line, n.Column}
-		for j, v := range sub(n, "values") {
-			s.Enums[i].Values[j].Pos = Pos{v.Line, v.Column}
-		}
-	}
-	for i, n := range list("structs") {
-		s.Structs[i].Pos = Pos{n.Line, n.Column}
-		for j, f := range sub(n, "fields") {
-			s.Structs[i].Fields[j].Pos = Pos{f.Line, f.Column}
+	case reflect.Slice:
+		for i := 0; i < v.Len() && i < len(n.Content); i++ {
+			setPositions(n.Content[i], v.Index(i))
 		}
 	}
 }

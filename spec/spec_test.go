@@ -25,51 +25,61 @@ func TestToySpecIsClean(t *testing.T) {
 	if f := spec.Check(s); len(f) != 0 {
 		t.Fatalf("findings on a clean spec: %v", f)
 	}
-	if s.Structs[0].Fields[3].Pos.Line != 38 {
-		t.Errorf("field gref at line %d, want 38", s.Structs[0].Fields[3].Pos.Line)
+	if want := lineOf(t, load(t), "{name: gref, at: 12"); s.Structs[0].Fields[3].Pos.Line != want {
+		t.Errorf("field gref at line %d, want %d", s.Structs[0].Fields[3].Pos.Line, want)
 	}
 }
 
 // TestCheckRules breaks the toy spec one way at a time; each break gives
 // its rule at its line.
 func TestCheckRules(t *testing.T) {
-	cases := []struct {
-		rule, from, to string
-		line           int
-	}{
-		{"coverage", "      - {name: pad, at: 9, type: bytes, size: 3, reserved: true}\n", "", 31},
-		{"overlap", "{name: gref, at: 12,", "{name: gref, at: 8,", 31},
+	// mark is text of the line the finding must name, in the broken file.
+	cases := []struct{ rule, from, to, mark string }{
+		{"coverage", "      - {name: pad, at: 9, type: bytes, size: 3, reserved: true}\n", "", "  - name: request"},
+		{"overlap", "{name: gref, at: 12,", "{name: gref, at: 8,", "  - name: request"},
 		{"alignment", "{name: op, at: 8, type: op}\n      - {name: pad, at: 9, type: bytes, size: 3, reserved: true}",
-			"{name: pad, at: 8, type: bytes, size: 1, reserved: true}\n      - {name: op2, at: 9, type: u16}\n      - {name: pad2, at: 11, type: bytes, size: 1, reserved: true}", 37},
-		{"inside", "{name: req, at: 16, type: u64}", "{name: req, at: 20, type: u64}", 46},
-		{"reference", "type: grant_ref}", "type: grant_reference}", 38},
-		{"size", "{name: pad, at: 10, type: bytes, size: 6, reserved: true}", "{name: pad, at: 10, type: bytes, reserved: true}", 45},
-		{"enum-unique", "{name: write, value: 1}", "{name: write, value: 0}", 22},
-		{"enum-range", "{name: write, value: 1}", "{name: write, value: 300}", 22},
-		{"enum-open", "    unknown: treat as an error\n", "", 23},
-		{"byte-order", "byte_order: little", "byte_order: middle", 1},
-		{"offset", "{name: id, at: 0, type: u64}\n      - {name: op", "{name: id, type: u64}\n      - {name: op", 35},
-		{"unique-names", "  - name: response\n", "  - name: request\n", 39},
+			"{name: pad, at: 8, type: bytes, size: 1, reserved: true}\n      - {name: op2, at: 9, type: u16}\n      - {name: pad2, at: 11, type: bytes, size: 1, reserved: true}", "{name: op2, at: 9"},
+		{"inside", "{name: req, at: 16, type: u64}", "{name: req, at: 20, type: u64}", "{name: req, at: 20"},
+		{"reference", "{name: gref, at: 12, type: grant_ref}", "{name: gref, at: 12, type: grant_reference}", "type: grant_reference}"},
+		{"size", "{name: pad, at: 10, type: bytes, size: 6, reserved: true}", "{name: pad, at: 10, type: bytes, reserved: true}", "{name: pad, at: 10, type: bytes, reserved: true}"},
+		{"enum-unique", "{name: write, value: 1}", "{name: write, value: 0}", "{name: write, value: 0}"},
+		{"enum-range", "{name: write, value: 1}", "{name: write, value: 300}", "{name: write, value: 300}"},
+		{"enum-open", "    unknown: treat as an error\n", "", "  - name: status"},
+		{"byte-order", "byte_order: little", "byte_order: middle", "pvspec: 1"},
+		{"offset", "{name: id, at: 0, type: u64}\n      - {name: op", "{name: id, type: u64}\n      - {name: op", "{name: id, type: u64}"},
+		{"unique-names", "  - name: response\n", "  - name: request\n", "  - name: request\n    size: 24"},
 	}
 	for _, c := range cases {
 		text := load(t)
 		if !strings.Contains(text, c.from) {
 			t.Fatalf("%s: the fixture lacks %q", c.rule, c.from)
 		}
-		s, err := spec.Decode("toy.yaml", []byte(strings.Replace(text, c.from, c.to, 1)))
+		broken := strings.Replace(text, c.from, c.to, 1)
+		line := lineOf(t, broken, c.mark)
+		s, err := spec.Decode("toy.yaml", []byte(broken))
 		if err != nil {
 			t.Fatalf("%s: %v", c.rule, err)
 		}
 		found := false
 		for _, f := range spec.Check(s) {
-			if f.Rule == c.rule && f.Line == c.line {
+			if f.Rule == c.rule && f.Line == line {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%s: not found at line %d; findings: %v", c.rule, c.line, spec.Check(s))
+			t.Errorf("%s: not found at line %d; findings: %v", c.rule, line, spec.Check(s))
 		}
 	}
+}
+
+// lineOf is the number of the line where mark starts in text.
+func lineOf(t *testing.T, text, mark string) int {
+	t.Helper()
+	i := strings.Index(text, mark)
+	if i < 0 || strings.Count(text, mark) != 1 {
+		t.Fatalf("the text must hold %q exactly once", mark)
+	}
+	return strings.Count(text[:i], "\n") + 1
 }
 
 // TestDecodeErrors: what is not a spec is refused with its place.
