@@ -137,6 +137,13 @@ func (c *checker) declare(name string, l Layout, pos Pos, path string) {
 	c.types[name] = l
 }
 
+// gate checks that a feature something depends on is defined.
+func (c *checker) gate(pos Pos, path, feature string) {
+	if feature != "" && !slices.ContainsFunc(c.s.Features, func(f *Feature) bool { return f.Name == feature }) {
+		c.add("reference", pos, path, "feature %q is not defined under features:", feature)
+	}
+}
+
 // versions checks since and deprecated against the spec's version.
 func (c *checker) versions(pos Pos, path string, since, deprecated int) {
 	if since < 0 || since > c.s.Version {
@@ -184,6 +191,7 @@ func (c *checker) scalars() {
 				c.add("enum-range", v.Pos, vpath, "value %d does not fit %s", v.Value, e.Base)
 			}
 			c.versions(v.Pos, vpath, v.Since, v.Deprecated)
+			c.gate(v.Pos, vpath, v.Feature)
 		}
 	}
 }
@@ -206,6 +214,7 @@ func (c *checker) structure(st *Struct) {
 	for _, f := range st.Fields {
 		fpath := path + "." + f.Name
 		c.versions(f.Pos, fpath, f.Since, f.Deprecated)
+		c.gate(f.Pos, fpath, f.Feature)
 		if f.At == nil {
 			c.add("offset", f.Pos, fpath, "every field needs its byte offset (at:)")
 			continue
@@ -290,6 +299,7 @@ func (c *checker) union(st *Struct, f *Field, fpath string) (size, align int, ok
 	for _, v := range f.Variants {
 		vpath := fpath + "." + v.Name
 		c.versions(v.Pos, vpath, v.Since, 0)
+		c.gate(v.Pos, vpath, v.Feature)
 		if v.Type != "" {
 			body, isStruct := c.structs[v.Type]
 			switch {
@@ -418,6 +428,7 @@ func (c *checker) xenstore() {
 			c.add("reference", k.Pos, path, "binds %q, which is not a shared object", k.Binds)
 		}
 		c.versions(k.Pos, path, k.Since, k.Deprecated)
+		c.gate(k.Pos, path, k.Feature)
 	}
 }
 
@@ -457,6 +468,7 @@ func (c *checker) handshake() {
 			c.add("state", st.Pos, path, "after %q is not a XenbusState", st.After)
 		}
 		c.versions(st.Pos, path, st.Since, 0)
+		c.gate(st.Pos, path, st.Feature)
 		if prev := last[st.Phase+"/"+st.Side]; prev != nil && prev.To != st.From {
 			c.add("handshake-order", st.Pos, path, "the %s goes from %s, but its previous %s step left it in %s", st.Side, st.From, st.Phase, prev.To)
 		}

@@ -86,6 +86,7 @@ type Key struct {
 	Readers    []string `yaml:"readers"`
 	Binds      string   `yaml:"binds"` // a shared object it carries the grant or event channel of
 	Since      int      `yaml:"since"`
+	Feature    string   `yaml:"feature"`
 	Deprecated int      `yaml:"deprecated"`
 	Doc        string   `yaml:"doc"`
 	Pos        Pos      `yaml:"-"`
@@ -102,6 +103,7 @@ type Step struct {
 	Reads    []string `yaml:"reads"`
 	Optional bool     `yaml:"optional"`
 	Since    int      `yaml:"since"`
+	Feature  string   `yaml:"feature"`
 	Does     string   `yaml:"does"`
 	Pos      Pos      `yaml:"-"`
 }
@@ -177,6 +179,7 @@ type EnumValue struct {
 	Value      int64  `yaml:"value"`
 	Since      int    `yaml:"since"`
 	Deprecated int    `yaml:"deprecated"`
+	Feature    string `yaml:"feature"` // the feature that must be negotiated before it is sent
 	Pos        Pos    `yaml:"-"`
 }
 
@@ -203,6 +206,7 @@ type Field struct {
 	ZeroIsOld  bool   `yaml:"zero_is_old"` // zero means the behaviour from before the field
 	Since      int    `yaml:"since"`
 	Deprecated int    `yaml:"deprecated"`
+	Feature    string `yaml:"feature"` // the feature that must be negotiated before it is used
 	Doc        string `yaml:"doc"`
 	// A union's discriminator, a field of the same struct, and the
 	// variants it selects between.
@@ -213,11 +217,12 @@ type Field struct {
 
 // Variant is the body of a union for some values of its discriminator.
 type Variant struct {
-	Name  string   `yaml:"name"`
-	When  []string `yaml:"when"` // values of the discriminator's enum
-	Type  string   `yaml:"type"` // a struct; empty when these values carry no body
-	Since int      `yaml:"since"`
-	Pos   Pos      `yaml:"-"`
+	Name    string   `yaml:"name"`
+	When    []string `yaml:"when"` // values of the discriminator's enum
+	Type    string   `yaml:"type"` // a struct; empty when these values carry no body
+	Since   int      `yaml:"since"`
+	Feature string   `yaml:"feature"`
+	Pos     Pos      `yaml:"-"`
 }
 
 // Error is a problem at a place in a spec file.
@@ -321,6 +326,9 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, depth int) error {
 			}
 		}
 	case reflect.Slice:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return nil // an empty list
+		}
 		if n.Kind != yaml.SequenceNode {
 			return &Error{File: file, Pos: Pos{n.Line, n.Column}, Msg: "want a list"}
 		}

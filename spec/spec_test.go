@@ -82,6 +82,7 @@ func TestCheckRules(t *testing.T) {
 		{"version", "offered: [1]", "offered: [2]", "  offered_by: backend"},
 		{"reference", "choice_key: version", "choice_key: chosen-version", "  offered_by: backend"},
 		{"reference", "key: feature-persistent, default", "key: feature-persistant, default", "{name: persistent"},
+		{"reference", "{name: gref, at: 12, type: grant_ref}", "{name: gref, at: 12, type: grant_ref, feature: grants}", "feature: grants}"},
 		{"waiver", "reason: every backend so far answers busy only to frontends that asked for it", "reason: \" \"", "{rule: enum-new-backend"},
 	}
 	for _, c := range cases {
