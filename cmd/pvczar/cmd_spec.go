@@ -22,19 +22,33 @@ type checkFindings struct{ n int }
 
 func (e checkFindings) Error() string { return fmt.Sprintf("%d problem(s) found", e.n) }
 
-func runSpecCheck(ctx context.Context, c *cli, args []string) error {
-	f, err := os.Open(args[0])
+// readSpec reads and decodes a spec file; what is not a spec is invalid
+// input (exit 2).
+func readSpec(name string) (*spec.Spec, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, spec.MaxFileSize+1))
 	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "%s: %v", args[0], err)
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%s: %v", name, err)
 	}
-	s, err := spec.Decode(args[0], data)
+	return decodeSpec(name, data)
+}
+
+func decodeSpec(name string, data []byte) (*spec.Spec, error) {
+	s, err := spec.Decode(name, data)
 	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err)
+	}
+	return s, nil
+}
+
+func runSpecCheck(ctx context.Context, c *cli, args []string) error {
+	s, err := readSpec(args[0])
+	if err != nil {
+		return err
 	}
 	findings := spec.Check(s)
 	if c.json {

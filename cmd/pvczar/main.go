@@ -23,6 +23,7 @@ import (
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/postgres"
+	"github.com/xen-pvczar/pvczar/spec"
 	"github.com/xen-pvczar/pvczar/sqlite"
 	"github.com/xen-pvczar/pvczar/sqlstore"
 )
@@ -36,6 +37,8 @@ const (
 	exitConflict  = 4 // the current state does not allow it, or a concurrent change won
 	exitForbidden = 5 // nobody identified, or the role does not allow it
 	exitAudit     = 6 // audit verify found differences, or spec check found problems
+	exitReview    = 7 // spec diff: changes a person must review (or breaking ones before production)
+	exitBreaking  = 8 // spec diff: unwaived breaking changes to a production protocol
 )
 
 func main() {
@@ -64,7 +67,7 @@ type opts struct {
 	days, limit                                                                      int
 	passed, failed, dryRun, replace                                                  bool
 	addr, logFormat, name, user, passwordFile, aliases                               string
-	demo, secureCookies, requireTLS                                                  bool
+	demo, secureCookies, requireTLS, git                                             bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                     string
 	tickEvery, ttl, mailEvery                                                        time.Duration
 	watchMail                                                                        stringList
@@ -152,9 +155,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func (c *cli) fail(err error) int {
 	var audit auditError
 	var findings checkFindings
-	if errors.As(err, &audit) || errors.As(err, &findings) {
+	var verdict diffVerdict
+	switch {
+	case errors.As(err, &audit) || errors.As(err, &findings):
 		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
 		return exitAudit
+	case errors.As(err, &verdict):
+		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
+		if verdict.v == spec.Incompatible {
+			return exitBreaking
+		}
+		return exitReview
 	}
 	code := pvczar.ErrorCode(err)
 	msg := pvczar.ErrorMessage(err)
