@@ -39,6 +39,8 @@ func (p *Protocol) clone() *Protocol {
 	c.Aliases = slices.Clone(p.Aliases)
 	c.DesignDoc = clonePtr(p.DesignDoc)
 	c.DocCheck = clonePtr(p.DocCheck)
+	c.Spec = clonePtr(p.Spec) // records are never changed in place
+	c.ProductionSpec = clonePtr(p.ProductionSpec)
 	c.Compatibility = clonePtr(p.Compatibility)
 	c.KnownIssues = slices.Clone(p.KnownIssues)
 	c.Implementations = slices.Clone(p.Implementations)

@@ -113,7 +113,10 @@ type EventData struct {
 
 	Implementation *Implementation `json:"implementation,omitempty"`
 
-	Evidence      string `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility
+	Evidence      string `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
+	SpecText      string   `json:"spec_text,omitempty"`
+	SpecVersion   int      `json:"spec_version,omitempty"`
+	Breaking      []string `json:"breaking,omitempty"` // spec: breaking changes against the production spec
 	Path          string `json:"path,omitempty"`
 	Commit        string `json:"commit,omitempty"`
 	MessageID     string `json:"message_id,omitempty"`

@@ -14,7 +14,24 @@ const (
 	GateVersion         = "version"
 	GateCompatibility   = "compatibility"
 	GateKnownIssues     = "known-issues"
+	GateSpecCompat      = "spec-compat"
 )
+
+// MaxSpecText bounds the spec text an evidence event keeps.
+const MaxSpecText = 1 << 20
+
+// RevisionGates are the gates of a revision: a proposal on a production
+// protocol, which adopts its latest recorded spec.
+var RevisionGates = []string{GateSpecCompat, GateKnownIssues}
+
+// gatesOf lists the gates of moving p to stage to: a revision's when p is
+// in production already.
+func gatesOf(p *Protocol, to Stage) []string {
+	if p.Stage == StageProduction && to == StageProduction {
+		return RevisionGates
+	}
+	return GatesFor(to)
+}
 
 // GatesFor lists the gates of a move to stage to, in order.
 func GatesFor(to Stage) []string {
@@ -30,7 +47,7 @@ func GatesFor(to Stage) []string {
 // Gates evaluates the gates of moving p to stage to, with the Czar's waivers.
 func (r *Registry) Gates(p *Protocol, to Stage) []GateResult {
 	var out []GateResult
-	for _, gate := range GatesFor(to) {
+	for _, gate := range gatesOf(p, to) {
 		passed, detail := p.checkGate(gate)
 		g := GateResult{Gate: gate, Passed: passed, Detail: detail}
 		if !passed {
@@ -63,6 +80,16 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 			return false, fmt.Sprintf("the check passed for commit %s, not for the recorded document's commit %s", p.DocCheck.Commit, p.DesignDoc.Commit)
 		}
 		return true, "passed at " + p.DocCheck.Commit
+	case GateSpecCompat:
+		switch {
+		case p.Spec == nil || p.ProductionSpec == nil:
+			return false, "no spec recorded: record the revised spec (pvczar evidence PROTOCOL spec --file SPEC)"
+		case p.Spec.Digest == p.ProductionSpec.Digest:
+			return false, "the recorded spec is the production spec: nothing to revise"
+		case len(p.Spec.Breaking) > 0:
+			return false, fmt.Sprintf("%d breaking change(s) against the production spec (version %d%s): %s", len(p.Spec.Breaking), p.ProductionSpec.Version, atCommit(p.ProductionSpec.Commit), strings.Join(p.Spec.Breaking, "; "))
+		}
+		return true, fmt.Sprintf("no breaking change against the production spec (version %d%s)", p.ProductionSpec.Version, atCommit(p.ProductionSpec.Commit))
 	case GateDesignThread:
 		if p.DesignThread == "" {
 			return false, "no design thread recorded"
@@ -108,4 +135,11 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 		return true, "none open"
 	}
 	return false, "unknown gate"
+}
+
+func atCommit(commit string) string {
+	if commit == "" {
+		return ""
+	}
+	return " at " + commit
 }

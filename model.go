@@ -28,6 +28,16 @@ func NextStage(s Stage) Stage {
 	return ""
 }
 
+// NextMove is the stage a proposal on p would move it to: the next stage,
+// or production again for a revision of a production protocol (which
+// adopts its latest recorded spec); "" when p cannot move.
+func (p *Protocol) NextMove() Stage {
+	if p.Stage == StageProduction {
+		return StageProduction
+	}
+	return NextStage(p.Stage)
+}
+
 // ParseStage accepts the name of a main stage or a side state.
 func ParseStage(s string) (Stage, error) {
 	switch st := Stage(s); st {
@@ -141,6 +151,20 @@ type DocCheck struct {
 	At     time.Time `json:"at"`
 }
 
+// SpecRecord is a pvspec file recorded for a protocol, with the breaking
+// changes the compatibility checker found against the spec of the
+// protocol's production decision (computed by whoever records it, with
+// pvczar spec diff's rules).
+type SpecRecord struct {
+	Path     string    `json:"path"`
+	Commit   string    `json:"commit,omitempty"`
+	Version  int       `json:"version"` // the protocol version the spec describes
+	Digest   string    `json:"digest"`  // SHA-256 of the text
+	Text     string    `json:"text"`
+	Breaking []string  `json:"breaking,omitempty"`
+	At       time.Time `json:"at"`
+}
+
 // Compatibility is the statement of a protocol's compatibility promises.
 type Compatibility struct {
 	Backward      string `json:"backward"`
@@ -190,6 +214,11 @@ type Protocol struct {
 	DesignDoc       *DocRef          `json:"design_doc,omitempty"`
 	DocCheck        *DocCheck        `json:"doc_check,omitempty"`
 	DesignThread    string           `json:"design_thread,omitempty"`
+	// Spec is the latest spec recorded; ProductionSpec the one in force
+	// since the protocol reached production (or its latest accepted
+	// revision), which later specs are compared with.
+	Spec           *SpecRecord `json:"spec,omitempty"`
+	ProductionSpec *SpecRecord `json:"production_spec,omitempty"`
 	Compatibility   *Compatibility   `json:"compatibility,omitempty"`
 	KnownIssues     []KnownIssue     `json:"known_issues,omitempty"`
 	Implementations []Implementation `json:"implementations,omitempty"`

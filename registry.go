@@ -1,7 +1,10 @@
 package pvczar
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -243,7 +246,14 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 	case EventProposalDecided:
 		pr.close(d.Outcome, &Decision{Outcome: d.Outcome, By: e.Actor, At: e.At, Reason: d.Reason})
 		if d.Outcome == ProposalAccepted {
-			p.moveTo(pr.To, e, pr.ID)
+			if pr.To != p.Stage {
+				p.moveTo(pr.To, e, pr.ID)
+			}
+			if pr.To == StageProduction && p.Spec != nil {
+				baseline := *p.Spec
+				baseline.Breaking = nil
+				p.ProductionSpec = &baseline
+			}
 		}
 	case EventPositionRecorded:
 		pr.Positions = append(pr.Positions, Position{Author: e.Actor, Kind: d.Kind, Role: d.Role, Text: d.Text, At: e.At, Source: e.Source})
@@ -362,6 +372,7 @@ const (
 	EvidenceDesignThread  = "design-thread"
 	EvidenceVersion       = "version"
 	EvidenceCompatibility = "compatibility"
+	EvidenceSpec          = "spec"
 )
 
 func (p *Protocol) recordEvidence(e Event) error {
@@ -375,6 +386,15 @@ func (p *Protocol) recordEvidence(e Event) error {
 		p.DesignThread = d.MessageID
 	case EvidenceVersion:
 		p.Version = d.Version
+	case EvidenceSpec:
+		sum := sha256.Sum256([]byte(d.SpecText))
+		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: hex.EncodeToString(sum[:]), Text: d.SpecText, Breaking: d.Breaking, At: e.At}
+		if p.Stage == StageProduction && p.ProductionSpec == nil {
+			// The first spec of a protocol already in production is its baseline.
+			p.ProductionSpec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: p.Spec.Digest, Text: d.SpecText, At: e.At}
+		}
+		// A waiver of the compatibility gate waived the previous spec's findings.
+		p.Waivers = slices.DeleteFunc(p.Waivers, func(w Waiver) bool { return w.Gate == GateSpecCompat })
 	case EvidenceCompatibility:
 		p.Compatibility = &Compatibility{Backward: d.Backward, CrossPlatform: d.CrossPlatform}
 	default:

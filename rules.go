@@ -355,8 +355,18 @@ func checkEvidence(d *EventData, p *Protocol) error {
 			return err
 		}
 		return requireText("the cross-platform promise", d.CrossPlatform)
+	case EvidenceSpec:
+		switch {
+		case strings.TrimSpace(d.SpecText) == "":
+			return Errorf(EINVALID, "the spec's text is required")
+		case len(d.SpecText) > MaxSpecText:
+			return Errorf(EINVALID, "the spec has %d bytes; at most %d are kept", len(d.SpecText), MaxSpecText)
+		case d.SpecVersion < 1:
+			return Errorf(EINVALID, "the spec's protocol version (at least 1) is required")
+		}
+		return requireText("the spec's path", d.Path)
 	}
-	return Errorf(EINVALID, "unknown evidence %q: want design-doc, doc-check, design-thread, version or compatibility", d.Evidence)
+	return Errorf(EINVALID, "unknown evidence %q: want design-doc, doc-check, design-thread, version, compatibility or spec", d.Evidence)
 }
 
 func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
@@ -368,7 +378,7 @@ func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 		return err
 	}
 	if d.To == "" {
-		d.To = NextStage(p.Stage)
+		d.To = p.NextMove()
 	}
 	for _, g := range r.Gates(p, d.To) {
 		if g.Gate != d.Gate {
@@ -379,7 +389,7 @@ func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 		}
 		return nil
 	}
-	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(GatesFor(d.To), ", "))
+	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(gatesOf(p, d.To), ", "))
 }
 
 func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
@@ -387,7 +397,7 @@ func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
 	if err := requireOwnerOrCzar(actor, p, "propose moves"); err != nil {
 		return err
 	}
-	next := NextStage(p.Stage)
+	next := p.NextMove()
 	switch {
 	case p.Stage == StageWithdrawn || p.Stage == StageDeferred:
 		return Errorf(ECONFLICT, "%s is %s; it cannot move", p.ID, p.Stage)

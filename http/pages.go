@@ -270,7 +270,7 @@ func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderShared(w, r, reg, "protocol.html", p.ID+": "+p.Title, "board", func() (any, error) {
-		next := pvczar.NextStage(p.Stage)
+		next := p.NextMove()
 		proposals := slices.Clone(p.Proposals)
 		slices.Reverse(proposals)
 		return map[string]any{"P": p, "Next": next, "Gates": reg.Gates(p, next), "Open": p.OpenProposal(), "Proposals": proposals,

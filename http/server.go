@@ -25,6 +25,9 @@ import (
 // Limits on what a request may bring.
 const (
 	maxBodyBytes = 64 << 10
+	// maxEvidenceBytes is the larger limit of the evidence route, whose
+	// body may carry a whole spec.
+	maxEvidenceBytes = pvczar.MaxSpecText + 64<<10
 	maxPageSize  = 500
 )
 
@@ -123,7 +126,11 @@ func (s *Server) Handler() http.Handler {
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", pattern, "status", rec.status,
 				"bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "user", userOf(r.Context()), "remote", clientAddr(r))
 		}()
-		r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
+		limit := int64(maxBodyBytes)
+		if strings.HasSuffix(pattern, "/evidence") {
+			limit = maxEvidenceBytes
+		}
+		r.Body = http.MaxBytesReader(rec, r.Body, limit)
 		identified := s.identify(rec, r)
 		if identified == nil {
 			return

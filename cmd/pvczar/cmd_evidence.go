@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/spec"
 )
 
 func init() {
@@ -36,7 +39,7 @@ func init() {
 	})
 	register(&command{
 		name: "evidence", args: "PROTOCOL KIND [VALUE]",
-		summary: "record gate evidence: design-doc (--path --commit), doc-check (--passed|--failed), design-thread MESSAGE-ID, version V, compatibility (--backward --cross-platform)",
+		summary: "record gate evidence: design-doc (--path --commit), doc-check (--passed|--failed), design-thread MESSAGE-ID, version V, compatibility (--backward --cross-platform), spec (--file SPEC [--path --commit]: checked, and on a production protocol compared with its production spec)",
 		nargs:   [2]int{2, 3},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.path, "path", "", "design document path in xen.git")
@@ -46,6 +49,7 @@ func init() {
 			fs.StringVar(&o.text, "note", "", "a note on the check")
 			fs.StringVar(&o.backward, "backward", "", "the backward-compatibility promise")
 			fs.StringVar(&o.crossPlatform, "cross-platform", "", "the cross-platform promise")
+			fs.StringVar(&o.file, "file", "", "spec: the pvspec file to record")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			d := pvczar.EventData{Protocol: args[0], Evidence: args[1], Path: c.opts.path, Commit: c.opts.commit,
@@ -64,6 +68,10 @@ func init() {
 					return pvczar.Errorf(pvczar.EINVALID, "give exactly one of --passed and --failed")
 				}
 				d.Passed = &c.opts.passed
+			case pvczar.EvidenceSpec:
+				if err := c.specEvidence(ctx, &d); err != nil {
+					return err
+				}
 			default:
 				if value != "" {
 					return pvczar.Errorf(pvczar.EINVALID, "evidence %s takes flags, not a value (%q)", args[1], value)
@@ -115,4 +123,53 @@ func init() {
 			return c.act(ctx, pvczar.EventGateWaived, d)
 		},
 	})
+}
+
+// specEvidence reads the spec of --file, refuses it unless spec check
+// passes, and on a protocol in production lists the unwaived breaking
+// changes spec diff finds against the production spec: they fail the
+// revision's spec-compat gate until the Czar waives it.
+func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
+	if c.opts.file == "" {
+		return pvczar.Errorf(pvczar.EINVALID, "evidence spec needs --file SPEC")
+	}
+	s, err := readSpec(c.opts.file)
+	if err != nil {
+		return err
+	}
+	if findings := spec.Check(s); len(findings) > 0 {
+		for _, f := range findings {
+			fmt.Fprintln(c.stderr, f)
+		}
+		return checkFindings{len(findings)}
+	}
+	text, err := os.ReadFile(c.opts.file)
+	if err != nil {
+		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+	}
+	d.SpecText, d.SpecVersion = string(text), s.Version
+	if d.Path == "" {
+		d.Path = c.opts.file
+	}
+	reg, _, err := c.registry(ctx)
+	if err != nil {
+		return err
+	}
+	p := reg.Protocols[d.Protocol]
+	if p == nil || p.ProductionSpec == nil {
+		return nil
+	}
+	base, err := spec.Decode(p.ProductionSpec.Path+"@production", []byte(p.ProductionSpec.Text))
+	if err != nil {
+		return pvczar.Errorf(pvczar.EINTERNAL, "the recorded production spec does not decode: %v", err)
+	}
+	for _, ch := range spec.Diff(base, s) {
+		if ch.Severity == spec.Breaking && ch.Waived == "" {
+			d.Breaking = append(d.Breaking, fmt.Sprintf("%s %s: %s", ch.Rule, ch.Path, ch.Reason))
+		}
+	}
+	if len(d.Breaking) > 0 {
+		fmt.Fprintf(c.stderr, "pvczar evidence: %d breaking change(s) against the production spec; a revision needs the Czar's waiver of gate %s\n", len(d.Breaking), pvczar.GateSpecCompat)
+	}
+	return nil
 }

@@ -147,7 +147,7 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 		}
 		fmt.Fprintf(w, "  known issue #%d (%s): %s\n", ki.ID, state, ki.Text)
 	}
-	if next := pvczar.NextStage(p.Stage); next != "" {
+	if next := p.NextMove(); next != "" {
 		fmt.Fprintf(w, "  gates for %s:\n", next)
 		for _, g := range reg.Gates(p, next) {
 			mark := "[ ]"

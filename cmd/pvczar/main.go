@@ -61,16 +61,16 @@ type command struct {
 
 // opts are the per-command flag values; each command uses those it declares.
 type opts struct {
-	title, owners, stage, since, version, header, reason, text, email, display, role string
-	path, commit, messageID, backward, crossPlatform, about, resolution, holder, to  string
-	side, codebase, upstream, support, review, series, czar                          string
-	days, limit                                                                      int
-	passed, failed, dryRun, replace                                                  bool
-	addr, logFormat, name, user, passwordFile, aliases                               string
-	demo, secureCookies, requireTLS, git                                             bool
-	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                     string
-	tickEvery, ttl, mailEvery                                                        time.Duration
-	watchMail                                                                        stringList
+	title, owners, stage, since, version, header, reason, text, email, display, role      string
+	file, path, commit, messageID, backward, crossPlatform, about, resolution, holder, to string
+	side, codebase, upstream, support, review, series, czar                               string
+	days, limit                                                                           int
+	passed, failed, dryRun, replace                                                       bool
+	addr, logFormat, name, user, passwordFile, aliases                                    string
+	demo, secureCookies, requireTLS, git                                                  bool
+	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                          string
+	tickEvery, ttl, mailEvery                                                             time.Duration
+	watchMail                                                                             stringList
 }
 
 // cli is what a running command has at hand.

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestSpecEvidenceAndRevision: a spec recorded on a production protocol
+// becomes its baseline; a revision (a proposal on a production protocol)
+// needs a newer spec, and a breaking one blocks it until the Czar waives
+// the spec-compat gate; a new spec drops that waiver.
+func TestSpecEvidenceAndRevision(t *testing.T) {
+	db := t.TempDir() + "/t.db"
+	dir := t.TempDir()
+	now := "2026-03-02T09:00:00Z"
+	do := func(args ...string) (int, string, string) {
+		t.Helper()
+		return run(t, append(args, "--db", db, "--now", now)...)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, stderr := do(args...)
+		if code != 0 {
+			t.Fatalf("pvczar %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+		return out + stderr
+	}
+	must("init", "--czar", "george")
+	must("user", "add", "alice", "--role", "contributor", "--as", "george")
+	must("protocol", "add", "toyif", "--title", "Toy", "--owners", "alice", "--stage", "production", "--since", "2020-01-01", "--as", "george")
+
+	base := writeToy(t, dir, "base.yaml", "stage: design", "stage: production")
+	broken := writeToy(t, dir, "broken.yaml", "{name: gref, at: 12,", "{name: gref, at: 8,")
+	renumbered := writeToy(t, dir, "renumbered.yaml", "stage: design", "stage: production", "{name: write, value: 1}", "{name: write, value: 2}")
+	grown := writeToy(t, dir, "grown.yaml", "stage: design", "stage: production", "{name: write, value: 1}", "{name: write, value: 1}\n      - {name: trim, value: 2, since: 2}", "version: 1\nstage", "version: 2\nstage", "offered: [1]", "offered: [1, 2]")
+
+	if code, _, stderr := do("evidence", "toyif", "spec", "--file", broken, "--as", "alice"); code != exitAudit || !strings.Contains(stderr, "[overlap]") {
+		t.Fatalf("a spec that fails spec check: exit %d: %s", code, stderr)
+	}
+	must("evidence", "toyif", "spec", "--file", base, "--commit", "c1", "--as", "alice")
+	if code, _, stderr := do("propose", "toyif", "--as", "alice"); code != exitConflict || !strings.Contains(stderr, "nothing to revise") {
+		t.Fatalf("a revision without a new spec: exit %d: %s", code, stderr)
+	}
+
+	out := must("evidence", "toyif", "spec", "--file", renumbered, "--commit", "c2", "--as", "alice")
+	if !strings.Contains(out, "1 breaking change(s)") {
+		t.Errorf("recording a breaking spec: %s", out)
+	}
+	code, _, stderr := do("propose", "toyif", "--as", "alice")
+	if code != exitConflict || !strings.Contains(stderr, "spec-compat (1 breaking change(s) against the production spec (version 1 at c1): enum-renumber enums.op.write") {
+		t.Fatalf("a breaking revision: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := do("waive", "toyif", "spec-compat", "--reason", "no backend ever sent write", "--as", "alice"); code != exitForbidden {
+		t.Errorf("a contributor waived the gate: exit %d", code)
+	}
+	must("waive", "toyif", "spec-compat", "--reason", "no backend ever sent write", "--as", "george")
+	// A new spec replaces the waived findings, and the waiver with them.
+	must("evidence", "toyif", "spec", "--file", grown, "--commit", "c3", "--as", "alice")
+	var p struct {
+		Waivers []struct{ Gate string }
+		Spec    struct {
+			Commit   string
+			Version  int
+			Breaking []string
+		}
+		ProductionSpec struct{ Commit string } `json:"production_spec"`
+	}
+	if err := json.Unmarshal([]byte(must("protocol", "show", "toyif", "--json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Waivers) != 0 || p.Spec.Commit != "c3" || p.Spec.Version != 2 || len(p.Spec.Breaking) != 0 || p.ProductionSpec.Commit != "c1" {
+		t.Errorf("after a compatible spec: %+v", p)
+	}
+	out = must("propose", "toyif", "--as", "alice")
+	if !strings.Contains(out, "toyif-1") {
+		t.Errorf("a compatible revision: %s", out)
+	}
+}
