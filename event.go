@@ -113,17 +113,17 @@ type EventData struct {
 
 	Implementation *Implementation `json:"implementation,omitempty"`
 
-	Evidence      string `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
+	Evidence      string   `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
 	SpecText      string   `json:"spec_text,omitempty"`
 	SpecVersion   int      `json:"spec_version,omitempty"`
 	Breaking      []string `json:"breaking,omitempty"` // spec: breaking changes against the production spec
-	Path          string `json:"path,omitempty"`
-	Commit        string `json:"commit,omitempty"`
-	MessageID     string `json:"message_id,omitempty"`
-	Passed        *bool  `json:"passed,omitempty"`
-	Backward      string `json:"backward,omitempty"`
-	CrossPlatform string `json:"cross_platform,omitempty"`
-	Issue         int    `json:"issue,omitempty"`
+	Path          string   `json:"path,omitempty"`
+	Commit        string   `json:"commit,omitempty"`
+	MessageID     string   `json:"message_id,omitempty"`
+	Passed        *bool    `json:"passed,omitempty"`
+	Backward      string   `json:"backward,omitempty"`
+	CrossPlatform string   `json:"cross_platform,omitempty"`
+	Issue         int      `json:"issue,omitempty"`
 
 	To   Stage  `json:"to,omitempty"`
 	Gate string `json:"gate,omitempty"`

@@ -205,20 +205,20 @@ type Protocol struct {
 	Owners []string `json:"owners"`
 	// Aliases are names mail subjects use for the protocol (its id always
 	// counts), e.g. "PV Calls" for pvcalls.
-	Aliases         []string         `json:"aliases,omitempty"`
-	Stage           Stage            `json:"stage"`
-	StageSince      time.Time        `json:"stage_since"`
-	ResumeStage     Stage            `json:"resume_stage,omitempty"` // the stage a deferred protocol returns to
-	Version         string           `json:"version,omitempty"`
-	Header          string           `json:"header,omitempty"`
-	DesignDoc       *DocRef          `json:"design_doc,omitempty"`
-	DocCheck        *DocCheck        `json:"doc_check,omitempty"`
-	DesignThread    string           `json:"design_thread,omitempty"`
+	Aliases      []string  `json:"aliases,omitempty"`
+	Stage        Stage     `json:"stage"`
+	StageSince   time.Time `json:"stage_since"`
+	ResumeStage  Stage     `json:"resume_stage,omitempty"` // the stage a deferred protocol returns to
+	Version      string    `json:"version,omitempty"`
+	Header       string    `json:"header,omitempty"`
+	DesignDoc    *DocRef   `json:"design_doc,omitempty"`
+	DocCheck     *DocCheck `json:"doc_check,omitempty"`
+	DesignThread string    `json:"design_thread,omitempty"`
 	// Spec is the latest spec recorded; ProductionSpec the one in force
 	// since the protocol reached production (or its latest accepted
 	// revision), which later specs are compared with.
-	Spec           *SpecRecord `json:"spec,omitempty"`
-	ProductionSpec *SpecRecord `json:"production_spec,omitempty"`
+	Spec            *SpecRecord      `json:"spec,omitempty"`
+	ProductionSpec  *SpecRecord      `json:"production_spec,omitempty"`
 	Compatibility   *Compatibility   `json:"compatibility,omitempty"`
 	KnownIssues     []KnownIssue     `json:"known_issues,omitempty"`
 	Implementations []Implementation `json:"implementations,omitempty"`

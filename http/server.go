@@ -28,7 +28,7 @@ const (
 	// maxEvidenceBytes is the larger limit of the evidence route, whose
 	// body may carry a whole spec.
 	maxEvidenceBytes = pvczar.MaxSpecText + 64<<10
-	maxPageSize  = 500
+	maxPageSize      = 500
 )
 
 // Options configure a Server; the zero value of each field has a default.
