@@ -15,6 +15,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -281,6 +282,31 @@ func yamlError(file string, err error) error {
 	return &Error{File: file, Pos: Pos{line, 1}, Msg: msg}
 }
 
+// structKeys are the YAML keys of a struct type and the fields they fill.
+type structKeys struct {
+	index map[string]int
+	names []string
+}
+
+var keyCache sync.Map // reflect.Type → *structKeys
+
+// keysOf reads a struct type's yaml tags once.
+func keysOf(t reflect.Type) *structKeys {
+	if k, ok := keyCache.Load(t); ok {
+		return k.(*structKeys)
+	}
+	k := &structKeys{index: map[string]int{}}
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			k.index[tag] = i
+			k.names = append(k.names, tag)
+		}
+	}
+	keyCache.Store(t, k)
+	return k
+}
+
 // maxDepth bounds nesting, against deeply nested documents.
 const maxDepth = 32
 
@@ -301,27 +327,19 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, depth int) error {
 		if n.Kind != yaml.MappingNode {
 			return &Error{File: file, Pos: Pos{n.Line, n.Column}, Msg: fmt.Sprintf("want a mapping of %s", strings.ToLower(t.Name()))}
 		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
-			if tag != "" && tag != "-" {
-				fields[tag] = t.Field(i).Type
-				names = append(names, tag)
-			}
-		}
+		keys := keysOf(t)
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			ft, ok := fields[k.Value]
+			i, ok := keys.index[k.Value]
 			if !ok {
-				return &Error{File: file, Pos: Pos{k.Line, k.Column}, Msg: fmt.Sprintf("unknown key %q in %s; known: %s", k.Value, strings.ToLower(t.Name()), strings.Join(names, ", "))}
+				return &Error{File: file, Pos: Pos{k.Line, k.Column}, Msg: fmt.Sprintf("unknown key %q in %s; known: %s", k.Value, strings.ToLower(t.Name()), strings.Join(keys.names, ", "))}
 			}
 			if seen[k.Value] {
 				return &Error{File: file, Pos: Pos{k.Line, k.Column}, Msg: fmt.Sprintf("key %q given twice", k.Value)}
 			}
 			seen[k.Value] = true
-			if err := checkKeys(file, v, ft, depth+1); err != nil {
+			if err := checkKeys(file, v, t.Field(i).Type, depth+1); err != nil {
 				return err
 			}
 		}
@@ -359,12 +377,10 @@ func setPositions(n *yaml.Node, v reflect.Value) {
 		if p := v.FieldByName("Pos"); p.IsValid() && p.Type() == reflect.TypeOf(Pos{}) {
 			p.Set(reflect.ValueOf(Pos{n.Line, n.Column}))
 		}
-		t := v.Type()
+		keys := keysOf(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			for j := 0; j < t.NumField(); j++ {
-				if strings.Split(t.Field(j).Tag.Get("yaml"), ",")[0] == n.Content[i].Value {
-					setPositions(n.Content[i+1], v.Field(j))
-				}
+			if j, ok := keys.index[n.Content[i].Value]; ok {
+				setPositions(n.Content[i+1], v.Field(j))
 			}
 		}
 	case reflect.Slice:
