@@ -548,8 +548,14 @@ func (c *checker) shared() {
 			}
 		case "event-page":
 			hdr, ev := need(o, path, "struct", o.Struct), need(o, path, "event", o.Event)
-			if hdr != nil && ev != nil && hdr.Size+ev.Size > pages*pageSize {
+			if hdr == nil || ev == nil {
+				continue
+			}
+			// An event page is not a ring.h ring: every slot after the header counts.
+			if n := (pages*pageSize - hdr.Size) / ev.Size; n < 1 {
 				c.add("ring-slots", o.Pos, path, "the header and one event do not fit %d page(s)", pages)
+			} else if o.Slots != 0 && o.Slots != n {
+				c.add("ring-slots", o.Pos, path, "states %d slots, but %d page(s) hold %d events of %d bytes after the %d-byte header", o.Slots, pages, n, ev.Size, hdr.Size)
 			}
 		case "byte-rings", "page":
 			if st := need(o, path, "struct", o.Struct); st != nil && st.Size > pages*pageSize {

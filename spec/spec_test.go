@@ -156,3 +156,29 @@ func FuzzDecodeAndCheck(f *testing.F) {
 		spec.Check(s)
 	})
 }
+
+// TestEventPageSlots: an event page's slots are every event that fits
+// after its header, not a power of two (displif states 63).
+func TestEventPageSlots(t *testing.T) {
+	b, err := os.ReadFile("../specs/displif.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		slots string
+		want  bool
+	}{{"slots: 63", false}, {"slots: 64", true}, {"slots: 32", true}} {
+		text := strings.Replace(string(b), "    slots: 63\n", "    "+c.slots+"\n", 1)
+		s, err := spec.Decode("displif.yaml", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range spec.Check(s) {
+			found = found || f.Rule == "ring-slots" && f.Path == "shared.events"
+		}
+		if found != c.want {
+			t.Errorf("%s: ring-slots finding %v, want %v", c.slots, found, c.want)
+		}
+	}
+}
