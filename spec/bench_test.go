@@ -1,0 +1,103 @@
+package spec_test
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/xen-pvczar/pvczar/spec"
+)
+
+// bigSpec writes a spec with messages messages of 10 fields each: an enum
+// of commands, one body struct per command, and a request whose union
+// selects the body by command.
+func bigSpec(messages int, renamed bool) string {
+	var b strings.Builder
+	b.WriteString("pvspec: 1\nid: bigif\ntitle: Big interface\nversion: 1\nstage: production\ndevice: big\n")
+	b.WriteString("conventions: {byte_order: little, page_size: 4096, reserved: {sender: zero, receiver: ignore}}\n")
+	b.WriteString("enums:\n  - name: cmd\n    base: u16\n    values:\n")
+	for i := range messages {
+		fmt.Fprintf(&b, "      - {name: cmd%d, value: %d}\n", i, i)
+	}
+	b.WriteString("structs:\n")
+	for i := range messages {
+		fmt.Fprintf(&b, "  - name: body%d\n    size: 48\n    writer: frontend\n    fields:\n", i)
+		for j := range 8 {
+			name := fmt.Sprintf("f%d", j)
+			if renamed && i%50 == 0 && j == 3 {
+				name = "renamed"
+			}
+			fmt.Fprintf(&b, "      - {name: %s, at: %d, type: u32}\n", name, j*4)
+		}
+		b.WriteString("      - {name: cookie, at: 32, type: u64}\n      - {name: pad, at: 40, type: bytes, size: 8, reserved: true}\n")
+	}
+	b.WriteString("  - name: request\n    size: 64\n    writer: frontend\n    fields:\n")
+	b.WriteString("      - {name: id, at: 0, type: u64}\n      - {name: cmd, at: 8, type: cmd}\n      - {name: pad, at: 10, type: bytes, size: 6, reserved: true}\n")
+	b.WriteString("      - name: body\n        at: 16\n        type: union\n        size: 48\n        on: cmd\n        variants:\n")
+	for i := range messages {
+		fmt.Fprintf(&b, "          - {name: v%d, when: [cmd%d], type: body%d}\n", i, i, i)
+	}
+	return b.String()
+}
+
+func decodeBig(b *testing.B, text string) *spec.Spec {
+	b.Helper()
+	s, err := spec.Decode("big.yaml", []byte(text))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if f := spec.Check(s); len(f) != 0 {
+		b.Fatalf("the generated spec has findings: %v", f[0])
+	}
+	return s
+}
+
+// BenchmarkSpec measures each tool on a spec of 500 messages and 5,000
+// fields (plus the request). Decode, the YAML reading every tool starts
+// with, is the baseline.
+func BenchmarkSpec(b *testing.B) {
+	text := bigSpec(500, false)
+	s := decodeBig(b, text)
+	s2 := decodeBig(b, bigSpec(500, true))
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := spec.Decode("big.yaml", []byte(text)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("check", func(b *testing.B) {
+		for b.Loop() {
+			spec.Check(s)
+		}
+	})
+	b.Run("diff", func(b *testing.B) {
+		for b.Loop() {
+			if len(spec.Diff(s, s2)) != 10 {
+				b.Fatal("want the 10 renames")
+			}
+		}
+	})
+	b.Run("render-markdown", func(b *testing.B) {
+		for b.Loop() {
+			if err := spec.RenderMarkdown(io.Discard, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("render-c", func(b *testing.B) {
+		for b.Loop() {
+			if err := spec.RenderC(io.Discard, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("render-go", func(b *testing.B) {
+		for b.Loop() {
+			if err := spec.RenderGo(io.Discard, s, "bigif"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
