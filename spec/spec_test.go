@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -141,19 +142,31 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// FuzzDecodeAndCheck: no input panics the decoder or the checks.
+// FuzzDecodeAndCheck: no input panics the decoder, the checks, the
+// compatibility checker or the renderers.
 func FuzzDecodeAndCheck(f *testing.F) {
 	b, _ := os.ReadFile("testdata/toy.yaml")
 	f.Add(b)
 	f.Add([]byte("structs:\n  - fields:\n    - {at: -1, type: bytes}\n"))
 	f.Add([]byte("enums: [{base: s64, values: [{value: -9223372036854775808}]}]"))
 	f.Add([]byte("a: &a [*a]"))
+	toy, err := spec.Decode("toy.yaml", b)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := spec.Decode("fuzz.yaml", data)
 		if err != nil {
 			return
 		}
 		spec.Check(s)
+		spec.Judge(spec.Diff(toy, s), "production")
+		spec.Diff(s, toy)
+		spec.Diff(s, s)
+		for _, render := range []func(io.Writer, *spec.Spec) error{spec.RenderMarkdown, spec.RenderC} {
+			render(io.Discard, s)
+		}
+		spec.RenderGo(io.Discard, s, "fuzz")
 	})
 }
 
