@@ -527,8 +527,8 @@ func (imp *importer) structNode(t *cheader.Type, name string) *yaml.Node {
 	if t.Kind == cheader.Union {
 		n.HeadComment = "# " + t.CName() + " in C, at file scope: its field u stands for the union itself"
 	}
-	if t.Tag != "" {
-		n.Content = append(n.Content, str("c"), str(t.Kind.String()+" "+t.Tag))
+	if t.Tag != "" && t.Kind == cheader.Struct {
+		n.Content = append(n.Content, str("c"), str(t.Tag)) // the struct's tag, as spec render writes it back
 	} else if t.Kind != cheader.Union {
 		n.HeadComment = "# " + t.CName() + " at " + t.Path() + " in C"
 	}

@@ -43,7 +43,7 @@ func TestSpecImport(t *testing.T) {
 		"- {name: rw, type: demo_rw} # TODO: when:",
 		"base: s8 # TODO: the base type is a guess",
 		"# TODO: a flexible array member",
-		"c: struct demo_request",
+		"c: demo_request",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the skeleton lacks %q", want)
@@ -182,13 +182,13 @@ func compareSpecGCC(t *testing.T, s *spec.Spec, dir, include string) int {
 		if st.C == "" {
 			continue
 		}
-		fmt.Fprintf(&b, "_Static_assert(sizeof(%s) == %d, \"%s: size %d\");\n", st.C, st.Size, st.Name, st.Size)
+		fmt.Fprintf(&b, "_Static_assert(sizeof(struct %s) == %d, \"%s: size %d\");\n", st.C, st.Size, st.Name, st.Size)
 		n++
 		for _, f := range st.Fields {
-			if f.Reserved && strings.HasPrefix(f.Name, "_pad") || strings.HasPrefix(f.Name, "anon_union_") || strings.HasPrefix(st.C, "union ") || f.At == nil {
+			if f.Reserved && strings.HasPrefix(f.Name, "_pad") || strings.HasPrefix(f.Name, "anon_union_") || f.At == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "_Static_assert(offsetof(%s, %s) == %d, \"%s.%s: at %d\");\n", st.C, f.Name, *f.At, st.Name, f.Name, *f.At)
+			fmt.Fprintf(&b, "_Static_assert(offsetof(struct %s, %s) == %d, \"%s.%s: at %d\");\n", st.C, f.Name, *f.At, st.Name, f.Name, *f.At)
 			n++
 		}
 	}
