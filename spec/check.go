@@ -352,26 +352,13 @@ func (c *checker) trailing(st *Struct, f *Field, fpath string, align int) {
 	}
 	for _, n := range st.Fields {
 		if n.Name == f.Length {
-			if _, scalar := scalarSizes[c.base(n.Type)]; !scalar || n.Count > 0 {
+			if _, scalar := scalarSizes[c.s.base(n.Type)]; !scalar || n.Count > 0 {
 				c.add("reference", f.Pos, fpath, "length %q must be an integer field", f.Length)
 			}
 			return
 		}
 	}
 	c.add("reference", f.Pos, fpath, "length %q is not a field of %s", f.Length, st.Name)
-}
-
-// base is the scalar behind a named type or enum, or the name itself.
-func (c *checker) base(name string) string {
-	for _, t := range c.s.Types {
-		if t.Name == name {
-			return t.Base
-		}
-	}
-	if e := c.enums[name]; e != nil {
-		return e.Base
-	}
-	return name
 }
 
 // coverage checks that spans cover 0..size exactly once.

@@ -312,30 +312,7 @@ func (d *differ) sig(s *Spec, f *Field) fieldSig {
 	if f.At != nil {
 		at = *f.At
 	}
-	size, scalar := f.Size, f.Type
-	base := f.Type
-	for _, t := range s.Types {
-		if t.Name == base {
-			base = t.Base
-		}
-	}
-	for _, e := range s.Enums {
-		if e.Name == base {
-			base = e.Base
-		}
-	}
-	if n, ok := scalarSizes[base]; ok {
-		size, scalar = n*max(f.Count, 1), base
-	}
-	for _, st := range s.Structs {
-		if st.Name == f.Type {
-			size = st.Size * max(f.Count, 1)
-		}
-	}
-	if f.Length != "" {
-		size = 0
-	}
-	return fieldSig{at, size, scalar}
+	return fieldSig{at, s.FieldSize(f), s.base(f.Type)}
 }
 
 func (d *differ) structs() {

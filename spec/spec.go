@@ -389,3 +389,38 @@ func setPositions(n *yaml.Node, v reflect.Value) {
 		}
 	}
 }
+
+// base is the scalar behind a named type or enum, or the name itself.
+func (s *Spec) base(name string) string {
+	for _, t := range s.Types {
+		if t.Name == name {
+			return t.Base
+		}
+	}
+	for _, e := range s.Enums {
+		if e.Name == name {
+			return e.Base
+		}
+	}
+	return name
+}
+
+// FieldSize is the bytes a field takes, its count included: 0 for a
+// trailing array, and for a type the spec does not define, the size it
+// states.
+func (s *Spec) FieldSize(f *Field) int {
+	if f.Length != "" {
+		return 0
+	}
+	n := max(f.Count, 1)
+	name := s.base(f.Type)
+	if size, ok := scalarSizes[name]; ok {
+		return size * n
+	}
+	for _, st := range s.Structs {
+		if st.Name == name {
+			return st.Size * n
+		}
+	}
+	return f.Size
+}

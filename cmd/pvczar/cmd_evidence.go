@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/designdoc"
 	"github.com/xen-pvczar/pvczar/spec"
 )
 
@@ -39,17 +40,15 @@ func init() {
 	})
 	register(&command{
 		name: "evidence", args: "PROTOCOL KIND [VALUE]",
-		summary: "record gate evidence: design-doc (--path --commit), doc-check (--passed|--failed), design-thread MESSAGE-ID, version V, compatibility (--backward --cross-platform), spec (--file SPEC [--path --commit]: checked, and on a production protocol compared with its production spec)",
+		summary: "record gate evidence: design-doc (--path --commit), doc-check (--file DOC [--spec SPEC] [--commit]: runs pvczar doc check and records its result), design-thread MESSAGE-ID, version V, compatibility (--backward --cross-platform), spec (--file SPEC [--path --commit]: checked, and on a production protocol compared with its production spec)",
 		nargs:   [2]int{2, 3},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.path, "path", "", "design document path in xen.git")
 			fs.StringVar(&o.commit, "commit", "", "xen.git commit of the document, or that the check ran on")
-			fs.BoolVar(&o.passed, "passed", false, "the design-document check passed")
-			fs.BoolVar(&o.failed, "failed", false, "the design-document check failed")
-			fs.StringVar(&o.text, "note", "", "a note on the check")
 			fs.StringVar(&o.backward, "backward", "", "the backward-compatibility promise")
 			fs.StringVar(&o.crossPlatform, "cross-platform", "", "the cross-platform promise")
-			fs.StringVar(&o.file, "file", "", "spec: the pvspec file to record")
+			fs.StringVar(&o.file, "file", "", "doc-check: the design document to check; spec: the pvspec file to record")
+			fs.StringVar(&o.specFile, "spec", "", "doc-check: a pvspec file the document must agree with")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			d := pvczar.EventData{Protocol: args[0], Evidence: args[1], Path: c.opts.path, Commit: c.opts.commit,
@@ -64,10 +63,9 @@ func init() {
 			case pvczar.EvidenceVersion:
 				d.Version = value
 			case pvczar.EvidenceDocCheck:
-				if c.opts.passed == c.opts.failed {
-					return pvczar.Errorf(pvczar.EINVALID, "give exactly one of --passed and --failed")
+				if err := c.docCheckEvidence(&d); err != nil {
+					return err
 				}
-				d.Passed = &c.opts.passed
 			case pvczar.EvidenceSpec:
 				if err := c.specEvidence(ctx, &d); err != nil {
 					return err
@@ -170,6 +168,44 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	}
 	if len(d.Breaking) > 0 {
 		fmt.Fprintf(c.stderr, "pvczar evidence: %d breaking change(s) against the production spec; a revision needs the Czar's waiver of gate %s\n", len(d.Breaking), pvczar.GateSpecCompat)
+	}
+	return nil
+}
+
+// docCheckEvidence runs the design-document check on --file, for the
+// prototype gate, and records whether it passed, with a summary of the
+// findings; the findings themselves go to stderr.
+func (c *cli) docCheckEvidence(d *pvczar.EventData) error {
+	if c.opts.file == "" {
+		return pvczar.Errorf(pvczar.EINVALID, "evidence doc-check needs --file DOC: it runs pvczar doc check on it")
+	}
+	findings, err := checkDoc(c.opts.file, c.opts.specFile, designdoc.StagePrototype)
+	if err != nil {
+		return err
+	}
+	for _, f := range findings {
+		fmt.Fprintln(c.stderr, f)
+	}
+	errs := errorCount(findings)
+	passed := errs == 0
+	d.Passed = &passed
+	rules := map[string]int{}
+	var names []string
+	for _, f := range findings {
+		if f.Severity == designdoc.SevError {
+			if rules[f.Rule] == 0 {
+				names = append(names, f.Rule)
+			}
+			rules[f.Rule]++
+		}
+	}
+	var parts []string
+	for _, r := range names {
+		parts = append(parts, fmt.Sprintf("%s ×%d", r, rules[r]))
+	}
+	d.Text = fmt.Sprintf("pvczar doc check %s: %d error(s), %d warning(s)", c.opts.file, errs, len(findings)-errs)
+	if len(parts) > 0 {
+		d.Text += ": " + strings.Join(parts, ", ")
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/spec"
@@ -25,14 +23,9 @@ func (e checkFindings) Error() string { return fmt.Sprintf("%d problem(s) found"
 // readSpec reads and decodes a spec file; what is not a spec is invalid
 // input (exit 2).
 func readSpec(name string) (*spec.Spec, error) {
-	f, err := os.Open(name)
+	data, err := readBounded(name, spec.MaxFileSize)
 	if err != nil {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, spec.MaxFileSize+1))
-	if err != nil {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "%s: %v", name, err)
+		return nil, err
 	}
 	return decodeSpec(name, data)
 }

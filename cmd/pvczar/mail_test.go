@@ -81,7 +81,7 @@ func mailScenarioDB(t *testing.T) string {
 	for _, step := range [][]string{
 		{"protocol", "add", "pvfoo", "--title", "PV Foo", "--as", "alice"},
 		{"evidence", "pvfoo", "design-doc", "--path", "docs/misc/pvfoo.pandoc", "--commit", "abc", "--as", "alice"},
-		{"evidence", "pvfoo", "doc-check", "--passed", "--as", "alice"},
+		{"evidence", "pvfoo", "doc-check", "--file", "../../designdoc/testdata/toyif.md", "--as", "alice"},
 		{"evidence", "pvfoo", "design-thread", "<design@example.org>", "--as", "alice"},
 	} {
 		mustRun(t, append(step, "--db", db, at)...)

@@ -65,11 +65,11 @@ type opts struct {
 	file, path, commit, messageID, backward, crossPlatform, about, resolution, holder, to string
 	side, codebase, upstream, support, review, series, czar                               string
 	days, limit                                                                           int
-	passed, failed, dryRun, replace                                                       bool
+	dryRun, replace                                                                       bool
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                          string
-	format, out, pkg                                                                      string
+	format, out, pkg, specFile                                                            string
 	tickEvery, ttl, mailEvery                                                             time.Duration
 	watchMail                                                                             stringList
 }

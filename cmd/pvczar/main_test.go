@@ -52,6 +52,9 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	// The walkthrough runs at the top of the repository: give it the
+	// design document it checks.
+	copyFile(t, "../../designdoc/testdata/toyif.md", filepath.Join(dir, "designdoc", "testdata", "toyif.md"))
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", string(m[1]))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TMPDIR="+dir, "PVCZAR_DB=", "PVCZAR_USER=", "PVCZAR_NOW=")
@@ -87,7 +90,7 @@ func newDB(t *testing.T) string {
 		{"protocol", "add", "pvfoo", "--title", "PV Foo", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
 		{"protocol", "add", "pvbar", "--title", "PV Bar", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
 		{"evidence", "pvfoo", "design-doc", "--path", "d.pandoc", "--commit", "c1", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
-		{"evidence", "pvfoo", "doc-check", "--passed", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
+		{"evidence", "pvfoo", "doc-check", "--file", "../../designdoc/testdata/toyif.md", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
 		{"evidence", "pvfoo", "design-thread", "<m@x>", "--as", "alice", "--now", "2026-03-02T09:00:00Z"},
 		{"propose", "pvfoo", "--as", "alice", "--now", "2026-03-03T10:00:00Z"},
 		{"object", "pvfoo-1", "ring", "--about", "a", "--resolution", "b", "--reason", "c", "--as", "george", "--now", "2026-03-04T10:00:00Z"},

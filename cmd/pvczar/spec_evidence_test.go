@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,51 @@ func TestSpecEvidenceAndRevision(t *testing.T) {
 	out = must("propose", "toyif", "--as", "alice")
 	if !strings.Contains(out, "toyif-1") {
 		t.Errorf("a compatible revision: %s", out)
+	}
+}
+
+// TestDocCheckEvidence: evidence doc-check runs the design-document check
+// and records its result, which the prototype gate reads.
+func TestDocCheckEvidence(t *testing.T) {
+	db := t.TempDir() + "/t.db"
+	thin := t.TempDir() + "/thin.md"
+	if err := os.WriteFile(thin, []byte("# Thin\n\nA ring, and `ring-ref` in xenstore.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := "2026-03-02T09:00:00Z"
+	mustRun(t, "init", "--czar", "george", "--db", db, "--now", now)
+	mustRun(t, "user", "add", "alice", "--role", "contributor", "--db", db, "--now", now, "--as", "george")
+	mustRun(t, "protocol", "add", "toyif", "--title", "Toy", "--db", db, "--now", now, "--as", "alice")
+	mustRun(t, "evidence", "toyif", "design-doc", "--path", "docs/misc/toyif.md", "--commit", "c1", "--db", db, "--now", now, "--as", "alice")
+	gate := func() (passed bool, note string) {
+		t.Helper()
+		var p struct {
+			DocCheck struct {
+				Passed bool
+				Note   string
+			} `json:"doc_check"`
+		}
+		if err := json.Unmarshal([]byte(mustRun(t, "protocol", "show", "toyif", "--json", "--db", db, "--now", now)), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.DocCheck.Passed, p.DocCheck.Note
+	}
+
+	code, _, stderr := run(t, "evidence", "toyif", "doc-check", "--file", thin, "--db", db, "--now", now, "--as", "alice")
+	if code != 0 || !strings.Contains(stderr, "[topic-version]") {
+		t.Fatalf("a thin document: exit %d: %s", code, stderr)
+	}
+	if passed, note := gate(); passed || !strings.Contains(note, "topic-version ×1") {
+		t.Errorf("a thin document was recorded as passed=%v: %s", passed, note)
+	}
+	if code, _, stderr := run(t, "propose", "toyif", "--db", db, "--now", now, "--as", "alice"); code != exitConflict || !strings.Contains(stderr, "doc-check (the design-document check failed: pvczar doc check") {
+		t.Errorf("propose after a failed check: exit %d: %s", code, stderr)
+	}
+	mustRun(t, "evidence", "toyif", "doc-check", "--file", "../../designdoc/testdata/toyif.md", "--spec", "../../spec/testdata/toy.yaml", "--db", db, "--now", now, "--as", "alice")
+	if passed, note := gate(); !passed || !strings.Contains(note, "0 error(s)") {
+		t.Errorf("a complete document: passed=%v: %s", passed, note)
+	}
+	if code, _, stderr := run(t, "evidence", "toyif", "doc-check", "--db", db, "--now", now, "--as", "alice"); code != exitUsage || !strings.Contains(stderr, "--file") {
+		t.Errorf("doc-check without a file: exit %d: %s", code, stderr)
 	}
 }
