@@ -813,12 +813,26 @@ var (
 	rePageSizeStated  = regexp.MustCompile(`(?i)\bpage[ _-]size\b\D{0,20}?\b(\d{3,7})\b|\b(\d{3,7})[- ]byte pages\b|#\s*define\s+\w*PAGE_SIZE\s+(\d+)`)
 )
 
+// keyBase is what two spellings of a key share: its last path component
+// without placeholders, so that a spec's "<conn-idx>/req-ring-ref" and
+// "event-channel-<num>" match a document's "req-ring-ref" and
+// "event-channel-%u".
+func keyBase(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	name = rePlaceholder.ReplaceAllString(name, "")
+	return strings.Trim(name, "-_")
+}
+
+var rePlaceholder = regexp.MustCompile(`<[^>]*>|%[a-z]+|\{[^}]*\}`)
+
 func (c *checker) spec(s *SpecFacts) {
 	d := c.d
 	// keys
 	specKeys := map[string]bool{}
 	for _, k := range s.Keys {
-		specKeys[k] = true
+		specKeys[keyBase(k)] = true
 	}
 	where := 1
 	for _, h := range d.Headings {
@@ -827,14 +841,18 @@ func (c *checker) spec(s *SpecFacts) {
 			break
 		}
 	}
+	docKeys := map[string]bool{}
+	for _, k := range c.keyDefs {
+		docKeys[keyBase(k.name)] = true
+	}
 	for _, k := range s.Keys {
-		if !c.defined(k) {
+		if !c.defined(k) && !docKeys[keyBase(k)] {
 			c.add("spec-keys", where, "the spec's xenstore key %q is not defined in the document", k)
 		}
 	}
 	seen := map[string]bool{}
 	for _, k := range c.keyDefs {
-		if !specKeys[k.name] && !standardKeys[k.name] && !seen[k.name] {
+		if !specKeys[keyBase(k.name)] && !standardKeys[k.name] && !seen[k.name] {
 			seen[k.name] = true
 			c.add("spec-keys", k.line, "the document defines the xenstore key %q, which the spec does not have", k.name)
 		}
