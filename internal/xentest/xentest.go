@@ -5,6 +5,7 @@
 package xentest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,8 @@ var (
 
 // Tree returns a directory holding xen.git's xen/include/public and
 // docs/misc at $PVCZAR_XEN_REV (default HEAD), and the commit it is. The
-// directory is shared by the tests of one process: do not change it.
+// directory is kept in the temporary directory, one per commit, and shared
+// by every test and run: do not change it.
 func Tree(t testing.TB) (root, commit string) {
 	t.Helper()
 	gitDir := os.Getenv("PVCZAR_XEN_GIT")
@@ -39,12 +41,19 @@ func Tree(t testing.TB) (root, commit string) {
 			return
 		}
 		rev = string(out[:len(out)-1])
-		dir, err = os.MkdirTemp("", "pvczar-xen-")
+		// One extracted tree per commit, shared by test processes and runs.
+		dir = filepath.Join(os.TempDir(), "pvczar-xen-"+rev)
+		if _, statErr := os.Stat(filepath.Join(dir, "xen")); statErr == nil {
+			return
+		}
+		var tmp string
+		tmp, err = os.MkdirTemp("", "pvczar-xen-tmp-")
 		if err != nil {
 			return
 		}
+		defer os.RemoveAll(tmp)
 		archive := exec.Command("git", "--git-dir", gitDir, "archive", rev, "xen/include/public", "docs/misc")
-		untar := exec.Command("tar", "-x", "-C", dir)
+		untar := exec.Command("tar", "-x", "-C", tmp)
 		untar.Stdin, _ = archive.StdoutPipe()
 		if err = untar.Start(); err != nil {
 			return
@@ -52,7 +61,15 @@ func Tree(t testing.TB) (root, commit string) {
 		if err = archive.Run(); err != nil {
 			return
 		}
-		err = untar.Wait()
+		if err = untar.Wait(); err != nil {
+			return
+		}
+		// Another process may have won the race: its tree is as good.
+		if os.Rename(tmp, dir) != nil {
+			if _, statErr := os.Stat(filepath.Join(dir, "xen")); statErr != nil {
+				err = fmt.Errorf("could not put the tree at %s", dir)
+			}
+		}
 	})
 	if err != nil {
 		t.Fatalf("reading xen.git at %s: %v", gitDir, err)
