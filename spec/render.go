@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -190,4 +191,27 @@ func title(s *Spec) string {
 		return s.ID
 	}
 	return oneLine(s.Title) + " (" + s.ID + ")"
+}
+
+// fieldNotes are what the C and Go renderers say of a field besides its
+// offset: reserved, zero_is_old, versions and its doc, put into a comment
+// with doc.
+func fieldNotes(f *Field, doc func(string) string) []string {
+	var notes []string
+	if f.Reserved {
+		notes = append(notes, "reserved")
+	}
+	if f.ZeroIsOld {
+		notes = append(notes, "zero means the old behaviour")
+	}
+	if f.Since > 0 {
+		notes = append(notes, fmt.Sprintf("since version %d", f.Since))
+	}
+	if f.Deprecated > 0 {
+		notes = append(notes, fmt.Sprintf("deprecated in version %d", f.Deprecated))
+	}
+	if f.Doc != "" {
+		notes = append(notes, doc(f.Doc))
+	}
+	return notes
 }

@@ -97,21 +97,7 @@ func cField(s *Spec, x *index, f *Field) []cLine {
 	if e, ok := x.enums[f.Type]; ok {
 		notes = append(notes, strings.ToUpper(cIdent(s.ID)+"_"+cIdent(e.Name))+"_*")
 	}
-	if f.Reserved {
-		notes = append(notes, "reserved")
-	}
-	if f.ZeroIsOld {
-		notes = append(notes, "zero means the old behaviour")
-	}
-	if f.Since > 0 {
-		notes = append(notes, fmt.Sprintf("since version %d", f.Since))
-	}
-	if f.Deprecated > 0 {
-		notes = append(notes, fmt.Sprintf("deprecated in version %d", f.Deprecated))
-	}
-	if f.Doc != "" {
-		notes = append(notes, cComment(f.Doc))
-	}
+	notes = append(notes, fieldNotes(f, cComment)...)
 	comment := notes[0]
 	if len(notes) > 1 {
 		comment += ": " + strings.Join(notes[1:], "; ")

@@ -80,22 +80,7 @@ func RenderGo(w io.Writer, s *Spec, pkg string) error {
 // writeGoField writes one field of a Go struct, or for a trailing array a
 // comment.
 func writeGoField(b *bytes.Buffer, x *index, f *Field) {
-	var notes []string
-	if f.Reserved {
-		notes = append(notes, "reserved")
-	}
-	if f.ZeroIsOld {
-		notes = append(notes, "zero means the old behaviour")
-	}
-	if f.Since > 0 {
-		notes = append(notes, fmt.Sprintf("since version %d", f.Since))
-	}
-	if f.Deprecated > 0 {
-		notes = append(notes, fmt.Sprintf("deprecated in version %d", f.Deprecated))
-	}
-	if f.Doc != "" {
-		notes = append(notes, oneLine(f.Doc))
-	}
+	notes := fieldNotes(f, oneLine)
 	comment := fmt.Sprintf("// at %d", *f.At)
 	if len(notes) > 0 {
 		comment += ": " + strings.Join(notes, "; ")

@@ -28,7 +28,7 @@ func init() {
 		name: "spec import", args: "HEADER.h", summary: "write a pvspec skeleton from a xen.git public io header, with x86_64 offsets and comments where x86_32, arm32 and arm64 differ", read: true, nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.name, "id", "", "the spec's id (default: the header's file name without .h)")
-			fs.StringVar(&o.path, "out", "", "write the spec to this file instead of stdout")
+			fs.StringVar(&o.out, "out", "", "write the spec to this file instead of stdout")
 		},
 		run: runSpecImport,
 	})
@@ -62,8 +62,8 @@ func runSpecImport(ctx context.Context, c *cli, args []string) error {
 	if _, err := spec.Decode(file, out); err != nil {
 		return fmt.Errorf("the generated spec does not decode: %v", err)
 	}
-	if c.opts.path != "" {
-		if err := os.WriteFile(c.opts.path, out, 0o644); err != nil {
+	if c.opts.out != "" {
+		if err := os.WriteFile(c.opts.out, out, 0o644); err != nil {
 			return pvczar.Errorf(pvczar.EINVALID, "--out: %v", err)
 		}
 	}
@@ -73,12 +73,12 @@ func runSpecImport(ctx context.Context, c *cli, args []string) error {
 		if v["differences"] == nil {
 			v["differences"] = []string{}
 		}
-		if c.opts.path == "" {
+		if c.opts.out == "" {
 			v["spec"] = string(out)
 		}
 		return printJSON(c.stdout, v)
 	}
-	if c.opts.path == "" {
+	if c.opts.out == "" {
 		c.stdout.Write(out)
 	}
 	fmt.Fprintf(c.stderr, "%s: %d structs, %d fields, %d enums, %d rings; %d ABI difference(s)\n", file, sum.structs, sum.fields, sum.enums, sum.rings, len(sum.diffs))
