@@ -125,6 +125,12 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 	if p.DesignThread != "" {
 		fmt.Fprintf(w, "  thread:    %s\n", p.DesignThread)
 	}
+	if s := p.Spec; s != nil {
+		fmt.Fprintf(w, "  spec:      %s%s, version %d, %d breaking change(s) against production\n", s.Path, atCommit(s.Commit), s.Version, len(s.Breaking))
+	}
+	if s := p.ProductionSpec; s != nil {
+		fmt.Fprintf(w, "  production spec: %s%s, version %d\n", s.Path, atCommit(s.Commit), s.Version)
+	}
 	if p.Compatibility != nil {
 		fmt.Fprintf(w, "  backward compatibility:       %s\n  cross-platform compatibility: %s\n", p.Compatibility.Backward, p.Compatibility.CrossPlatform)
 	}
@@ -165,4 +171,11 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 		printProposal(w, pr)
 	}
 	return nil
+}
+
+func atCommit(commit string) string {
+	if commit == "" {
+		return ""
+	}
+	return " at " + commit
 }

@@ -73,6 +73,9 @@ func TestSpecEvidenceAndRevision(t *testing.T) {
 	if len(p.Waivers) != 0 || p.Spec.Commit != "c3" || p.Spec.Version != 2 || len(p.Spec.Breaking) != 0 || p.ProductionSpec.Commit != "c1" {
 		t.Errorf("after a compatible spec: %+v", p)
 	}
+	if show := must("protocol", "show", "toyif"); !strings.Contains(show, "spec:      "+grown+" at c3, version 2, 0 breaking change(s)") || !strings.Contains(show, "production spec: "+base+" at c1, version 1") {
+		t.Errorf("protocol show: %s", show)
+	}
 	out = must("propose", "toyif", "--as", "alice")
 	if !strings.Contains(out, "toyif-1") {
 		t.Errorf("a compatible revision: %s", out)
