@@ -1,6 +1,8 @@
 package pvczar
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"time"
 )
@@ -154,15 +156,21 @@ type DocCheck struct {
 // SpecRecord is a pvspec file recorded for a protocol, with the breaking
 // changes the compatibility checker found against the spec of the
 // protocol's production decision (computed by whoever records it, with
-// pvczar spec diff's rules).
+// pvczar spec diff's rules). The text itself stays in its evidence event
+// (SpecText), found again by its digest, so that listings stay small.
 type SpecRecord struct {
 	Path     string    `json:"path"`
 	Commit   string    `json:"commit,omitempty"`
 	Version  int       `json:"version"` // the protocol version the spec describes
-	Digest   string    `json:"digest"`  // SHA-256 of the text
-	Text     string    `json:"text"`
+	Digest   string    `json:"digest"`  // SHA-256 of the text, hex
 	Breaking []string  `json:"breaking,omitempty"`
 	At       time.Time `json:"at"`
+}
+
+// SpecDigest is the digest a SpecRecord keeps of a spec's text.
+func SpecDigest(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
 }
 
 // Compatibility is the statement of a protocol's compatibility promises.

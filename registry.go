@@ -1,8 +1,6 @@
 package pvczar
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -387,11 +385,12 @@ func (p *Protocol) recordEvidence(e Event) error {
 	case EvidenceVersion:
 		p.Version = d.Version
 	case EvidenceSpec:
-		sum := sha256.Sum256([]byte(d.SpecText))
-		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: hex.EncodeToString(sum[:]), Text: d.SpecText, Breaking: d.Breaking, At: e.At}
+		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: SpecDigest(d.SpecText), Breaking: d.Breaking, At: e.At}
 		if p.Stage == StageProduction && p.ProductionSpec == nil {
 			// The first spec of a protocol already in production is its baseline.
-			p.ProductionSpec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: p.Spec.Digest, Text: d.SpecText, At: e.At}
+			baseline := *p.Spec
+			baseline.Breaking = nil
+			p.ProductionSpec = &baseline
 		}
 		// A waiver of the compatibility gate waived the previous spec's findings.
 		p.Waivers = slices.DeleteFunc(p.Waivers, func(w Waiver) bool { return w.Gate == GateSpecCompat })

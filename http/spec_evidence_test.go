@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/xen-pvczar/pvczar"
 )
 
 // TestSpecEvidenceRoute: a spec larger than other bodies may be (64 KiB)
@@ -31,10 +33,13 @@ func TestSpecEvidenceRoute(t *testing.T) {
 		Spec struct {
 			Version  int
 			Breaking []string
-			Text     string
+			Digest   string
 		}
 	}
-	if err := json.Unmarshal([]byte(show), &p); err != nil || p.Spec.Version != 2 || len(p.Spec.Breaking) != 2 || p.Spec.Text != text {
-		t.Errorf("the stored spec: version %d, %d breaking, %d bytes of text (%v)", p.Spec.Version, len(p.Spec.Breaking), len(p.Spec.Text), err)
+	if err := json.Unmarshal([]byte(show), &p); err != nil || p.Spec.Version != 2 || len(p.Spec.Breaking) != 2 || p.Spec.Digest != pvczar.SpecDigest(text) {
+		t.Errorf("the stored spec: version %d, %d breaking, digest %s (%v)", p.Spec.Version, len(p.Spec.Breaking), p.Spec.Digest, err)
+	}
+	if len(show) > 10<<10 {
+		t.Errorf("the protocol's JSON carries the spec's text: %d bytes", len(show))
 	}
 }

@@ -157,7 +157,11 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	if p == nil || p.ProductionSpec == nil {
 		return nil
 	}
-	base, err := spec.Decode(p.ProductionSpec.Path+"@production", []byte(p.ProductionSpec.Text))
+	baseText, err := c.recordedSpec(ctx, d.Protocol, p.ProductionSpec.Digest)
+	if err != nil {
+		return err
+	}
+	base, err := spec.Decode(p.ProductionSpec.Path+"@production", []byte(baseText))
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINTERNAL, "the recorded production spec does not decode: %v", err)
 	}
@@ -170,6 +174,25 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 		fmt.Fprintf(c.stderr, "pvczar evidence: %d breaking change(s) against the production spec; a revision needs the Czar's waiver of gate %s\n", len(d.Breaking), pvczar.GateSpecCompat)
 	}
 	return nil
+}
+
+// recordedSpec finds the text of a spec recorded for a protocol in its
+// evidence events, by digest.
+func (c *cli) recordedSpec(ctx context.Context, protocol, digest string) (string, error) {
+	svc, err := c.open(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	events, err := svc.Events(ctx, pvczar.EventFilter{Stream: pvczar.ProtocolStream(protocol)})
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events {
+		if e.Type == pvczar.EventEvidenceRecorded && e.Data.Evidence == pvczar.EvidenceSpec && pvczar.SpecDigest(e.Data.SpecText) == digest {
+			return e.Data.SpecText, nil
+		}
+	}
+	return "", pvczar.Errorf(pvczar.EINTERNAL, "no evidence event of %s holds the production spec (digest %s)", protocol, digest)
 }
 
 // docCheckEvidence runs the design-document check on --file, for the
