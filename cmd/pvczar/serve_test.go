@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -101,6 +103,19 @@ func TestServeDemoAndCLIOverHTTP(t *testing.T) {
 	var e struct{ Actor, Source string }
 	if err := json.Unmarshal([]byte(got), &e); err != nil || e.Actor != "jgross" || e.Source != "api" {
 		t.Errorf("comment through the server: %s (%v)", got, err)
+	}
+	// A spec through the server: the first on a production protocol is its
+	// baseline; the next is compared with it, whose text the CLI finds in
+	// the events the server pages out.
+	mustRun(t, "evidence", "displif", "spec", "--file", "../../specs/displif.yaml", "--commit", "c447b73", "--server", url, "--token", token)
+	data, err := os.ReadFile("../../specs/displif.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	renumbered := filepath.Join(t.TempDir(), "displif.yaml")
+	os.WriteFile(renumbered, []byte(strings.Replace(string(data), "{name: dbuf_create, value: 0x10}", "{name: dbuf_create, value: 0x1f}", 1)), 0o644)
+	if code, _, stderr := run(t, "evidence", "displif", "spec", "--file", renumbered, "--server", url, "--token", token); code != 0 || !strings.Contains(stderr, "1 breaking change(s) against the production spec") {
+		t.Errorf("a breaking spec through the server: exit %d: %s", code, stderr)
 	}
 	// Errors keep their exit codes through the server.
 	if code, _, stderr := run(t, "decide", "accept", "cameraif-1", "--server", url, "--token", token); code != exitConflict {
