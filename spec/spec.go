@@ -6,6 +6,13 @@
 // XenbusState handshake, shared memory objects (rings and pages), structs
 // with explicit byte offsets and discriminated variants, and waivers for
 // the compatibility checker.
+//
+// On a decoded spec, Check runs the single-file checks (every byte of every
+// struct covered once, natural alignment, references, discriminators, ring
+// geometry, the handshake's keys and order); Diff and Judge are the
+// compatibility checker between two versions (see Rules); RenderMarkdown,
+// RenderC and RenderGo write documentation, a C reference header and Go
+// types. Schema is the format's JSON Schema, for editors.
 package spec
 
 import (
