@@ -469,6 +469,7 @@ func (p *parser) structSpec(kind Kind, line int) *Type {
 		}
 	}
 	t.Line = line
+	t.incomplete = true // until its body ends: a struct cannot contain itself
 	p.depth++
 	if p.depth > MaxDepth {
 		p.fail(line, "structs nested more than %d deep", MaxDepth)
@@ -535,7 +536,7 @@ func (p *parser) member(outer *Type) {
 			base = base.Elem
 		}
 		if base.incomplete {
-			p.fail(line, "%s has the type %s, which this header does not define", name, base.CName())
+			p.fail(line, "%s has the type %s, which is not complete here: not defined in this header, or the struct being defined", name, base.CName())
 		}
 		if base.Kind == Scalar && base.Base == "" {
 			p.fail(line, "%s has the type void", name)
