@@ -316,10 +316,8 @@ func (d *differ) sig(s *Spec, f *Field) fieldSig {
 }
 
 func (d *differ) structs() {
-	archBroken := map[string]bool{}
 	for _, f := range Check(d.new) {
 		if f.Rule == "alignment" {
-			archBroken[f.Path] = true
 			d.add("wire-arch", Breaking, Pos{f.Line, f.Col}, false, f.Path, both, "the layout would differ between architectures: %s", f.Msg)
 		}
 	}
@@ -368,7 +366,7 @@ func (d *differ) structs() {
 			}
 			if reservedOver(d, ns, osig) {
 				d.add("wire-removed", Review, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes are reserved: peers that still use it now see zero", of.Name)
-			} else if !archBroken[path] {
+			} else {
 				d.add("wire-removed", Breaking, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes %d..%d are not reserved", of.Name, osig.at, osig.at+osig.size-1)
 			}
 		}

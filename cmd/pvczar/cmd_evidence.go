@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -131,7 +130,11 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	if c.opts.file == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "evidence spec needs --file SPEC")
 	}
-	s, err := readSpec(c.opts.file)
+	text, err := readBounded(c.opts.file, spec.MaxFileSize)
+	if err != nil {
+		return err
+	}
+	s, err := decodeSpec(c.opts.file, text)
 	if err != nil {
 		return err
 	}
@@ -140,10 +143,6 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 			fmt.Fprintln(c.stderr, f)
 		}
 		return checkFindings{len(findings)}
-	}
-	text, err := os.ReadFile(c.opts.file)
-	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
 	}
 	d.SpecText, d.SpecVersion = string(text), s.Version
 	if d.Path == "" {
