@@ -174,14 +174,15 @@ func Check(d *Doc, opts Options) []Finding {
 	return c.out
 }
 
-// HasErrors reports whether some finding is an error.
-func HasErrors(fs []Finding) bool {
+// Errors counts the findings that fail the check (not the warnings).
+func Errors(fs []Finding) int {
+	n := 0
 	for _, f := range fs {
 		if f.Severity == SevError {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func severityOf(rule string) Severity {

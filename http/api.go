@@ -39,7 +39,7 @@ func (s *Server) registerAPI() {
 	s.handle("DELETE", apiPrefix+"/tokens/{id}", s.apiRevokeToken)
 	s.handle("PUT", apiPrefix+"/users/{user}/password", s.apiSetPassword)
 	for _, rt := range commandRoutes {
-		s.handle(rt.Method, apiPrefix+rt.Path, s.apiCommand(rt))
+		s.handleCommand(rt, rt.Method, apiPrefix+rt.Path, s.apiCommand(rt))
 	}
 }
 

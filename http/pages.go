@@ -191,7 +191,7 @@ func (s *Server) registerPages() {
 	})
 	for _, rt := range commandRoutes {
 		if !slices.Contains(rt.Fields, "implementation") { // a structure no form carries
-			s.handle("POST", "/ui"+rt.Path, s.formCommand(rt))
+			s.handleCommand(rt, "POST", "/ui"+rt.Path, s.formCommand(rt))
 		}
 	}
 }

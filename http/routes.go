@@ -15,6 +15,7 @@ type commandRoute struct {
 	Path    string // under /api/v1; {protocol}, {proposal}, {objection}, {issue}, {user} fill the command's fields of the same names
 	Summary string
 	Fields  []string // the JSON body's fields, named as in pvczar.EventData
+	MaxBody int64    // a larger body limit than maxBodyBytes, for a command that carries a whole spec
 }
 
 var commandRoutes = []commandRoute{
@@ -36,7 +37,8 @@ var commandRoutes = []commandRoute{
 	{Type: pvczar.EventImplementationRecorded, Method: "PUT", Path: "/protocols/{protocol}/implementations", Summary: "Record or update an implementation (one per code base and side).",
 		Fields: []string{"implementation"}},
 	{Type: pvczar.EventEvidenceRecorded, Method: "POST", Path: "/protocols/{protocol}/evidence", Summary: "Record evidence: design-doc (path, commit), doc-check (passed, commit, text), design-thread (message_id), version (version), compatibility (backward, cross_platform), spec (spec_text, spec_version, path, commit, and breaking: the breaking changes against the production spec).",
-		Fields: []string{"evidence", "path", "commit", "message_id", "passed", "text", "version", "backward", "cross_platform", "spec_text", "spec_version", "breaking"}},
+		Fields:  []string{"evidence", "path", "commit", "message_id", "passed", "text", "version", "backward", "cross_platform", "spec_text", "spec_version", "breaking"},
+		MaxBody: maxEvidenceBytes},
 	{Type: pvczar.EventKnownIssueAdded, Method: "POST", Path: "/protocols/{protocol}/known-issues", Summary: "Record a known issue.",
 		Fields: []string{"text"}},
 	{Type: pvczar.EventKnownIssueAccepted, Method: "POST", Path: "/protocols/{protocol}/known-issues/{issue}/accept", Summary: "Accept a known issue for production, with a reason (the Czar).",

@@ -25,8 +25,8 @@ import (
 // Limits on what a request may bring.
 const (
 	maxBodyBytes = 64 << 10
-	// maxEvidenceBytes is the larger limit of the evidence route, whose
-	// body may carry a whole spec.
+	// maxEvidenceBytes is the evidence route's limit: its body may carry a
+	// whole spec.
 	maxEvidenceBytes = pvczar.MaxSpecText + 64<<10
 	maxPageSize      = 500
 )
@@ -69,6 +69,9 @@ type Server struct {
 	// routes lists "METHOD /path" of every registered route, for the test
 	// that compares them with the OpenAPI document.
 	routes []string
+	// bodyLimits holds the routes whose bodies may exceed maxBodyBytes,
+	// by pattern.
+	bodyLimits map[string]int64
 	// wake tells the scheduler that a write may have set a new timer.
 	wake chan struct{}
 }
@@ -97,7 +100,7 @@ func New(svc pvczar.Service, creds pvczar.Credentials, opts Options) *Server {
 		opts.TickEvery = time.Minute
 	}
 	s := &Server{svc: svc, creds: creds, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		metrics: newMetrics(), signIns: newLimiter(opts.SignInBurst, opts.SignInEvery), wake: make(chan struct{}, 1)}
+		metrics: newMetrics(), signIns: newLimiter(opts.SignInBurst, opts.SignInEvery), wake: make(chan struct{}, 1), bodyLimits: map[string]int64{}}
 	s.pages = newPages()
 	s.registerAPI()
 	s.registerPages()
@@ -127,8 +130,8 @@ func (s *Server) Handler() http.Handler {
 				"bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "user", userOf(r.Context()), "remote", clientAddr(r))
 		}()
 		limit := int64(maxBodyBytes)
-		if strings.HasSuffix(pattern, "/evidence") {
-			limit = maxEvidenceBytes
+		if n := s.bodyLimits[pattern]; n > 0 {
+			limit = n
 		}
 		r.Body = http.MaxBytesReader(rec, r.Body, limit)
 		identified := s.identify(rec, r)
@@ -199,6 +202,14 @@ func (r *recorder) WriteString(s string) (int, error) {
 func (s *Server) handle(method, path string, h http.HandlerFunc) {
 	s.routes = append(s.routes, method+" "+path)
 	s.mux.HandleFunc(method+" "+path, h)
+}
+
+// handleCommand registers a command route's handler with its body limit.
+func (s *Server) handleCommand(rt commandRoute, method, path string, h http.HandlerFunc) {
+	s.handle(method, path, h)
+	if rt.MaxBody > 0 {
+		s.bodyLimits[method+" "+path] = rt.MaxBody
+	}
 }
 
 // Serve listens on addr and serves until ctx ends, then shuts down

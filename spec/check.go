@@ -55,14 +55,14 @@ func RingSlots(pages, pageSize, slot int) int {
 	return 1 << (bits.Len(uint(n)) - 1)
 }
 
-// Layout is the size and alignment of a type.
-type Layout struct{ Size, Align int }
+// layout is the size and alignment of a type.
+type layout struct{ size, align int }
 
 // checker holds what the checks have learnt so far.
 type checker struct {
 	s       *Spec
 	out     []Finding
-	types   map[string]Layout
+	types   map[string]layout
 	enums   map[string]*Enum
 	structs map[string]*Struct
 	later   map[string]bool // structs not yet checked
@@ -82,9 +82,9 @@ func (c *checker) add(rule string, pos Pos, path, format string, args ...any) {
 // handshake's states, order and keys; ready_by against the handshake;
 // versioning, features and waivers. Findings come in file order.
 func Check(s *Spec) []Finding {
-	c := &checker{s: s, types: map[string]Layout{}, enums: map[string]*Enum{}, structs: map[string]*Struct{}, later: map[string]bool{}, keys: map[string]*Key{}}
+	c := &checker{s: s, types: map[string]layout{}, enums: map[string]*Enum{}, structs: map[string]*Struct{}, later: map[string]bool{}, keys: map[string]*Key{}}
 	for k, v := range scalarSizes {
-		c.types[k] = Layout{v, v}
+		c.types[k] = layout{v, v}
 	}
 	c.identity()
 	c.scalars()
@@ -129,7 +129,7 @@ func (c *checker) identity() {
 	}
 }
 
-func (c *checker) declare(name string, l Layout, pos Pos, path string) {
+func (c *checker) declare(name string, l layout, pos Pos, path string) {
 	if _, dup := c.types[name]; dup {
 		c.add("unique-names", pos, path, "%q is defined twice (or is a scalar's name)", name)
 		return
@@ -161,7 +161,7 @@ func (c *checker) scalars() {
 			c.add("reference", t.Pos, "types."+t.Name, "base %q is not a scalar (u8..u64, s8..s64)", t.Base)
 			continue
 		}
-		c.declare(t.Name, Layout{sz, sz}, t.Pos, "types."+t.Name)
+		c.declare(t.Name, layout{sz, sz}, t.Pos, "types."+t.Name)
 	}
 	for i := range c.s.Enums {
 		e := &c.s.Enums[i]
@@ -171,7 +171,7 @@ func (c *checker) scalars() {
 			c.add("reference", e.Pos, path, "base %q is not a scalar", e.Base)
 			continue
 		}
-		c.declare(e.Name, Layout{sz, sz}, e.Pos, path)
+		c.declare(e.Name, layout{sz, sz}, e.Pos, path)
 		c.enums[e.Name] = e
 		if e.Open && e.Unknown == "" {
 			c.add("enum-open", e.Pos, path, "an open enum must say how a receiver reacts to an unknown value (unknown:)")
@@ -246,7 +246,7 @@ func (c *checker) structure(st *Struct) {
 		c.add("alignment", st.Pos, path, "size %d is not a multiple of its alignment %d: arrays of it would pad differently", st.Size, align)
 	}
 	c.coverage(st.Pos, path, st.Size, spans)
-	c.declare(st.Name, Layout{st.Size, align}, st.Pos, path)
+	c.declare(st.Name, layout{st.Size, align}, st.Pos, path)
 	c.structs[st.Name] = st
 }
 
@@ -262,14 +262,14 @@ func (c *checker) fieldLayout(st *Struct, f *Field, fpath string) (size, align i
 	case f.Type == "union":
 		return c.union(st, f, fpath)
 	case known:
-		size = l.Size
+		size = l.size
 		if f.Count > 0 {
 			size *= f.Count
 		}
 		if f.Size != 0 && f.Size != size {
 			c.add("size", f.Pos, fpath, "size %d, but %s takes %d", f.Size, f.Type, size)
 		}
-		return size, l.Align, true
+		return size, l.align, true
 	case c.later[f.Type]:
 		c.add("reference", f.Pos, fpath, "struct %q is defined later, or is this struct: define structs before their use (this also rules out cycles)", f.Type)
 	default:
@@ -310,7 +310,7 @@ func (c *checker) union(st *Struct, f *Field, fpath string) (size, align int, ok
 			case body.Size > f.Size:
 				c.add("variant-size", v.Pos, vpath, "%s takes %d bytes, more than the union's %d", v.Type, body.Size, f.Size)
 			default:
-				align = max(align, c.types[v.Type].Align)
+				align = max(align, c.types[v.Type].align)
 			}
 		}
 		if enum == nil {

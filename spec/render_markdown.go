@@ -464,22 +464,12 @@ func (m *mdWriter) typeText(f *Field) string {
 	return t
 }
 
-// notes says what else the spec says about a field.
+// notes says what else the spec says about a field; its table has a
+// column of its own for since.
 func (m *mdWriter) notes(f *Field) string {
-	var notes []string
-	if f.Reserved {
-		notes = append(notes, "reserved")
-	}
-	if f.ZeroIsOld {
-		notes = append(notes, "zero means the old behaviour")
-	}
-	if f.Deprecated > 0 {
-		notes = append(notes, fmt.Sprintf("deprecated in version %d", f.Deprecated))
-	}
-	if f.Doc != "" {
-		notes = append(notes, oneLine(f.Doc))
-	}
-	return strings.Join(notes, "; ")
+	g := *f
+	g.Since = 0
+	return strings.Join(fieldNotes(&g, oneLine), "; ")
 }
 
 func (m *mdWriter) waivers() {

@@ -51,17 +51,6 @@ func checkDoc(file, specFile, stage string) ([]designdoc.Finding, error) {
 	return designdoc.Check(d, opts), nil
 }
 
-// errorCount counts the findings that fail the check.
-func errorCount(findings []designdoc.Finding) int {
-	n := 0
-	for _, f := range findings {
-		if f.Severity == designdoc.SevError {
-			n++
-		}
-	}
-	return n
-}
-
 func runDocCheck(ctx context.Context, c *cli, args []string) error {
 	findings, err := checkDoc(args[0], c.opts.specFile, c.opts.stage)
 	if err != nil {
@@ -82,7 +71,7 @@ func runDocCheck(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(c.stdout, "%s: clean\n", args[0])
 		}
 	}
-	if n := errorCount(findings); n > 0 {
+	if n := designdoc.Errors(findings); n > 0 {
 		return checkFindings{n}
 	}
 	return nil

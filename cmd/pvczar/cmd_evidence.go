@@ -208,7 +208,7 @@ func (c *cli) docCheckEvidence(d *pvczar.EventData) error {
 	for _, f := range findings {
 		fmt.Fprintln(c.stderr, f)
 	}
-	errs := errorCount(findings)
+	errs := designdoc.Errors(findings)
 	passed := errs == 0
 	d.Passed = &passed
 	rules := map[string]int{}
