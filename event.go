@@ -14,6 +14,7 @@ type EventType string
 const (
 	EventUserAdded       EventType = "user.added"
 	EventUserRoleChanged EventType = "user.role_changed"
+	EventUserEdited      EventType = "user.edited"
 
 	EventProtocolRegistered EventType = "protocol.registered"
 	EventProtocolEdited     EventType = "protocol.edited"
@@ -45,6 +46,13 @@ const (
 	EventHoldReleased EventType = "hold.released"
 )
 
+// EventSupportImported records what one revision of xen.git's SUPPORT.md
+// lists for a protocol: its implementations with their labels, replacing
+// those an earlier revision listed. When the labels imply another stage
+// (see SupportStage) the protocol moves, as an imported move, never a
+// lazy-consensus decision. Its source is "xen.git:<commit>".
+const EventSupportImported EventType = "support.imported"
+
 // Events made by the clock. Their time is the instant the rule fired, not the
 // instant they were written, so a replay gives the same result.
 const (
@@ -67,13 +75,21 @@ func (t EventType) IsClock() bool {
 	return false
 }
 
-// Sources of events other than mail (whose source is "mail:<Message-ID>").
+// Sources of events other than mail (whose source is "mail:<Message-ID>")
+// and xen.git (SourceXenPrefix).
 const (
 	SourceCLI   = "cli"
 	SourceAPI   = "api"
 	SourceWeb   = "web"
 	SourceClock = "clock"
 )
+
+// SourceXenPrefix starts the source of an event read from xen.git:
+// "xen.git:<commit>".
+const SourceXenPrefix = "xen.git:"
+
+// IsImported reports whether the event was read from xen.git.
+func (e Event) IsImported() bool { return strings.HasPrefix(e.Source, SourceXenPrefix) }
 
 // UsersStream is the stream that holds the user events; every protocol has a
 // stream of its own (see ProtocolStream).
@@ -111,7 +127,8 @@ type EventData struct {
 	Version  string     `json:"version,omitempty"`
 	Header   string     `json:"header,omitempty"`
 
-	Implementation *Implementation `json:"implementation,omitempty"`
+	Implementation  *Implementation  `json:"implementation,omitempty"`
+	Implementations []Implementation `json:"implementations,omitempty"` // support.imported: every implementation SUPPORT.md lists
 
 	Evidence      string   `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
 	SpecText      string   `json:"spec_text,omitempty"`
@@ -152,6 +169,13 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("added user %s as %s", d.User, d.Role)
 	case EventUserRoleChanged:
 		s = fmt.Sprintf("made %s a %s", d.User, d.Role)
+	case EventUserEdited:
+		s = fmt.Sprintf("edited user %s", d.User)
+	case EventSupportImported:
+		s = fmt.Sprintf("SUPPORT.md at %s lists %d implementation(s) of %s", ShortCommit(d.Commit), len(d.Implementations), d.Protocol)
+		if d.Stage != "" {
+			s += fmt.Sprintf("; imported move to %s", d.Stage)
+		}
 	case EventProtocolRegistered:
 		s = fmt.Sprintf("registered %s (%s) at stage %s", d.Protocol, d.Title, d.Stage)
 	case EventProtocolEdited:

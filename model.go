@@ -92,6 +92,11 @@ type User struct {
 	Email   string    `json:"email,omitempty"`
 	Role    Role      `json:"role"`
 	Since   time.Time `json:"since"`
+	// Source is where the latest change to the person came from: a
+	// xen.git import ("xen.git:<commit>" of MAINTAINERS) or a person
+	// (cli, api, web). An import changes the roles of the people it
+	// manages, and only raises those of people managed by hand.
+	Source string `json:"source,omitempty"`
 }
 
 // Support labels of Xen's SUPPORT.md.
@@ -120,7 +125,7 @@ const (
 )
 
 // CodeBases are the code bases an implementation may live in.
-var CodeBases = []string{"linux", "qemu", "freebsd", "netbsd", "windows", "xen-tools", "other"}
+var CodeBases = []string{"linux", "qemu", "freebsd", "netbsd", "openbsd", "windows", "xen-tools", "other"}
 
 // Series is one version of a patch series posted to a list.
 type Series struct {
@@ -137,6 +142,14 @@ type Implementation struct {
 	Review         string   `json:"review,omitempty"`
 	UpstreamCommit string   `json:"upstream_commit,omitempty"`
 	Support        string   `json:"support,omitempty"`
+	// What xen.git's SUPPORT.md says of it, when it lists it: the name it
+	// gives (`QEMU (xen_disk), qcow format`), what follows the label ("with
+	// caveats", "security support external"), the entry's text after its
+	// status lines, and the commit of the SUPPORT.md read.
+	Name        string `json:"name,omitempty"`
+	SupportNote string `json:"support_note,omitempty"`
+	Caveat      string `json:"caveat,omitempty"`
+	Listed      string `json:"listed,omitempty"`
 }
 
 // DocRef points at a design document in xen.git.
@@ -197,13 +210,17 @@ type Waiver struct {
 	At     time.Time `json:"at"`
 }
 
-// StageChange is one entry of a protocol's stage history.
+// StageChange is one entry of a protocol's stage history: a decision on a
+// proposal, a side state, or a fact imported from xen.git (Imported, with
+// the commit it was read at), which no lazy consensus decided.
 type StageChange struct {
 	Stage    Stage     `json:"stage"`
 	At       time.Time `json:"at"`
 	By       string    `json:"by"`
 	Proposal string    `json:"proposal,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
+	Imported bool      `json:"imported,omitempty"`
+	Commit   string    `json:"commit,omitempty"`
 }
 
 // Protocol is a PV protocol and everything recorded about it.
@@ -213,9 +230,14 @@ type Protocol struct {
 	Owners []string `json:"owners"`
 	// Aliases are names mail subjects use for the protocol (its id always
 	// counts), e.g. "PV Calls" for pvcalls.
-	Aliases      []string  `json:"aliases,omitempty"`
-	Stage        Stage     `json:"stage"`
-	StageSince   time.Time `json:"stage_since"`
+	Aliases    []string  `json:"aliases,omitempty"`
+	Stage      Stage     `json:"stage"`
+	StageSince time.Time `json:"stage_since"`
+	// Imported is the xen.git commit that added the protocol's header, when
+	// the protocol was registered by an import of xen.git; Listed is the
+	// commit of the latest SUPPORT.md imported for it.
+	Imported     string    `json:"imported,omitempty"`
+	Listed       string    `json:"listed,omitempty"`
 	ResumeStage  Stage     `json:"resume_stage,omitempty"` // the stage a deferred protocol returns to
 	Version      string    `json:"version,omitempty"`
 	Header       string    `json:"header,omitempty"`
@@ -258,6 +280,10 @@ func (p *Protocol) OpenProposal() *Proposal {
 	}
 	return nil
 }
+
+// LastRecord is the time of the protocol's latest logged event: a command
+// dated before it is refused, since the clock does not run backwards.
+func (p *Protocol) LastRecord() time.Time { return p.lastRecord }
 
 // IsOwner reports whether user champions the protocol.
 func (p *Protocol) IsOwner(user string) bool {

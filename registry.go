@@ -116,14 +116,24 @@ func (r *Registry) apply(e Event) error {
 	d := e.Data
 	switch e.Type {
 	case EventUserAdded:
-		r.Users[d.User] = &User{Name: d.User, Display: d.Display, Email: d.Email, Role: d.Role, Since: e.At}
+		r.Users[d.User] = &User{Name: d.User, Display: d.Display, Email: d.Email, Role: d.Role, Since: e.At, Source: e.Source}
 		return nil
-	case EventUserRoleChanged:
+	case EventUserRoleChanged, EventUserEdited:
 		u := r.Users[d.User]
 		if u == nil {
 			return fmt.Errorf("unknown user %q", d.User)
 		}
-		u.Role = d.Role
+		u.Source = e.Source
+		if e.Type == EventUserRoleChanged {
+			u.Role = d.Role
+			return nil
+		}
+		if d.Display != "" {
+			u.Display = d.Display
+		}
+		if d.Email != "" {
+			u.Email = d.Email
+		}
 		return nil
 	case EventProtocolRegistered:
 		since := e.At
@@ -134,6 +144,10 @@ func (r *Registry) apply(e Event) error {
 			ID: d.Protocol, Title: d.Title, Owners: d.Owners, Aliases: d.Aliases, Stage: d.Stage, StageSince: since,
 			Version: d.Version, Header: d.Header, Clock: e.At,
 			History: []StageChange{{Stage: d.Stage, At: since, By: e.Actor, Reason: d.Reason}},
+		}
+		if e.IsImported() {
+			p.Imported = d.Commit
+			p.History[0].Imported, p.History[0].Commit = true, d.Commit
 		}
 		p.lastRecord, p.lastPerson = e.At, e.At
 		p.LogVersion = e.Version
@@ -201,6 +215,17 @@ func (r *Registry) applyToProtocol(p *Protocol, e Event) error {
 		p.ResumeStage = ""
 	case EventImplementationRecorded:
 		p.recordImplementation(*d.Implementation)
+	case EventSupportImported:
+		p.listImplementations(d.Implementations, d.Commit)
+		p.Listed = d.Commit
+		if d.Stage != "" {
+			at := e.At
+			if d.Since != nil {
+				at = *d.Since
+			}
+			p.Stage, p.StageSince = d.Stage, at
+			p.History = append(p.History, StageChange{Stage: d.Stage, At: at, By: e.Actor, Reason: d.Reason, Imported: true, Commit: d.Commit})
+		}
 	case EventEvidenceRecorded:
 		return p.recordEvidence(e)
 	case EventKnownIssueAdded:
@@ -361,6 +386,34 @@ func (p *Protocol) recordImplementation(impl Implementation) {
 	}
 	p.Implementations = append(p.Implementations, impl)
 	sort.Slice(p.Implementations, func(i, j int) bool { return p.Implementations[i].ID < p.Implementations[j].ID })
+}
+
+// listImplementations makes listed the implementations SUPPORT.md lists
+// (at commit): those an earlier revision listed and this one does not are
+// dropped, unless someone recorded more about them by hand (a patch series,
+// a review state, an upstream commit), which stays.
+func (p *Protocol) listImplementations(listed []Implementation, commit string) {
+	kept := p.Implementations[:0:0]
+	for _, impl := range p.Implementations {
+		if impl.Listed != "" {
+			impl.Name, impl.Support, impl.SupportNote, impl.Caveat, impl.Listed = "", "", "", "", ""
+			if len(impl.Series) == 0 && impl.Review == "" && impl.UpstreamCommit == "" {
+				continue
+			}
+		}
+		kept = append(kept, impl)
+	}
+	for _, l := range listed {
+		l.Listed = commit
+		if i := slices.IndexFunc(kept, func(impl Implementation) bool { return impl.ID == l.ID }); i >= 0 {
+			l.Series, l.Review, l.UpstreamCommit = kept[i].Series, kept[i].Review, kept[i].UpstreamCommit
+			kept[i] = l
+			continue
+		}
+		kept = append(kept, l)
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].ID < kept[j].ID })
+	p.Implementations = kept
 }
 
 // Evidence kinds recorded with evidence.recorded.

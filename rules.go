@@ -25,7 +25,7 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 	if cmd.Type.IsClock() {
 		return Event{}, Errorf(EINVALID, "%s events are made by the clock, not by people", cmd.Type)
 	}
-	if cmd.Type == EventUserAdded || cmd.Type == EventUserRoleChanged {
+	if cmd.Type == EventUserAdded || cmd.Type == EventUserRoleChanged || cmd.Type == EventUserEdited {
 		cmd.Stream = UsersStream
 		return cmd, r.decideUser(&cmd)
 	}
@@ -122,6 +122,9 @@ func (r *Registry) decideUser(cmd *Event) error {
 	if err != nil {
 		return err
 	}
+	if cmd.Type == EventUserEdited {
+		return r.decideUserEdit(d, actor)
+	}
 	if err := requireCzar(actor, "manage users"); err != nil {
 		return err
 	}
@@ -140,6 +143,31 @@ func (r *Registry) decideUser(cmd *Event) error {
 	}
 	if u.Role == RoleCzar && d.Role != RoleCzar && r.countRole(RoleCzar) == 1 {
 		return Errorf(ECONFLICT, "%s is the only Czar; name another Czar first", d.User)
+	}
+	return nil
+}
+
+// decideUserEdit lets the Czar, or the person themselves, change a display
+// name or a mail address (which mail commands are matched by).
+func (r *Registry) decideUserEdit(d *EventData, actor *User) error {
+	d.Role = ""
+	if actor.Name != d.User {
+		if err := requireCzar(actor, "edit other people"); err != nil {
+			return err
+		}
+	}
+	u := r.Users[d.User]
+	if u == nil {
+		return Errorf(ENOTFOUND, "unknown user %q", d.User)
+	}
+	if d.Display == "" && d.Email == "" {
+		return Errorf(EINVALID, "nothing to change: give a display name or an email")
+	}
+	if d.Email != "" && !strings.Contains(d.Email, "@") {
+		return Errorf(EINVALID, "invalid email %q", d.Email)
+	}
+	if other := r.UserByEmail(d.Email); d.Email != "" && other != nil && other.Name != d.User {
+		return Errorf(ECONFLICT, "%s is the address of %s already", d.Email, other.Name)
 	}
 	return nil
 }
@@ -227,6 +255,8 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 			return err
 		}
 		return checkImplementation(d.Implementation)
+	case EventSupportImported:
+		return decideSupportImport(cmd, actor, p)
 	case EventEvidenceRecorded:
 		if err := requireOwnerOrCzar(actor, p, "record evidence"); err != nil {
 			return err
@@ -305,6 +335,47 @@ func (r *Registry) decideSideState(cmd *Event, actor *User, p *Protocol) error {
 	return nil
 }
 
+// decideSupportImport checks what an import read from one revision of
+// SUPPORT.md, and sets the imported move its labels imply, if any.
+func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
+	d := &cmd.Data
+	if err := requireCzar(actor, "import SUPPORT.md"); err != nil {
+		return err
+	}
+	if !cmd.IsImported() || d.Commit == "" || cmd.Source != SourceXenPrefix+d.Commit {
+		return Errorf(EINVALID, "a SUPPORT.md import names its xen.git commit, as its source %q", SourceXenPrefix+"<commit>")
+	}
+	seen := map[string]bool{}
+	for i := range d.Implementations {
+		impl := &d.Implementations[i]
+		impl.Series, impl.Review, impl.UpstreamCommit = nil, "", ""
+		if err := checkImplementation(impl); err != nil {
+			return err
+		}
+		if impl.Support == "" {
+			return Errorf(EINVALID, "implementation %s: SUPPORT.md gives every implementation a label", impl.ID)
+		}
+		if seen[impl.ID] {
+			return Errorf(EINVALID, "implementation %s is listed twice", impl.ID)
+		}
+		seen[impl.ID] = true
+		impl.Listed = d.Commit
+	}
+	if d.Since != nil {
+		since := d.Since.UTC().Truncate(time.Second)
+		if since.After(cmd.At) {
+			return Errorf(EINVALID, "the commit's date %s is after the import's %s", FormatUTC(since), FormatUTC(cmd.At))
+		}
+		d.Since = &since
+	}
+	d.Stage = ""
+	implied := SupportStage(p.Imported != "", d.Implementations)
+	if implied != "" && implied != p.Stage && p.Stage != StageWithdrawn && p.Stage != StageDeferred {
+		d.Stage = implied
+	}
+	return nil
+}
+
 func checkImplementation(impl *Implementation) error {
 	if impl == nil {
 		return Errorf(EINVALID, "no implementation given")
@@ -328,6 +399,9 @@ func checkImplementation(impl *Implementation) error {
 		}
 	}
 	impl.ID = impl.CodeBase + "-" + impl.Side
+	if impl.Name != "" {
+		impl.ID += variantSuffix(impl.Name)
+	}
 	return nil
 }
 

@@ -25,6 +25,8 @@ type ProtocolStatus struct {
 	Stale       bool      `json:"stale"`
 	Badges      []string  `json:"badges"`
 	Proposal    *Proposal `json:"proposal,omitempty"`
+	// Support lists where the protocol and xen.git's SUPPORT.md disagree.
+	Support []string `json:"support,omitempty"`
 }
 
 // Queue lists what needs someone's attention, by proposal or protocol id.
@@ -35,17 +37,22 @@ type Queue struct {
 	Stalled []string `json:"stalled"` // the proposer has not answered for too long
 	Lapsed  []string `json:"lapsed"`  // proposals with lapsed objections, "proposal/objection"
 	Stale   []string `json:"stale"`   // protocols
+	Support []string `json:"support"` // protocols that SUPPORT.md contradicts
 }
 
 // Status evaluates the registry's status; call AdvanceTo(now) first.
 func (r *Registry) Status(now time.Time) Status {
-	st := Status{Now: now, Queue: Queue{Ready: []string{}, Overdue: []string{}, Blocked: []string{}, Stalled: []string{}, Lapsed: []string{}, Stale: []string{}}}
+	st := Status{Now: now, Queue: Queue{Ready: []string{}, Overdue: []string{}, Blocked: []string{}, Stalled: []string{}, Lapsed: []string{}, Stale: []string{}, Support: []string{}}}
 	for _, p := range r.SortedProtocols() {
 		ps := ProtocolStatus{ID: p.ID, Title: p.Title, Stage: p.Stage, StageSince: p.StageSince,
 			DaysInStage: int(now.Sub(p.StageSince) / Day), Stale: p.Stale, Badges: []string{}}
 		if p.Stale {
 			ps.Badges = append(ps.Badges, "stale")
 			st.Queue.Stale = append(st.Queue.Stale, p.ID)
+		}
+		if ps.Support = p.SupportFindings(); len(ps.Support) > 0 {
+			ps.Badges = append(ps.Badges, "support-md")
+			st.Queue.Support = append(st.Queue.Support, p.ID)
 		}
 		if pr := p.OpenProposal(); pr != nil {
 			ps.Proposal = pr
@@ -133,8 +140,11 @@ func (r *Registry) Digest(now time.Time) string {
 		b.WriteString("\n")
 	}
 
-	var open, objections, decisions, stale []string
+	var open, objections, decisions, stale, support []string
 	for _, ps := range st.Protocols {
+		for _, f := range ps.Support {
+			support = append(support, "  "+f+".\n")
+		}
 		if ps.Stale {
 			stale = append(stale, fmt.Sprintf("  %s: in prototype since %s (%d days) with no open proposal.\n    Action: propose production, or defer or withdraw it.\n",
 				ps.ID, ps.StageSince.Format("2006-01-02"), ps.DaysInStage))
@@ -177,6 +187,9 @@ func (r *Registry) Digest(now time.Time) string {
 	section("Objections", objections)
 	section("Decisions", decisions)
 	section("Stale protocols", stale)
+	if len(support) > 0 {
+		section("SUPPORT.md disagrees", support)
+	}
 	b.WriteString("To object, reply with a line \"Objection: <short-name>\" saying what it is\nabout and what would resolve it, or run `pvczar object`.\n")
 	return b.String()
 }

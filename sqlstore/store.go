@@ -309,6 +309,59 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 	return out, err
 }
 
+// ActAll records cmds in order, all or none, in one transaction: an import
+// of xen.git's history. Each command is decided against the state the ones
+// before it made. On an error nothing is written, and the error names the
+// command that failed.
+func (s *Store) ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error) {
+	var ids []string
+	for _, cmd := range cmds {
+		if id := cmd.ProtocolID(); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	var out []pvczar.Event
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		reg, versions, err := s.current(ctx, tx, ids...)
+		if err != nil {
+			return err
+		}
+		before := reg.CloneFor(ids...)
+		var streams []string
+		for i, cmd := range cmds {
+			cmd.Version = 0
+			if cmd.At.IsZero() {
+				cmd.At = s.Now().UTC().Truncate(time.Second)
+			}
+			e, err := reg.Decide(cmd)
+			if err != nil {
+				return pvczar.Errorf(pvczar.ErrorCode(err), "command %d of %d (%s): %s", i+1, len(cmds), cmd.Describe(), pvczar.ErrorMessage(err))
+			}
+			versions[e.Stream]++
+			e.Version = versions[e.Stream]
+			if err := s.insert(ctx, tx, &e); err != nil {
+				return err
+			}
+			reg.Apply(e)
+			out = append(out, e)
+			if !slices.Contains(streams, e.Stream) {
+				streams = append(streams, e.Stream)
+			}
+		}
+		for _, stream := range streams {
+			if err := s.projectChange(ctx, tx, before, reg, stream, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Tick implements pvczar.Service.
 func (s *Store) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.Event, error) {
 	reg, err := s.Registry(ctx, now)
