@@ -146,8 +146,8 @@ func (r *Registry) Digest(now time.Time) string {
 			support = append(support, "  "+f+".\n")
 		}
 		if ps.Stale {
-			stale = append(stale, fmt.Sprintf("  %s: in prototype since %s (%d days) with no open proposal.\n    Action: propose production, or defer or withdraw it.\n",
-				ps.ID, ps.StageSince.Format("2006-01-02"), ps.DaysInStage))
+			stale = append(stale, fmt.Sprintf("  %s: in prototype since %s (%d days) with no open proposal.\n%s    Action: propose production, or defer or withdraw it.\n",
+				ps.ID, ps.StageSince.Format("2006-01-02"), ps.DaysInStage, supportLines(r.Protocols[ps.ID])))
 		}
 		pr := ps.Proposal
 		if pr == nil {
@@ -191,5 +191,26 @@ func (r *Registry) Digest(now time.Time) string {
 		section("SUPPORT.md disagrees", support)
 	}
 	b.WriteString("To object, reply with a line \"Objection: <short-name>\" saying what it is\nabout and what would resolve it, or run `pvczar object`.\n")
+	return b.String()
+}
+
+// supportLines lists, for the digest, the labels SUPPORT.md gives a
+// protocol's implementations, with their caveats.
+func supportLines(p *Protocol) string {
+	var b strings.Builder
+	for _, impl := range p.listed() {
+		name := impl.Name
+		if name == "" {
+			name = impl.CodeBase
+		}
+		fmt.Fprintf(&b, "    SUPPORT.md: %s %s: %s", name, impl.Side, impl.Support)
+		if impl.SupportNote != "" {
+			b.WriteString(", " + impl.SupportNote)
+		}
+		b.WriteString("\n")
+		if impl.Caveat != "" {
+			fmt.Fprintf(&b, "      (%s)\n", strings.ReplaceAll(impl.Caveat, "\n\n", "\n       "))
+		}
+	}
 	return b.String()
 }

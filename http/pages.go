@@ -35,6 +35,9 @@ var pageFuncs = template.FuncMap{
 	"ago":    ago,
 	"until":  until,
 	"gitweb": gitweb,
+	"commitlink": func(commit string) string {
+		return "https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=" + url.QueryEscape(commit)
+	},
 	"lore": func(id string) string {
 		return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/"
 	},
@@ -224,6 +227,32 @@ type boardCard struct {
 	Proposal *pvczar.Proposal
 }
 
+// supportSummary counts a protocol's implementations by side and label,
+// for a card: "frontend: Supported ×5".
+func supportSummary(impls []pvczar.Implementation) []string {
+	var out []string
+	for _, side := range []string{pvczar.SideFrontend, pvczar.SideBackend} {
+		var labels []string
+		count := map[string]int{}
+		for _, impl := range impls {
+			if impl.Side == side && impl.Support != "" {
+				if count[impl.Support] == 0 {
+					labels = append(labels, impl.Support)
+				}
+				count[impl.Support]++
+			}
+		}
+		for _, l := range labels {
+			s := side + ": " + l
+			if count[l] > 1 {
+				s += fmt.Sprintf(" ×%d", count[l])
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (s *Server) pageBoard(w http.ResponseWriter, r *http.Request) {
 	reg, now, err := s.registry(r)
 	if err != nil {
@@ -242,11 +271,7 @@ func boardData(reg *pvczar.Registry, now time.Time) map[string]any {
 	for _, ps := range st.Protocols {
 		card := boardCard{Status: ps, Proposal: ps.Proposal}
 		p := reg.Protocols[ps.ID]
-		for _, impl := range p.Implementations {
-			if impl.Support != "" {
-				card.Support = append(card.Support, impl.CodeBase+" "+impl.Side+": "+impl.Support)
-			}
-		}
+		card.Support = supportSummary(p.Implementations)
 		placed := false
 		for _, c := range cols {
 			if c.Stage == ps.Stage {
@@ -356,6 +381,7 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 		{"Stalled", "the proposer has not answered an objection for too long", q.Stalled, false},
 		{"Lapsed", "objections whose authors stopped answering; they no longer block", q.Lapsed, false},
 		{"Stale", "protocols in prototype for too long with no proposal", q.Stale, true},
+		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", q.Support, true},
 	}
 	s.renderShared(w, r, reg, "queue.html", "The Czar's queue", "queue", func() (any, error) { return sections, nil })
 }

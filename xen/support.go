@@ -56,7 +56,22 @@ func (e *SupportEntry) Implementation(s StatusLine) pvczar.Implementation {
 			}
 		}
 	}
-	return pvczar.Implementation{Side: e.Side, CodeBase: s.CodeBase, Support: s.Label, SupportNote: s.Note, Name: name, Caveat: e.Caveat}
+	impl := pvczar.Implementation{Side: e.Side, CodeBase: s.CodeBase, Support: s.Label, SupportNote: s.Note, Name: name, Caveat: e.Caveat}
+	if e.caveated() && !strings.Contains(strings.ToLower(s.Note), "caveat") {
+		impl.Caveat = "" // the text is about the lines "with caveats"
+	}
+	return impl
+}
+
+// caveated reports whether some status line of the entry is "with
+// caveats": the text after the lines then belongs to those lines only.
+func (e *SupportEntry) caveated() bool {
+	for _, s := range e.Statuses {
+		if strings.Contains(strings.ToLower(s.Note), "caveat") {
+			return true
+		}
+	}
+	return false
 }
 
 // The level-2 headings of the PV sections, lower-cased.

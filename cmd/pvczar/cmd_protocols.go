@@ -140,8 +140,21 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 	if len(p.Implementations) > 0 {
 		fmt.Fprintln(w, "  implementations:")
 		for _, impl := range p.Implementations {
-			fmt.Fprintf(w, "    %-18s %-13s upstream %s\n", impl.ID, dash(impl.Support), dash(impl.UpstreamCommit))
+			label := dash(impl.Support)
+			if impl.SupportNote != "" {
+				label += ", " + impl.SupportNote
+			}
+			fmt.Fprintf(w, "    %-18s %-13s upstream %s\n", impl.ID, label, dash(impl.UpstreamCommit))
+			if impl.Listed != "" {
+				fmt.Fprintf(w, "      SUPPORT.md at %s: %q\n", pvczar.ShortCommit(impl.Listed), impl.Name)
+			}
+			if impl.Caveat != "" {
+				fmt.Fprintf(w, "      caveat: %s\n", impl.Caveat)
+			}
 		}
+	}
+	for _, f := range p.SupportFindings() {
+		fmt.Fprintf(w, "  SUPPORT.md: %s\n", f)
 	}
 	for _, ki := range p.KnownIssues {
 		state := "open"
@@ -165,7 +178,11 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 	}
 	fmt.Fprintln(w, "  history:")
 	for _, h := range p.History {
-		fmt.Fprintf(w, "    %s  %-10s by %s %s\n", pvczar.FormatUTC(h.At), h.Stage, h.By, h.Proposal)
+		how := "by " + h.By + " " + h.Proposal
+		if h.Imported {
+			how = "imported from xen.git " + pvczar.ShortCommit(h.Commit)
+		}
+		fmt.Fprintf(w, "    %s  %-10s %s\n", pvczar.FormatUTC(h.At), h.Stage, strings.TrimSpace(how))
 	}
 	for _, pr := range p.Proposals {
 		printProposal(w, pr)
