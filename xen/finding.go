@@ -32,8 +32,6 @@ type Finding struct {
 	Line     int      `json:"line,omitempty"`
 	Protocol string   `json:"protocol,omitempty"`
 	Message  string   `json:"message"`
-	// Commit is the commit that introduced the finding, when --since asks.
-	Commit string `json:"commit,omitempty"`
 }
 
 func (f Finding) String() string {

@@ -102,6 +102,9 @@ type walk struct {
 	last      map[string][]pvczar.Implementation
 	support   *SupportFile // at the head
 	maint     []byte       // MAINTAINERS at the head
+	// tolerant walks keep going past a SUPPORT.md that does not parse,
+	// keeping the listings before it: a check reports it.
+	tolerant bool
 }
 
 // PlanImport plans the commands that bring opt.Registry up to date with
@@ -111,12 +114,9 @@ type walk struct {
 // the imported stage moves they imply. Facts the registry holds already are
 // not planned again, so importing twice plans nothing.
 func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
-	w := &walk{h: h, present: map[string]bool{}, headerAt: map[string]int{}, writes: map[string][]int{},
-		renamedTo: map[string]string{}, listings: map[string][]listing{}, last: map[string][]pvczar.Implementation{}}
-	for i := range h.Commits {
-		if err := w.step(i); err != nil {
-			return nil, err
-		}
+	w, err := walkHistory(h, false)
+	if err != nil {
+		return nil, err
 	}
 	plan := &ImportPlan{Head: h.Head, Commits: len(h.Commits)}
 	if len(h.Shallow) > 0 {
@@ -167,6 +167,18 @@ func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 	}
 	SortFindings(plan.Findings)
 	return plan, nil
+}
+
+// walkHistory reads every commit of h, oldest first.
+func walkHistory(h *History, tolerant bool) (*walk, error) {
+	w := &walk{h: h, tolerant: tolerant, present: map[string]bool{}, headerAt: map[string]int{}, writes: map[string][]int{},
+		renamedTo: map[string]string{}, listings: map[string][]listing{}, last: map[string][]pvczar.Implementation{}}
+	for i := range h.Commits {
+		if err := w.step(i); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // step reads commit i.
@@ -224,7 +236,9 @@ func (w *walk) readSupport(i int, blob string) error {
 			return fmt.Errorf("%s: SUPPORT.md at %s is missing from the history read", w.h.Source, pvczar.ShortCommit(c.ID))
 		}
 		var err error
-		if sf, err = ParseSupport(SupportPath, data); err != nil {
+		if sf, err = ParseSupport(SupportPath, data); err != nil && w.tolerant {
+			return nil
+		} else if err != nil {
 			return pvczar.Errorf(pvczar.EINVALID, "%s at %s: %s", w.h.Source, pvczar.ShortCommit(c.ID), pvczar.ErrorMessage(err))
 		}
 	}

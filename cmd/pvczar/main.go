@@ -78,6 +78,7 @@ type opts struct {
 type cli struct {
 	stdout, stderr io.Writer
 	db, as, nowArg string
+	dbGiven        bool   // --db or $PVCZAR_DB named the database
 	server, token  string // --server and --token: talk to a pvczar server
 	configPath     string
 	json           bool
@@ -138,6 +139,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.db == "" {
 		c.db = os.Getenv("PVCZAR_DB")
 	}
+	c.dbGiven = c.db != ""
 	if c.db == "" {
 		c.db = defaultDBPath()
 	}
