@@ -398,10 +398,7 @@ func checkImplementation(impl *Implementation) error {
 			return Errorf(EINVALID, "a patch series needs a Message-ID and a version of at least 1")
 		}
 	}
-	impl.ID = impl.CodeBase + "-" + impl.Side
-	if impl.Name != "" {
-		impl.ID += variantSuffix(impl.Name)
-	}
+	impl.ID = ImplementationID(impl.CodeBase, impl.Side, impl.Name)
 	return nil
 }
 

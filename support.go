@@ -96,6 +96,12 @@ func driverOf(name string) string {
 	return strings.TrimSpace(driver)
 }
 
+// ImplementationID is the id of an implementation: its code base and side
+// ("linux-frontend"), and what its SUPPORT.md name adds to them.
+func ImplementationID(codeBase, side, name string) string {
+	return codeBase + "-" + side + variantSuffix(name)
+}
+
 // variantSuffix is what an implementation's SUPPORT.md name adds to its id
 // (code base and side): the name's first word when it is not the code
 // base's (Blktap2, xen-9pfsd) and the variant after a comma ("raw format"),
