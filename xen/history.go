@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 	"time"
 
@@ -99,11 +100,11 @@ func ReadHistory(ctx context.Context, r *Repo, rev string) (*History, error) {
 // that need no git: a file of commits, one block each,
 //
 //	commit <id> <RFC 3339 date> [<author>]
-//	A <path> [<file in fsys>]   (added or changed: M works as well)
+//	A <path> [<file>]           (added or changed: M works as well)
 //	D <path>                    (deleted)
 //
-// where SUPPORT.md and MAINTAINERS name the file of fsys holding their
-// content; other paths need none. Lines starting with # are comments.
+// where SUPPORT.md and MAINTAINERS name the file holding their content,
+// beside the history file in fsys; other paths need none. Lines starting with # are comments.
 func ReadFixture(fsys fs.FS, name string) (*History, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -140,7 +141,7 @@ func ReadFixture(fsys fs.FS, name string) (*History, error) {
 			if f[0] != "D" {
 				content := []byte(c.ID + ":" + f[1]) // a distinct blob for a path whose content is not given
 				if len(f) == 3 {
-					if content, err = fs.ReadFile(fsys, f[2]); err != nil {
+					if content, err = fs.ReadFile(fsys, path.Join(path.Dir(name), f[2])); err != nil {
 						return nil, lineErrorf(name, n, "%v", err)
 					}
 				}

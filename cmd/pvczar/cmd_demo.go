@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,80 +10,23 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/sqlstore"
+	"github.com/xen-pvczar/pvczar/xen"
 )
 
-// The demo registry: real Xen PV protocols at their real status, read from
-// xen.git (commit c447b7308b, August 2026): SUPPORT.md for the support labels
-// and the dates they were first listed, MAINTAINERS for the Czar (the entry
-// "PUBLIC I/O INTERFACES AND PV DRIVERS DESIGNS"), docs/misc and
-// xen/include/public/io for documents and headers. Stage dates are the first
-// date SUPPORT.md (or, for cameraif, the header) shows the protocol there, a
-// lower bound for older protocols. The open proposal, its objection and the
-// users named example-* are example data, not anything said on xen-devel.
+// The demo registry: real Xen PV protocols at their real status, loaded
+// through the same import as a clone of xen.git (pvczar xen import), from a
+// fixture of facts of xen.git's history (demo/history.txt: commit ids,
+// dates and paths; SUPPORT.md's PV entries and status lines at five
+// commits; MAINTAINERS' entries about PV protocols), written for pvczar.
+// The open proposal, its objection and the users named example-* are
+// example data, not anything said on xen-devel.
 
-const demoSource = "xen.git c447b7308b: SUPPORT.md, MAINTAINERS"
+//go:embed demo
+var demoFiles embed.FS
 
-type demoProtocol struct {
-	id, title, stage, since, version, header, owner, note string
-	doc                                                   *pvczar.DocRef
-	impls                                                 []pvczar.Implementation
-}
-
-var demoProtocols = []demoProtocol{
-	{id: "pvcalls", title: "PV Calls: POSIX socket calls forwarded to the backend", stage: "prototype", since: "2017-11-22",
-		version: "1", header: "xen/include/public/io/pvcalls.h", owner: "sstabellini",
-		note: "SUPPORT.md since a45c207e19: Linux frontend Tech Preview, Linux backend Experimental",
-		doc:  &pvczar.DocRef{Path: "docs/misc/pvcalls.pandoc", Commit: "1a0ab02e34"},
-		impls: []pvczar.Implementation{
-			{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportTechPreview},
-			{Side: "backend", CodeBase: "linux", Support: pvczar.SupportExperimental},
-		}},
-	{id: "9pfs", title: "Xen transport for 9pfs", stage: "prototype", since: "2017-11-22",
-		version: "1", header: "xen/include/public/io/9pfs.h", owner: "sstabellini",
-		note: "SUPPORT.md since a45c207e19: Linux frontend and QEMU backend Tech Preview; xen-9pfsd Experimental since 08bb338f09",
-		doc:  &pvczar.DocRef{Path: "docs/misc/9pfs.pandoc", Commit: "cf1d2d22fd"},
-		impls: []pvczar.Implementation{
-			{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportTechPreview},
-			{Side: "backend", CodeBase: "qemu", Support: pvczar.SupportTechPreview},
-			{Side: "backend", CodeBase: "xen-tools", Support: pvczar.SupportExperimental},
-		}},
-	{id: "tpmif", title: "PV TPM", stage: "prototype", since: "2017-11-22", header: "xen/include/public/io/tpmif.h", owner: "jgross",
-		note: "SUPPORT.md since a45c207e19: frontend and backend Tech Preview",
-		impls: []pvczar.Implementation{
-			{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportTechPreview},
-		}},
-	{id: "displif", title: "PV display", stage: "production", since: "2019-09-30", version: "2",
-		header: "xen/include/public/io/displif.h", owner: "andrushchenko",
-		note:  "SUPPORT.md since 07149d97b1: Linux frontend Supported (backend allocation mode Experimental since 2dd2cd0f16)",
-		impls: []pvczar.Implementation{{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportSupported}}},
-	{id: "sndif", title: "PV sound", stage: "production", since: "2019-09-30", version: "2",
-		header: "xen/include/public/io/sndif.h", owner: "andrushchenko",
-		note:  "SUPPORT.md since 07149d97b1: Linux frontend Supported, with caveats",
-		impls: []pvczar.Implementation{{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportSupported}}},
-	{id: "blkif", title: "PV block devices", stage: "production", since: "2017-11-23",
-		header: "xen/include/public/io/blkif.h", owner: "jgross",
-		note: "in SUPPORT.md since it was created (066f34a52d); the protocol is far older (2004)",
-		impls: []pvczar.Implementation{
-			{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportSupported},
-			{Side: "frontend", CodeBase: "windows", Support: pvczar.SupportSupported},
-			{Side: "backend", CodeBase: "linux", Support: pvczar.SupportSupported},
-			{Side: "backend", CodeBase: "qemu", Support: pvczar.SupportSupported},
-		}},
-	{id: "netif", title: "PV network devices", stage: "production", since: "2017-11-23",
-		header: "xen/include/public/io/netif.h", owner: "jgross",
-		note: "in SUPPORT.md since it was created (066f34a52d); the protocol is far older (2004)",
-		impls: []pvczar.Implementation{
-			{Side: "frontend", CodeBase: "linux", Support: pvczar.SupportSupported},
-			{Side: "backend", CodeBase: "linux", Support: pvczar.SupportSupported},
-			{Side: "backend", CodeBase: "freebsd", Support: pvczar.SupportSupported},
-		}},
-	{id: "cameraif", title: "PV camera", stage: "design", since: "2019-03-22", version: "1",
-		header: "xen/include/public/io/cameraif.h", owner: "andrushchenko",
-		note: "header added in 5a5eb1a184; not listed in SUPPORT.md; documented only in its header"},
-}
-
-// demoCzar is the demo's Czar: the maintainer of PV drivers designs in
-// xen.git's MAINTAINERS.
+// demoCzar is the demo's Czar: the maintainer of the MAINTAINERS entry
+// "PUBLIC I/O INTERFACES AND PV DRIVERS DESIGNS" in the fixture.
 const demoCzar = "jgross"
 
 func init() {
@@ -102,7 +46,7 @@ func init() {
 					}
 				}
 			}
-			svc, err := c.open(ctx, true)
+			store, err := c.openStore(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -110,22 +54,22 @@ func init() {
 			if err != nil {
 				return err
 			}
-			reg, err := svc.Registry(ctx, now)
+			reg, err := store.Registry(ctx, now)
 			if err != nil {
 				return err
 			}
 			if len(reg.Users) > 0 {
 				return pvczar.Errorf(pvczar.ECONFLICT, "database %s is not empty; the demo loads into a new one (pass --db)", c.db)
 			}
-			n, err := loadDemo(ctx, svc, now)
+			n, err := loadDemo(ctx, store, now)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols, one example proposal (cameraif-1) with an open window\n\n", n, c.db, len(demoProtocols))
-			reg, err = svc.Registry(ctx, now)
+			reg, err = store.Registry(ctx, now)
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols imported from the demo's xen.git facts, one example proposal (cameraif-1) with an open window\n\n", n, c.db, len(reg.Protocols))
 			printStatus(c.stdout, reg.Status(now))
 			fmt.Fprintf(c.stdout, "\nnext: pvczar digest --db %s; pvczar protocol show pvcalls --db %s\n", c.db, c.db)
 			return nil
@@ -133,43 +77,34 @@ func init() {
 	})
 }
 
-// loadDemo records the demo registry through the rules, as its people would.
-func loadDemo(ctx context.Context, svc pvczar.Service, now time.Time) (int, error) {
+// loadDemo imports the demo's xen.git fixture and adds the example
+// proposal, in one transaction; it returns the number of events written.
+func loadDemo(ctx context.Context, store *sqlstore.Store, now time.Time) (int, error) {
+	h, err := xen.ReadFixture(demoFiles, "demo/history.txt")
+	if err != nil {
+		return 0, err
+	}
+	reg, err := store.Registry(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	plan, err := xen.PlanImport(h, xen.ImportOptions{Registry: reg, Now: now})
+	if err != nil {
+		return 0, err
+	}
+	cmds := plan.Commands
 	start := now.Add(-5 * pvczar.Day)
-	var cmds []pvczar.Event
 	add := func(at time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) {
 		cmds = append(cmds, pvczar.Event{Type: typ, At: at, Actor: actor, Source: pvczar.SourceCLI, Data: d})
 	}
-	add(start, "jgross", pvczar.EventUserAdded, pvczar.EventData{User: "jgross", Role: pvczar.RoleCzar, Display: "Juergen Gross",
-		Email: "jgross@suse.com"})
-	add(start, "jgross", pvczar.EventUserAdded, pvczar.EventData{User: "sstabellini", Role: pvczar.RoleMaintainer, Display: "Stefano Stabellini", Email: "sstabellini@kernel.org"})
-	add(start, "jgross", pvczar.EventUserAdded, pvczar.EventData{User: "andrushchenko", Role: pvczar.RoleContributor, Display: "Oleksandr Andrushchenko"})
-	add(start, "jgross", pvczar.EventUserAdded, pvczar.EventData{User: "example-author", Role: pvczar.RoleContributor, Display: "Example Author (example data)", Email: "author@example.org"})
-	add(start, "jgross", pvczar.EventUserAdded, pvczar.EventData{User: "example-reviewer", Role: pvczar.RoleReviewer, Display: "Example Reviewer (example data)", Email: "reviewer@example.org"})
-	for _, dp := range demoProtocols {
-		since, err := pvczar.ParseTime(dp.since)
-		if err != nil {
-			return 0, err
-		}
-		owners := []string{dp.owner}
-		if dp.id == "cameraif" {
-			owners = append(owners, "example-author")
-		}
-		add(start, "jgross", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: dp.id, Title: dp.title, Stage: pvczar.Stage(dp.stage),
-			Since: &since, Version: dp.version, Header: dp.header, Owners: owners, Reason: "imported from " + demoSource + "; " + dp.note})
-		if dp.doc != nil {
-			add(start, "jgross", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: dp.id, Evidence: pvczar.EvidenceDesignDoc, Path: dp.doc.Path, Commit: dp.doc.Commit})
-		}
-		for _, impl := range dp.impls {
-			impl := impl
-			add(start, "jgross", pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: dp.id, Implementation: &impl})
-		}
-	}
+	add(start, demoCzar, pvczar.EventUserAdded, pvczar.EventData{User: "example-author", Role: pvczar.RoleContributor, Display: "Example Author (example data)", Email: "author@example.org"})
+	add(start, demoCzar, pvczar.EventUserAdded, pvczar.EventData{User: "example-reviewer", Role: pvczar.RoleReviewer, Display: "Example Reviewer (example data)", Email: "reviewer@example.org"})
+	add(start, demoCzar, pvczar.EventProtocolEdited, pvczar.EventData{Protocol: "cameraif", Owners: []string{demoCzar, "example-author"}})
 	// The example proposal: cameraif, documented in its header, proposed for prototype.
 	passed := true
 	day := func(n int) time.Time { return start.Add(time.Duration(n) * pvczar.Day) }
 	add(day(1), "example-author", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "cameraif", Evidence: pvczar.EvidenceDesignDoc,
-		Path: "xen/include/public/io/cameraif.h", Commit: "5a5eb1a184"})
+		Path: "xen/include/public/io/cameraif.h", Commit: "5a5eb1a1848dfb12032be98e00d39fbe9f707536"})
 	add(day(1), "example-author", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "cameraif", Evidence: pvczar.EvidenceDocCheck,
 		Passed: &passed, Text: "example data: checked by hand"})
 	add(day(1), "example-author", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "cameraif", Evidence: pvczar.EvidenceDesignThread,
@@ -179,10 +114,9 @@ func loadDemo(ctx context.Context, svc pvczar.Service, now time.Time) (int, erro
 		About:      "XENCAMERA_OP_SET_FORMAT and the xenstore formats key",
 		Resolution: "list which pixel formats a backend must support and what a frontend does with an unknown one",
 		Reason:     "example data: without a mandatory format a frontend cannot rely on any backend"})
-	for _, cmd := range cmds {
-		if _, err := svc.Act(ctx, cmd); err != nil {
-			return 0, fmt.Errorf("demo data (%s by %s): %w", cmd.Type, cmd.Actor, err)
-		}
+	written, err := store.ActAll(ctx, cmds)
+	if err != nil {
+		return 0, fmt.Errorf("demo data: %w", err)
 	}
-	return len(cmds), nil
+	return len(written), nil
 }

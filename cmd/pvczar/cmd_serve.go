@@ -80,10 +80,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 
 // serveDemo loads the demo into an empty database and prints a token for
 // its Czar, so that the person trying pvczar can sign in at once.
-func serveDemo(ctx context.Context, c *cli, store interface {
-	pvczar.Service
-	pvczar.CredentialAdmin
-}, now time.Time) error {
+func serveDemo(ctx context.Context, c *cli, store *sqlstore.Store, now time.Time) error {
 	reg, err := store.Registry(ctx, now)
 	if err != nil {
 		return err

@@ -205,7 +205,7 @@ func TestBadDatabase(t *testing.T) {
 func TestDemoReads(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	out := mustRun(t, "demo", "--db", db)
-	if !strings.Contains(out, "cameraif-1") || !strings.Contains(out, "stale:   9pfs, pvcalls, tpmif") {
+	if !strings.Contains(out, "cameraif-1") || !strings.Contains(out, "stale:   9pfs, displif, pvcalls, sndif, tpmif, vscsiif") {
 		t.Errorf("demo output:\n%s", out)
 	}
 	if code, _, _ := run(t, "demo", "--db", db); code != exitConflict {
@@ -231,7 +231,8 @@ func TestDemoReads(t *testing.T) {
 	if err := json.Unmarshal([]byte(status), &st); err != nil {
 		t.Fatalf("status --json: %v", err)
 	}
-	if len(st.Protocols) != 8 || strings.Join(st.Queue["stale"], ",") != "9pfs,pvcalls,tpmif" || strings.Join(st.Queue["blocked"], ",") != "cameraif-1" {
+	if len(st.Protocols) != 17 || strings.Join(st.Queue["stale"], ",") != "9pfs,displif,pvcalls,sndif,tpmif,vscsiif" ||
+		strings.Join(st.Queue["blocked"], ",") != "cameraif-1" || strings.Join(st.Queue["support"], ",") != "displif" {
 		t.Errorf("status: %+v", st)
 	}
 	assertSortedKeys(t, status)
@@ -239,7 +240,7 @@ func TestDemoReads(t *testing.T) {
 		t.Error("status --json at the same instant differs between runs")
 	}
 	digest := mustRun(t, "digest", "--db", db)
-	for _, want := range []string{"Open windows", "cameraif-1", "AoE", "frame-format by example-reviewer: BLOCKING", "ball with example-author (proposer)", "9pfs: in prototype since 2017-11-22"} {
+	for _, want := range []string{"Open windows", "cameraif-1", "AoE", "frame-format by example-reviewer: BLOCKING", "ball with example-author (proposer)", "9pfs: in prototype since 2017-11-27", "SUPPORT.md: QEMU backend: Tech Preview"} {
 		if !strings.Contains(digest, want) {
 			t.Errorf("digest lacks %q:\n%s", want, digest)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,6 +108,26 @@ func TestServeDemoAndCLIOverHTTP(t *testing.T) {
 	// A spec through the server: the first on a production protocol is its
 	// baseline; the next is compared with it, whose text the CLI finds in
 	// the events the server pages out.
+	// displif is a prototype by SUPPORT.md's facts: the Czar takes it to
+	// production first, in the database, on days past.
+	day := func(n int) string {
+		return time.Now().UTC().Add(time.Duration(n) * 24 * time.Hour).Format(time.RFC3339)
+	}
+	for _, args := range [][]string{
+		{"impl", "displif", "--side", "frontend", "--codebase", "linux", "--upstream", "0123abcd", "--now", day(-20)},
+		{"impl", "displif", "--side", "backend", "--codebase", "other", "--upstream", "4567cdef", "--now", day(-20)},
+		{"evidence", "displif", "version", "2", "--now", day(-20)},
+		{"evidence", "displif", "compatibility", "--backward", "v1 frontends work with v2 backends", "--cross-platform", "one layout on every architecture", "--now", day(-20)},
+		{"propose", "displif", "--now", day(-20)},
+		{"ack", "displif-1", "--as", "sstabellini", "--now", day(-19)},
+		{"tick", "--now", day(-2)},
+		{"decide", "accept", "displif-1", "--now", day(-2)},
+	} {
+		if !slices.Contains(args, "--as") {
+			args = append(args, "--as", "jgross")
+		}
+		mustRun(t, append(args, "--db", db)...)
+	}
 	mustRun(t, "evidence", "displif", "spec", "--file", "../../specs/displif.yaml", "--commit", "c447b73", "--server", url, "--token", token)
 	data, err := os.ReadFile("../../specs/displif.yaml")
 	if err != nil {
