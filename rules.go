@@ -109,8 +109,10 @@ func (r *Registry) decideUser(cmd *Event) error {
 	if !ValidSlug(d.User) {
 		return Errorf(EINVALID, "invalid user name %q: use lower-case letters, digits, '.', '_' and '-'", d.User)
 	}
-	if _, err := ParseRole(string(d.Role)); err != nil {
-		return err
+	if cmd.Type != EventUserEdited {
+		if _, err := ParseRole(string(d.Role)); err != nil {
+			return err
+		}
 	}
 	if cmd.Type == EventUserAdded && len(r.Users) == 0 {
 		if d.Role != RoleCzar || cmd.Actor != d.User {

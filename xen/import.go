@@ -155,6 +155,12 @@ func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 		p.protocol(w, id)
 	}
 	p.finish()
+	for _, f := range plan.Protocols {
+		if f.Header == "" {
+			plan.Findings = append(plan.Findings, Finding{Rule: RuleSupportNoHeader, Severity: Warning, File: SupportPath, Protocol: f.ID,
+				Message: fmt.Sprintf("SUPPORT.md lists %s, which has no header in %s: imported from SUPPORT.md alone", f.ID, HeaderDir)})
+		}
+	}
 	if w.support != nil {
 		plan.Findings = append(plan.Findings, w.support.Warnings...)
 		plan.Findings = append(plan.Findings, w.support.Mixed(SupportPath)...)

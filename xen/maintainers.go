@@ -38,9 +38,10 @@ type Person struct {
 	Line  int    `json:"line"`
 }
 
-// Pattern is an F: or X: pattern: a path, a directory with a trailing
-// slash (everything below it), with * and ? matching within one path
-// component.
+// Pattern is an F: or X: pattern, read as Xen's get_maintainer.pl does: a
+// trailing slash covers everything below a directory, a last component
+// with a wildcard covers the files of its directory but not below, and *
+// and ? match within one path component.
 type Pattern struct {
 	Text string
 	Line int
@@ -48,7 +49,7 @@ type Pattern struct {
 }
 
 // tagLine is a tagged line: one capital letter, a colon, then white space.
-var tagLine = regexp.MustCompile(`^([A-Z]):[ \t]+(.*)$`)
+var tagLine = regexp.MustCompile(`^([A-Z]):(?:[ \t]+(.*))?$`)
 
 // knownTags are the tags MAINTAINERS defines.
 const knownTags = "MRLWTSFXKV"
@@ -176,9 +177,13 @@ func compilePattern(s string) (Pattern, error) {
 			b.WriteString(regexp.QuoteMeta(string(r)))
 		}
 	}
-	if strings.HasSuffix(s, "/") {
-		b.WriteString("/")
-	} else {
+	last := body[strings.LastIndex(body, "/")+1:]
+	switch {
+	case strings.HasSuffix(s, "/"):
+		b.WriteString("(/|$)") // everything below the directory
+	case strings.ContainsAny(last, "*?"):
+		b.WriteString("$") // files of that directory, not below
+	default:
 		b.WriteString("(/|$)") // a file, or a directory named without its slash
 	}
 	re, err := regexp.Compile(b.String())

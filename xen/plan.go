@@ -271,6 +271,10 @@ func (p *planner) protocol(w *walk, id string) {
 		}
 		listings = afterRecorded(listings, func(l listing) string { return commit(l.commit).ID }, have.Listed)
 	}
+	var stage pvczar.Stage // the stage the protocol has after each listing
+	if have != nil {
+		stage = have.Stage
+	}
 	for _, l := range listings {
 		c := commit(l.commit)
 		since := c.Date
@@ -284,7 +288,8 @@ func (p *planner) protocol(w *walk, id string) {
 				listed[i] = impl
 				listed[i].Listed = c.ID
 			}
-			if implied := pvczar.SupportStage(true, listed); implied != have.Stage {
+			if implied := pvczar.SupportStage(true, listed); implied != stage {
+				stage = implied
 				p.plan.Findings = append(p.plan.Findings, Finding{Rule: RuleStatusDuringVote, Severity: Warning, File: SupportPath, Protocol: id,
 					Message: fmt.Sprintf("SUPPORT.md at %s (%s) implies %s for %s while proposal %s (%s to %s) is open", pvczar.ShortCommit(c.ID), c.Date.Format("2006-01-02"), implied, id, pr.ID, pr.From, pr.To)})
 			}

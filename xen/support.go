@@ -213,7 +213,10 @@ var labels = []string{pvczar.SupportExperimental, pvczar.SupportTechPreview, pvc
 func parseStatus(s string) (StatusLine, string, error) {
 	var st StatusLine
 	warning := ""
-	key, rest, _ := strings.Cut(s, ":")
+	key, rest, ok := strings.Cut(s, ":")
+	if !ok && (strings.HasPrefix(s, "Status") || strings.HasPrefix(s, "States")) {
+		return st, "", fmt.Errorf("status line %q has no ':' before its label", clip(s))
+	}
 	word, who, hasWho := strings.Cut(key, ",")
 	switch strings.TrimSpace(word) {
 	case "Status":
@@ -221,9 +224,6 @@ func parseStatus(s string) (StatusLine, string, error) {
 		warning = `"States" read as "Status"`
 	default:
 		return st, "", fmt.Errorf("want `Status[, WHO]: LABEL` in a PV entry, found %q", clip(s))
-	}
-	if !strings.Contains(s, ":") {
-		return st, "", fmt.Errorf("status line %q has no ':' before its label", clip(s))
 	}
 	st.Who = strings.TrimSpace(who)
 	if hasWho && st.Who == "" {

@@ -2,15 +2,22 @@
 // checks are compared with: the public headers (xen/include/public) and
 // the design documents (docs/misc). It reads a bare or normal git
 // directory named by $PVCZAR_XEN_GIT; tests skip, saying so, without it.
+// It also builds small git repositories from history fixtures, for the
+// tests of the xen.git importer.
 package xentest
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/xen-pvczar/pvczar/xen"
 )
 
 var (
@@ -85,4 +92,69 @@ func Path(t testing.TB, name string) string {
 		t.Fatalf("xen.git has no %s: %v", name, err)
 	}
 	return p
+}
+
+// GitDir returns $PVCZAR_XEN_GIT, skipping the test without it.
+func GitDir(t testing.TB) string {
+	t.Helper()
+	gitDir := os.Getenv("PVCZAR_XEN_GIT")
+	if gitDir == "" {
+		t.Skip("PVCZAR_XEN_GIT is not set: no xen.git to compare with")
+	}
+	return gitDir
+}
+
+// FixtureRepo builds a git repository in a temporary directory from a
+// history fixture (the format of xen.ReadFixture), one commit per fixture
+// commit with its date and author, and returns its directory and the
+// commit each fixture id became.
+func FixtureRepo(t testing.TB, fsys fs.FS, history string) (dir string, commits map[string]string) {
+	t.Helper()
+	h, err := xen.ReadFixture(fsys, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	git := func(env []string, args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		cmd.Env = append(cmd.Env, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git(nil, "init", "-q", "-b", "main")
+	commits = map[string]string{}
+	for _, c := range h.Commits {
+		for _, ch := range c.Changes {
+			p := filepath.Join(dir, filepath.FromSlash(ch.Path))
+			if ch.Blob == "" {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			data, _ := h.Blob(ch.Blob)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		author := c.Author
+		if author == "" {
+			author = "fixture@example.org"
+		}
+		date := c.Date.Format(time.RFC3339)
+		env := []string{"GIT_AUTHOR_NAME=" + author, "GIT_AUTHOR_EMAIL=" + author, "GIT_AUTHOR_DATE=" + date,
+			"GIT_COMMITTER_NAME=" + author, "GIT_COMMITTER_EMAIL=" + author, "GIT_COMMITTER_DATE=" + date}
+		git(env, "add", "-A")
+		git(env, "commit", "-q", "--allow-empty", "-m", "fixture commit "+c.ID)
+		commits[c.ID] = git(nil, "rev-parse", "HEAD")
+	}
+	return dir, commits
 }
