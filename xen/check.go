@@ -207,6 +207,9 @@ func Check(ctx context.Context, h *History, t *Tree, opt CheckOptions) ([]Findin
 		for _, id := range protocolIDs {
 			p := opt.Registry.Protocols[id]
 			want := stages[id]
+			if want == "" {
+				want = pvczar.StageDesign
+			}
 			switch {
 			case p == nil:
 				add(Finding{Rule: RuleRegistry, Severity: Note, File: SupportPath, Line: entryLine(sf, w, id), Protocol: id,

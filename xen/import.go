@@ -15,7 +15,7 @@ import (
 var notProtocols = map[string]bool{"ring": true, "protocols": true, "xenbus": true}
 
 // protocolTitles are pvczar's titles for Xen's protocols; a header the
-// table does not know gets a title from its name.
+// table does not know has its name for a title.
 var protocolTitles = map[string]string{
 	"blkif":       "PV block devices",
 	"netif":       "PV network devices",

@@ -58,10 +58,17 @@ func DraftPatch(support []byte, opt PatchOptions) (*Patch, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(support) == 0 || support[len(support)-1] != '\n' {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "SUPPORT.md at %s does not end with a newline: fix that first", pvczar.ShortCommit(opt.Base))
+	}
 	if sf.Sections < 2 {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "SUPPORT.md at %s lacks its PV sections", pvczar.ShortCommit(opt.Base))
 	}
-	ed := &supportEdit{lines: strings.SplitAfter(string(support), "\n"), sf: sf, protocol: p}
+	lines := strings.SplitAfter(string(support), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	ed := &supportEdit{lines: lines, sf: sf, protocol: p}
 	var out Patch
 	switch pr.To {
 	case pvczar.StageProduction:
@@ -81,7 +88,7 @@ func DraftPatch(support []byte, opt PatchOptions) (*Patch, error) {
 	}
 	var listed []pvczar.Implementation
 	for _, e := range after.Entries {
-		if e.Protocol == p.ID {
+		if e.About(p.ID) {
 			for _, st := range e.Statuses {
 				impl := e.Implementation(st)
 				impl.Listed = "draft"
@@ -131,7 +138,7 @@ func (ed *supportEdit) listed() []listedLine {
 	var out []listedLine
 	for i := range ed.sf.Entries {
 		e := &ed.sf.Entries[i]
-		if e.Protocol != ed.protocol.ID {
+		if !e.About(ed.protocol.ID) {
 			continue
 		}
 		for _, st := range e.Statuses {
@@ -258,14 +265,14 @@ func (ed *supportEdit) addLine(impl pvczar.Implementation, label string) {
 		status = "    Status, " + who + ": " + label + "\n"
 	}
 	for _, e := range ed.sf.Entries {
-		if e.Protocol == ed.protocol.ID && e.Side == impl.Side {
+		if e.About(ed.protocol.ID) && e.Side == impl.Side {
 			ed.insertAfter(e.Statuses[len(e.Statuses)-1].Line, status)
 			return
 		}
 	}
 	title := ed.protocol.Title
 	for _, e := range ed.sf.Entries {
-		if e.Protocol == ed.protocol.ID { // the other side's title, with this side
+		if e.About(ed.protocol.ID) { // the other side's title, with this side
 			title = strings.TrimSpace(strings.NewReplacer("(frontend)", "", "(backend)", "").Replace(e.Title))
 		}
 	}
@@ -334,7 +341,14 @@ func formatPatch(opt PatchOptions, p *pvczar.Protocol, pr *pvczar.Proposal, patc
 	b.WriteString("---\n")
 	diff, added, removed := unifiedDiff(SupportPath, oldText, newText, ed)
 	fmt.Fprintf(&b, " %s | %d %s%s\n", SupportPath, added+removed, strings.Repeat("+", added), strings.Repeat("-", removed))
-	fmt.Fprintf(&b, " 1 file changed, %d insertion%s(+), %d deletion%s(-)\n\n", added, plural(added), removed, plural(removed))
+	b.WriteString(" 1 file changed")
+	if added > 0 {
+		fmt.Fprintf(&b, ", %d insertion%s(+)", added, plural(added))
+	}
+	if removed > 0 {
+		fmt.Fprintf(&b, ", %d deletion%s(-)", removed, plural(removed))
+	}
+	b.WriteString("\n\n")
 	b.WriteString(diff)
 	b.WriteString("-- \npvczar\n\n")
 	return b.String()

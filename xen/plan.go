@@ -249,7 +249,7 @@ func (p *planner) protocol(w *walk, id string) {
 		}
 		title := protocolTitles[id]
 		if title == "" {
-			title = id + " (" + HeaderDir + id + ".h)"
+			title = id
 		}
 		since := commit(first).Date
 		add(first, 0, pvczar.EventProtocolRegistered, pvczar.EventData{Title: title, Stage: pvczar.StageDesign, Since: &since,

@@ -294,6 +294,21 @@ func protocolOfTitle(title string) string {
 	return ""
 }
 
+// About reports whether the entry is about protocol id: its title names
+// it, or one of its words is the protocol's name with or without "if"
+// (PV camera: cameraif).
+func (e *SupportEntry) About(id string) bool {
+	if e.Protocol != "" {
+		return e.Protocol == id
+	}
+	for _, w := range titleWords(e.Title) {
+		if w == id || w+"if" == id {
+			return true
+		}
+	}
+	return false
+}
+
 // titleWords are a title's words that may name a protocol: lower case,
 // without parentheses, "PV", "frontend", "backend" and "protocol".
 func titleWords(title string) []string {
