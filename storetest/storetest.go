@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 // Store is what the suite needs of a store under test.
 type Store interface {
 	pvczar.Service
+	// ActAll records commands all or none, as an import of xen.git does.
+	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
 	Close() error
 }
 
@@ -41,6 +44,7 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("TwoProcessesStayInStep", func(t *testing.T) { testTwoProcessesStayInStep(t, opener) })
 	t.Run("StaleVersionRefused", func(t *testing.T) { testStaleVersionRefused(t, opener) })
 	t.Run("NewestEventsFirst", func(t *testing.T) { testNewestEventsFirst(t, opener) })
+	t.Run("ActAllIsOneTransaction", func(t *testing.T) { testActAllIsOneTransaction(t, opener) })
 }
 
 // testTwoProcessesStayInStep: two stores on one database (two servers), each
@@ -384,4 +388,50 @@ func testDecisionRacingObjection(t *testing.T, opener Opener) {
 		t.Fatalf("state after the race: %s, objection %s; errors %v, %v", pr.Status, pr.Objection("ring").Status, e1, e2)
 	}
 	verifyClean(t, s)
+}
+
+// testActAllIsOneTransaction: a batch is written whole, each command
+// decided against the state the ones before it made, or not at all.
+func testActAllIsOneTransaction(t *testing.T, opener Opener) {
+	open, _ := opener(t)
+	s := open()
+	defer s.Close()
+	ctx := context.Background()
+	setup(t, s)
+	before, _ := s.Events(ctx, pvczar.EventFilter{})
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	batch := []pvczar.Event{
+		{Type: pvczar.EventProtocolRegistered, At: at(2, 0), Actor: "george", Source: pvczar.SourceXenPrefix + commit, Data: pvczar.EventData{Protocol: "pvbar", Title: "PV Bar", Commit: commit}},
+		{Type: pvczar.EventEvidenceRecorded, At: at(2, 0), Actor: "george", Source: pvczar.SourceXenPrefix + commit, Data: pvczar.EventData{Protocol: "pvbar", Evidence: pvczar.EvidenceDesignDoc, Path: "docs/misc/pvbar.pandoc", Commit: commit}},
+		{Type: pvczar.EventSupportImported, At: at(2, 1), Actor: "george", Source: pvczar.SourceXenPrefix + commit, Data: pvczar.EventData{Protocol: "pvbar", Commit: commit,
+			Implementations: []pvczar.Implementation{{Side: "frontend", CodeBase: "linux", Support: "Supported"}, {Side: "backend", CodeBase: "qemu", Support: "Supported"}}}},
+	}
+	bad := append(append([]pvczar.Event(nil), batch...), pvczar.Event{Type: pvczar.EventPositionRecorded, At: at(2, 1), Actor: "nobody", Data: pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionAck}})
+	if _, err := s.ActAll(ctx, bad); err == nil || pvczar.ErrorCode(err) != pvczar.EUNAUTHORIZED || !strings.Contains(err.Error(), "command 4 of 4") {
+		t.Fatalf("a batch with a bad command: %v", err)
+	}
+	if after, _ := s.Events(ctx, pvczar.EventFilter{}); len(after) != len(before) {
+		t.Fatalf("a failed batch wrote %d events", len(after)-len(before))
+	}
+	verifyClean(t, s)
+	written, err := s.ActAll(ctx, batch)
+	if err != nil || len(written) != 3 {
+		t.Fatalf("the batch: %d written, %v", len(written), err)
+	}
+	for i, e := range written {
+		if e.Stream != "protocol:pvbar" || e.Version != i+1 || e.Seq == 0 {
+			t.Errorf("event %d: stream %s version %d seq %d", i, e.Stream, e.Version, e.Seq)
+		}
+	}
+	verifyClean(t, s)
+	s2 := open()
+	defer s2.Close()
+	reg, err := s2.Registry(ctx, at(3, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := reg.Protocols["pvbar"]
+	if p == nil || p.Stage != pvczar.StageProduction || len(p.History) != 2 || !p.History[1].Imported || p.History[1].Commit != commit || len(p.Implementations) != 2 {
+		t.Fatalf("pvbar read back: %+v", p)
+	}
 }
