@@ -39,7 +39,12 @@ func newScenario(t *testing.T, cfg pvczar.Config) *scenario {
 }
 
 func (s *scenario) do(when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) (pvczar.Event, error) {
-	e, err := s.reg.Decide(pvczar.Event{Type: typ, At: when, Actor: actor, Source: pvczar.SourceCLI, Data: d})
+	return s.doFrom(pvczar.SourceCLI, when, actor, typ, d)
+}
+
+// doFrom records a command from a source: the CLI, mail or xen.git.
+func (s *scenario) doFrom(source string, when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) (pvczar.Event, error) {
+	e, err := s.reg.Decide(pvczar.Event{Type: typ, At: when, Actor: actor, Source: source, Data: d})
 	if err != nil {
 		return e, err
 	}
