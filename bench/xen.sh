@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# pvczar and xen.git: a full import into a new SQLite database, a second
+# import (which adds nothing) and xen check on the head, each against the
+# baseline of a bare `git log --raw` over the same paths, in the same run.
+# Usage: bash bench/xen.sh [REPO]   (default $PVCZAR_XEN_GIT)
+# The aims (issue 11): a full import within 3x of the git log; xen check
+# under 2 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=${1:-${PVCZAR_XEN_GIT:?give a xen.git repository or set PVCZAR_XEN_GIT}}
+runs=${RUNS:-7}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+go build -o "$out/pvczar" ./cmd/pvczar
+
+# seconds runs a command once and prints its wall time in nanoseconds.
+seconds() {
+  local start end
+  start=$(date +%s%N)
+  "$@" >/dev/null
+  end=$(date +%s%N)
+  echo $((end - start))
+}
+
+commits=$(git -C "$repo" log --format=%H -- SUPPORT.md MAINTAINERS xen/include/public/io docs/misc | wc -l)
+rm -f "$out/times"
+for i in $(seq "$runs"); do
+  echo "git-log $(seconds git -C "$repo" log --raw --no-renames --no-abbrev --format='commit %H %ct %aE' -- SUPPORT.md MAINTAINERS xen/include/public/io docs/misc)" >>"$out/times"
+  rm -f "$out/x.db"*
+  echo "import $(seconds "$out/pvczar" xen import "$repo" --db "$out/x.db")" >>"$out/times"
+  echo "import-again $(seconds "$out/pvczar" xen import "$repo" --db "$out/x.db")" >>"$out/times"
+  echo "check $(seconds bash -c "\"$out/pvczar\" xen check \"$repo\" 2>/dev/null || [ \$? -eq 6 ]")" >>"$out/times"
+done
+echo "xen.git at $(git -C "$repo" rev-parse --short=12 HEAD): $commits commits touch SUPPORT.md, MAINTAINERS, xen/include/public/io and docs/misc; $runs runs"
+python3 - "$out/times" <<'PY'
+import statistics, sys
+times = {}
+for line in open(sys.argv[1]):
+    name, s = line.split()
+    times.setdefault(name, []).append(int(s) / 1e9)
+base = statistics.median(times["git-log"])
+print("| step | median s | min–max s | × git log |")
+print("|---|---:|---:|---:|")
+for name, s in times.items():
+    med = statistics.median(s)
+    print(f"| {name} | {med:.3f} | {min(s):.3f}–{max(s):.3f} | {med / base:.2f} |")
+PY

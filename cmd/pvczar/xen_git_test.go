@@ -1,0 +1,184 @@
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xen-pvczar/pvczar/internal/xentest"
+)
+
+// xenRev is the xen.git commit whose facts these tests pin (August 2026).
+const xenRev = "c447b7308b1330ec6dcfef37220736c28f41daa0"
+
+// realXen returns $PVCZAR_XEN_GIT when it holds xenRev; the tests skip,
+// saying so, otherwise.
+func realXen(t *testing.T) string {
+	t.Helper()
+	repo := xentest.GitDir(t)
+	if err := exec.Command("git", "--git-dir", repo, "cat-file", "-e", xenRev+"^{commit}").Run(); err != nil {
+		t.Skipf("%s has no commit %s, whose facts these tests pin", repo, xenRev)
+	}
+	return repo
+}
+
+// TestXenGitImport imports the real xen.git: every protocol with a header
+// in io/ at the stage SUPPORT.md's labels imply (checked by hand against
+// SUPPORT.md at xenRev), with the real dates and commits, the Czar of
+// MAINTAINERS; a second import adds nothing and the audit is clean.
+func TestXenGitImport(t *testing.T) {
+	repo := realXen(t)
+	db := filepath.Join(t.TempDir(), "xen.db")
+	out := mustRun(t, "xen", "import", repo, "--rev", xenRev, "--db", db)
+	if !strings.Contains(out, "as jgross") {
+		t.Errorf("the import did not act as the MAINTAINERS Czar:\n%s", out)
+	}
+	var status struct {
+		Protocols []struct {
+			ID    string `json:"id"`
+			Stage string `json:"stage"`
+		} `json:"protocols"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "status", "--json", "--db", db)), &status); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range status.Protocols {
+		got[p.ID] = p.Stage
+	}
+	want := map[string]string{
+		"9pfs": "prototype", "blkif": "production", "cameraif": "design", "console": "production", "displif": "prototype",
+		"fbif": "production", "fsif": "design", "kbdif": "production", "libxenvchan": "design", "netif": "production",
+		"pciif": "design", "pvcalls": "prototype", "sndif": "prototype", "tpmif": "prototype", "usbif": "production",
+		"vscsiif": "prototype", "xs_wire": "design",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stages (-want +got):\n%s", diff)
+	}
+	// Every header of io/ but the shared ones is a protocol.
+	ls, err := exec.Command("git", "--git-dir", repo, "ls-tree", "--name-only", xenRev, "xen/include/public/io/").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range strings.Fields(string(ls)) {
+		id := strings.TrimSuffix(filepath.Base(h), ".h")
+		if _, ok := got[id]; !ok && !slices.Contains([]string{"ring", "protocols", "xenbus"}, id) {
+			t.Errorf("%s is not imported", h)
+		}
+	}
+	type change struct {
+		Stage    string `json:"stage"`
+		At       string `json:"at"`
+		Imported bool   `json:"imported"`
+		Commit   string `json:"commit"`
+	}
+	for id, w := range map[string][]change{
+		"blkif":   {{"design", "2004-10-31T09:56:36Z", true, "908871cf6216a52fbf2fc610fcc0374edf619a13"}, {"production", "2017-11-27T16:48:40Z", true, "a45c207e19c05d77c0056c6c0f3db32677ca2eb6"}},
+		"pvcalls": {{"design", "2017-03-01T18:03:10Z", true, "1a0ab02e342cfd80decd72606c94479e4b309a3c"}, {"prototype", "2017-11-27T16:48:40Z", true, "a45c207e19c05d77c0056c6c0f3db32677ca2eb6"}},
+		"displif": {{"design", "2017-04-05T13:31:56Z", true, "3c3de0ee7a450a7e7dae6115089f72409971d041"}, {"prototype", "2019-10-28T15:52:35Z", true, "07149d97b18920ae182be148534957886bf2233c"}},
+	} {
+		var p struct {
+			History   []change `json:"history"`
+			DesignDoc *struct {
+				Path string `json:"path"`
+			} `json:"design_doc"`
+		}
+		if err := json.Unmarshal([]byte(mustRun(t, "protocol", "show", id, "--json", "--db", db)), &p); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(w, p.History); diff != "" {
+			t.Errorf("history of %s (-want +got):\n%s", id, diff)
+		}
+	}
+	users := mustRun(t, "user", "list", "--db", db)
+	if !regexp.MustCompile(`jgross\s+czar`).MatchString(users) || !strings.Contains(users, "jgross@suse.com") {
+		t.Errorf("the Czar:\n%s", users)
+	}
+	n := eventCount(t, db)
+	if out := mustRun(t, "xen", "import", repo, "--rev", xenRev, "--db", db); !strings.Contains(out, "wrote 0 events") || eventCount(t, db) != n {
+		t.Errorf("a second import:\n%s", out)
+	}
+	mustRun(t, "tick", "--db", db)
+	if out := mustRun(t, "xen", "import", repo, "--rev", xenRev, "--db", db); !strings.Contains(out, "wrote 0 events") {
+		t.Errorf("an import after the clock's events:\n%s", out)
+	}
+	if out := mustRun(t, "audit", "verify", "--db", db); !strings.Contains(out, "ok") {
+		t.Errorf("audit verify: %s", out)
+	}
+}
+
+// TestXenGitCheck pins xen check's findings on the real tree (each checked
+// by hand: specs/XEN-CHECK.md).
+func TestXenGitCheck(t *testing.T) {
+	repo := realXen(t)
+	var report struct {
+		Failing  int `json:"failing"`
+		Findings []struct {
+			Rule     string `json:"rule"`
+			Severity string `json:"severity"`
+			File     string `json:"file"`
+			Line     int    `json:"line"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(runOut(t, "xen", "check", repo, "--rev", xenRev, "--json", "--now", "2026-11-30T12:00:00Z")), &report); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	var dangling []string
+	for _, f := range report.Findings {
+		count[f.Rule+"/"+f.Severity]++
+		if f.Rule == "dangling-reference" {
+			dangling = append(dangling, f.File+":"+strconv.Itoa(f.Line))
+		}
+	}
+	want := map[string]int{"dangling-reference/warning": 5, "design-doc-missing/note": 7, "design-doc-missing/warning": 5, "doc-check/warning": 46,
+		"header-no-support/warning": 5, "stale-prototype/warning": 6, "support-mixed/warning": 1, "support-unmapped/note": 1}
+	if diff := cmp.Diff(want, count); diff != "" || report.Failing != 68 {
+		t.Errorf("findings by rule (-want +got):\n%s\nfailing %d", diff, report.Failing)
+	}
+	if diff := cmp.Diff([]string{"xen/include/public/io/9pfs.h:5", "xen/include/public/io/blkif.h:374", "xen/include/public/io/pvcalls.h:5",
+		"xen/include/public/io/pvcalls.h:20", "xen/include/public/io/tpmif.h:12"}, dangling); diff != "" {
+		t.Errorf("dangling references (-want +got):\n%s", diff)
+	}
+}
+
+// TestXenGitPatch drafts the patch of a decision to take pvcalls to
+// production and applies it with git am to a clone of xen.git.
+func TestXenGitPatch(t *testing.T) {
+	repo := realXen(t)
+	db := filepath.Join(t.TempDir(), "xen.db")
+	mustRun(t, "xen", "import", repo, "--rev", xenRev, "--db", db)
+	for _, args := range [][]string{
+		{"impl", "pvcalls", "--side", "frontend", "--codebase", "linux", "--upstream", "0123abcd"},
+		{"impl", "pvcalls", "--side", "backend", "--codebase", "linux", "--upstream", "4567cdef"},
+		{"evidence", "pvcalls", "version", "1"},
+		{"evidence", "pvcalls", "compatibility", "--backward", "version 1 only", "--cross-platform", "one layout on every architecture"},
+		{"propose", "pvcalls"},
+	} {
+		mustRun(t, append(args, "--db", db, "--as", "jgross", "--now", "2026-10-01T10:00:00Z")...)
+	}
+	mustRun(t, "ack", "pvcalls-1", "--db", db, "--as", "sstabellini", "--now", "2026-10-02T10:00:00Z")
+	mustRun(t, "tick", "--db", db, "--now", "2026-10-20T10:00:00Z")
+	mustRun(t, "decide", "accept", "pvcalls-1", "--db", db, "--as", "jgross", "--now", "2026-10-20T10:00:00Z")
+
+	clone := filepath.Join(t.TempDir(), "xen")
+	gitIn(t, "", "clone", "-q", "--shared", "--no-checkout", repo, clone)
+	gitIn(t, clone, "sparse-checkout", "set", "--no-cone", "/SUPPORT.md")
+	gitIn(t, clone, "checkout", "-q", "-b", "pvczar", xenRev)
+	mbox := filepath.Join(t.TempDir(), "pvcalls.mbox")
+	mustRun(t, "xen", "patch", "pvcalls-1", "--repo", clone, "--db", db, "--out", mbox)
+	gitIn(t, clone, "am", mbox)
+	diff := gitIn(t, clone, "show", "--format=%an%n%B", "HEAD")
+	for _, want := range []string{"Juergen Gross", "SUPPORT.md: pvcalls to production", "Acked-by: Stefano Stabellini <sstabellini@kernel.org>",
+		"-    Status, Linux: Tech Preview\n+    Status, Linux: Supported", "-    Status, Linux: Experimental\n+    Status, Linux: Supported"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("the applied patch lacks %q:\n%s", want, diff)
+		}
+	}
+}
