@@ -94,6 +94,12 @@ func matrixCases() []matrixCase {
 			allowed: matrixCzarOnly},
 		{name: "change", method: "PUT", path: "/api/v1/users/{user}/role", values: map[string]string{"user": "reader"}, body: `{"role":"reviewer"}`,
 			allowed: matrixCzarOnly},
+		// A person may change their own address (decideUserEdit); a reader
+		// only reads.
+		{name: "edit own", method: "PATCH", path: "/api/v1/users/{user}", values: map[string]string{"user": "$caller"}, body: `{"email":"moved@example.org"}`,
+			allowed: matrixParticipants},
+		{name: "edit other", method: "PATCH", path: "/api/v1/users/{user}", values: map[string]string{"user": "reader"}, body: `{"display":"Renamed Reader"}`,
+			allowed: matrixCzarOnly},
 
 		// Protocols.
 		{name: "register", method: "POST", path: "/api/v1/protocols", body: `{"protocol":"newif","title":"A new interface"}`,

@@ -449,7 +449,7 @@ func TestOpenAPIUndocumentedPathsAreNotFound(t *testing.T) {
 		"/api/v1/proposals/testif-1/objections/ring-size",
 		"/api/v1/proposals/testif-1/objections/ring-size/nothing",
 		"/api/v1/proposals/testif-1/holds/reviewer",
-		"/api/v1/users/reviewer",
+		"/api/v1/users/reviewer/nothing",
 		"/api/v1/tokens/some-id/revoke",
 		"/api/v1/objections",
 		"/api/v1/healthz",

@@ -23,6 +23,8 @@ var commandRoutes = []commandRoute{
 		Fields: []string{"user", "role", "display", "email"}},
 	{Type: pvczar.EventUserRoleChanged, Method: "PUT", Path: "/users/{user}/role", Summary: "Change a person's role (the Czar).",
 		Fields: []string{"role"}},
+	{Type: pvczar.EventUserEdited, Method: "PATCH", Path: "/users/{user}", Summary: "Change a person's mail address or full name (the Czar, or the person).",
+		Fields: []string{"email", "display"}},
 
 	{Type: pvczar.EventProtocolRegistered, Method: "POST", Path: "/protocols", Summary: "Register a protocol (at design; the Czar may import one at a later stage with stage and since).",
 		Fields: []string{"protocol", "title", "owners", "aliases", "stage", "since", "version", "header", "reason"}},

@@ -34,6 +34,16 @@ func init() {
 		},
 	})
 	register(&command{
+		name: "user edit", args: "NAME", summary: "change a person's mail address or full name (the Czar, or the person themselves)", nargs: [2]int{1, 1},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.email, "email", "", "new mail address (mail from it counts as this person)")
+			fs.StringVar(&o.display, "display", "", "new full name")
+		},
+		run: func(ctx context.Context, c *cli, args []string) error {
+			return c.act(ctx, pvczar.EventUserEdited, pvczar.EventData{User: args[0], Email: c.opts.email, Display: c.opts.display})
+		},
+	})
+	register(&command{
 		name: "user list", summary: "list the people pvczar knows", read: true, nargs: [2]int{0, 0},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			reg, _, err := c.registry(ctx)

@@ -114,7 +114,7 @@ func TestXenGitImport(t *testing.T) {
 }
 
 // TestXenGitCheck pins xen check's findings on the real tree (each checked
-// by hand: specs/XEN-CHECK.md).
+// by hand: xen/FINDINGS.md).
 func TestXenGitCheck(t *testing.T) {
 	repo := realXen(t)
 	var report struct {
