@@ -6,7 +6,7 @@
 # `pvczar mail ingest` of it into a new SQLite file. Prints a markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpus=${PVCZAR_CORPUS:-/work/shared/corpus/virtualization-3000.mbox.gz}
+corpus=${PVCZAR_CORPUS:?set PVCZAR_CORPUS to a list archive (mbox or .mbox.gz)}
 copies=${BENCH_COPIES:-5}
 out=bench/out
 mkdir -p $out

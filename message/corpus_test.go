@@ -66,10 +66,7 @@ os.unlink(tmp.name)
 `
 
 func corpusPath() string {
-	if p := os.Getenv("PVCZAR_CORPUS"); p != "" {
-		return p
-	}
-	return "/work/shared/corpus/virtualization-3000.mbox.gz"
+	return os.Getenv("PVCZAR_CORPUS")
 }
 
 // TestCorpusCounts reads the 3,000 real messages and compares what it finds
