@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/internal/xentest"
 	"github.com/xen-pvczar/pvczar/xen"
 )
 
@@ -105,10 +106,10 @@ func TestCheck(t *testing.T) {
 // a finding at its line, not a failure of the check.
 func TestCheckBrokenTree(t *testing.T) {
 	r, _ := fixtureRepo(t)
-	git(t, r.Path, "checkout", "-q", "-b", "broken")
+	xentest.Git(t, r.Path, "checkout", "-q", "-b", "broken")
 	os.WriteFile(filepath.Join(r.Path, "SUPPORT.md"), []byte("## Virtual driver support, guest side\n\n### Blkfront\n\n    Status, Linux: Solid\n"), 0o644)
 	os.WriteFile(filepath.Join(r.Path, "MAINTAINERS"), []byte("FOO\nM:\tNo Address\n"), 0o644)
-	git(t, r.Path, "commit", "-qam", "break both")
+	xentest.Git(t, r.Path, "commit", "-qam", "break both")
 	got := places(checkAt(t, r, "HEAD", xen.CheckOptions{Now: testNow}))
 	for _, want := range []string{"error SUPPORT.md:5 support-syntax", "error MAINTAINERS:2 maintainers-syntax"} {
 		if !slices.Contains(got, want) {

@@ -81,8 +81,9 @@ type ProtocolFacts struct {
 	Header    string `json:"header,omitempty"`
 	HeaderAt  string `json:"header_commit,omitempty"`
 	DesignDoc string `json:"design_doc,omitempty"`
-	Stage     pvczar.Stage
-	Listed    []pvczar.Implementation `json:"listed,omitempty"`
+	// Stage is the stage SUPPORT.md's labels imply at the head.
+	Stage  pvczar.Stage            `json:"support_stage"`
+	Listed []pvczar.Implementation `json:"listed,omitempty"`
 }
 
 // listing is what one SUPPORT.md revision lists for one protocol.
@@ -151,8 +152,8 @@ func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 	if err := p.planUsers(mf, opt.Actor, w.maintainersCommit()); err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		p.protocol(w, id)
+	for _, facts := range plan.Protocols {
+		p.protocol(w, facts)
 	}
 	p.finish()
 	for _, f := range plan.Protocols {

@@ -3,7 +3,6 @@ package xen_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -291,19 +290,19 @@ func TestImportBadInput(t *testing.T) {
 	}
 	// A malformed SUPPORT.md in the history: the error names the
 	// repository, the commit, the file and the line.
-	git(t, r.Path, "checkout", "-q", "-b", "broken")
+	xentest.Git(t, r.Path, "checkout", "-q", "-b", "broken")
 	os.WriteFile(filepath.Join(r.Path, "SUPPORT.md"), []byte("## Virtual driver support, guest side\n\n### Blkfront\n\n    Status, Linux: Solid\n"), 0o644)
-	git(t, r.Path, "commit", "-qam", "break SUPPORT.md")
+	xentest.Git(t, r.Path, "commit", "-qam", "break SUPPORT.md")
 	_, err := xen.PlanImport(history(t, r, "HEAD"), xen.ImportOptions{Now: testNow})
-	head := pvczar.ShortCommit(git(t, r.Path, "rev-parse", "HEAD"))
+	head := pvczar.ShortCommit(xentest.Git(t, r.Path, "rev-parse", "HEAD"))
 	if err == nil || !strings.Contains(err.Error(), r.Path+" at "+head+": SUPPORT.md:5: unknown label \"Solid\"") {
 		t.Errorf("a malformed SUPPORT.md: %v", err)
 	}
 	// A malformed MAINTAINERS.
-	git(t, r.Path, "checkout", "-q", "main")
-	git(t, r.Path, "checkout", "-q", "-b", "broken-maintainers")
+	xentest.Git(t, r.Path, "checkout", "-q", "main")
+	xentest.Git(t, r.Path, "checkout", "-q", "-b", "broken-maintainers")
 	os.WriteFile(filepath.Join(r.Path, "MAINTAINERS"), []byte("FOO\nM:\tNo Address\n"), 0o644)
-	git(t, r.Path, "commit", "-qam", "break MAINTAINERS")
+	xentest.Git(t, r.Path, "commit", "-qam", "break MAINTAINERS")
 	if _, err := xen.PlanImport(history(t, r, "HEAD"), xen.ImportOptions{Now: testNow}); err == nil || !strings.Contains(err.Error(), "MAINTAINERS:2:") || !strings.Contains(err.Error(), r.Path) {
 		t.Errorf("a malformed MAINTAINERS: %v", err)
 	}
@@ -314,7 +313,7 @@ func TestImportBadInput(t *testing.T) {
 func TestImportShallow(t *testing.T) {
 	r, ids := fixtureRepo(t)
 	dir := filepath.Join(t.TempDir(), "shallow")
-	git(t, "", "clone", "-q", "--depth", "2", "file://"+r.Path, dir)
+	xentest.Git(t, "", "clone", "-q", "--depth", "2", "file://"+r.Path, dir)
 	sr, err := xen.OpenRepo(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -332,17 +331,4 @@ func TestImportShallow(t *testing.T) {
 	if p := reg.Protocols["fooif"]; p == nil || p.Stage != pvczar.StagePrototype || !p.History[0].At.Equal(day("2021-01-15T12:00:00Z")) {
 		t.Errorf("fooif from a shallow clone: %+v", p)
 	}
-}
-
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/internal/xentest"
 	"github.com/xen-pvczar/pvczar/xen"
 )
 
@@ -62,7 +63,7 @@ func applyPatch(t *testing.T, r *xen.Repo, mail string) string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "patch.mbox")
 	os.WriteFile(file, []byte(mail), 0o644)
-	git(t, r.Path, "am", "-q", file)
+	xentest.Git(t, r.Path, "am", "-q", file)
 	data, err := os.ReadFile(filepath.Join(r.Path, "SUPPORT.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestPatchToProduction(t *testing.T) {
 			Side: "backend", CodeBase: "linux", Name: `Linux, outside "split" mode`, UpstreamCommit: "0123456789ab"}}},
 		waive(pvczar.GateVersion), waive(pvczar.GateCompatibility), waive(pvczar.GateImplementations),
 	})
-	base := git(t, r.Path, "rev-parse", "HEAD")
+	base := xentest.Git(t, r.Path, "rev-parse", "HEAD")
 	patch, err := xen.DraftPatch(supportAt(t, r), xen.PatchOptions{Registry: reg, Proposal: "fooif-1", Base: base,
 		DashboardURL: "https://pvczar.example.org/", MailDomain: "lists.example.org"})
 	if err != nil {
@@ -103,7 +104,7 @@ func TestPatchToProduction(t *testing.T) {
 	if !strings.Contains(after, "    Status, Linux, outside \"split\" mode: Supported\n") {
 		t.Errorf("SUPPORT.md after git am:\n%s", after)
 	}
-	if got := git(t, r.Path, "log", "-1", "--format=%an <%ae>|%s"); got != "Alice Czar <alice@xen.example>|SUPPORT.md: fooif to production" {
+	if got := xentest.Git(t, r.Path, "log", "-1", "--format=%an <%ae>|%s"); got != "Alice Czar <alice@xen.example>|SUPPORT.md: fooif to production" {
 		t.Errorf("the applied commit: %s", got)
 	}
 	// Imported again, the tree agrees with the decision.

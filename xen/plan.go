@@ -214,7 +214,8 @@ func roleRank(r pvczar.Role) int {
 }
 
 // protocol plans what the registry lacks of one protocol.
-func (p *planner) protocol(w *walk, id string) {
+func (p *planner) protocol(w *walk, facts ProtocolFacts) {
+	id := facts.ID
 	have := p.reg.Protocols[id]
 	commit := func(i int) Commit { return w.h.Commits[i] }
 	add := func(i, order int, typ pvczar.EventType, d pvczar.EventData) {
@@ -236,7 +237,6 @@ func (p *planner) protocol(w *walk, id string) {
 	}
 	sort.SliceStable(writes, func(i, j int) bool { return writes[i].commit < writes[j].commit })
 	if have == nil {
-		facts := w.facts(id)
 		first, reason := -1, ""
 		if i, ok := w.headerAt[id]; ok {
 			first, reason = i, fmt.Sprintf("imported from xen.git: %s%s.h added in %s", HeaderDir, id, pvczar.ShortCommit(commit(i).ID))

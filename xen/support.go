@@ -348,17 +348,9 @@ func clip(s string) string {
 	return s
 }
 
-// lineError is an error at a line of a file.
-type lineError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *lineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
-
+// lineErrorf is invalid input at a line of a file: "FILE:LINE: message".
 func lineErrorf(file string, line int, format string, args ...any) error {
-	return pvczar.Errorf(pvczar.EINVALID, "%s", (&lineError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}).Error())
+	return pvczar.Errorf(pvczar.EINVALID, "%s:%d: %s", file, line, fmt.Sprintf(format, args...))
 }
 
 // Mixed finds implementations that an entry lists under several labels,

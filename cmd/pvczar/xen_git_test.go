@@ -168,13 +168,13 @@ func TestXenGitPatch(t *testing.T) {
 	mustRun(t, "decide", "accept", "pvcalls-1", "--db", db, "--as", "jgross", "--now", "2026-10-20T10:00:00Z")
 
 	clone := filepath.Join(t.TempDir(), "xen")
-	gitIn(t, "", "clone", "-q", "--shared", "--no-checkout", repo, clone)
-	gitIn(t, clone, "sparse-checkout", "set", "--no-cone", "/SUPPORT.md")
-	gitIn(t, clone, "checkout", "-q", "-b", "pvczar", xenRev)
+	xentest.Git(t, "", "clone", "-q", "--shared", "--no-checkout", repo, clone)
+	xentest.Git(t, clone, "sparse-checkout", "set", "--no-cone", "/SUPPORT.md")
+	xentest.Git(t, clone, "checkout", "-q", "-b", "pvczar", xenRev)
 	mbox := filepath.Join(t.TempDir(), "pvcalls.mbox")
 	mustRun(t, "xen", "patch", "pvcalls-1", "--repo", clone, "--db", db, "--out", mbox)
-	gitIn(t, clone, "am", mbox)
-	diff := gitIn(t, clone, "show", "--format=%an%n%B", "HEAD")
+	xentest.Git(t, clone, "am", mbox)
+	diff := xentest.Git(t, clone, "show", "--format=%an%n%B", "HEAD")
 	for _, want := range []string{"Juergen Gross", "SUPPORT.md: pvcalls to production", "Acked-by: Stefano Stabellini <sstabellini@kernel.org>",
 		"-    Status, Linux: Tech Preview\n+    Status, Linux: Supported", "-    Status, Linux: Experimental\n+    Status, Linux: Supported"} {
 		if !strings.Contains(diff, want) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,19 +16,6 @@ import (
 func fixtureXen(t *testing.T) (string, map[string]string) {
 	t.Helper()
 	return xentest.FixtureRepo(t, os.DirFS("../../xen/testdata/tree"), "history.txt")
-}
-
-func gitIn(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func TestXenImport(t *testing.T) {
@@ -91,9 +77,9 @@ func TestXenImportBadInput(t *testing.T) {
 	}
 	// A malformed SUPPORT.md: one line naming the repository, the commit,
 	// the file and the line; no new database left behind.
-	gitIn(t, repo, "checkout", "-q", "-b", "broken")
+	xentest.Git(t, repo, "checkout", "-q", "-b", "broken")
 	os.WriteFile(filepath.Join(repo, "SUPPORT.md"), []byte("## Virtual driver support, guest side\n\n### Blkfront\n\n    Status, Linux: Solid\n"), 0o644)
-	gitIn(t, repo, "commit", "-qam", "break SUPPORT.md")
+	xentest.Git(t, repo, "commit", "-qam", "break SUPPORT.md")
 	code, _, stderr := run(t, "xen", "import", repo, "--db", db)
 	if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, repo+" at ") || !strings.Contains(stderr, `SUPPORT.md:5: unknown label "Solid"`) {
 		t.Errorf("a malformed SUPPORT.md: exit %d, %q", code, stderr)
@@ -112,7 +98,7 @@ func TestXenImportBadInput(t *testing.T) {
 	}
 	// A shallow clone imports what it has and says what is missing.
 	shallow := filepath.Join(t.TempDir(), "shallow")
-	gitIn(t, "", "clone", "-q", "--depth", "2", "--branch", "main", "file://"+repo, shallow)
+	xentest.Git(t, "", "clone", "-q", "--depth", "2", "--branch", "main", "file://"+repo, shallow)
 	out := mustRun(t, "xen", "import", shallow, "--db", filepath.Join(t.TempDir(), "s.db"))
 	if !strings.Contains(out, "shallow-history") || !strings.Contains(out, "a shallow clone: history before") {
 		t.Errorf("a shallow clone:\n%s", out)
@@ -268,14 +254,14 @@ func TestXenPatch(t *testing.T) {
 	}
 	// Linux's backend is listed twice, for two modes: the one of the
 	// upstream commit is ambiguous, so both become Supported.
-	gitIn(t, repo, "am", mbox)
+	xentest.Git(t, repo, "am", mbox)
 	support, _ := os.ReadFile(filepath.Join(repo, "SUPPORT.md"))
 	for _, want := range []string{"    Status, Linux (foofront): Supported\n", "    Status, Linux, \"split\" mode: Supported\n", "    Status, Linux, outside \"split\" mode: Supported\n"} {
 		if !strings.Contains(string(support), want) {
 			t.Errorf("SUPPORT.md after git am lacks %q", want)
 		}
 	}
-	if log := gitIn(t, repo, "log", "-1", "--format=%B"); !strings.Contains(log, "Acked-by: Dan Foo <dan@new.example>") || !strings.Contains(log, "Link: https://pvczar.example.org/proposals/fooif-1") {
+	if log := xentest.Git(t, repo, "log", "-1", "--format=%B"); !strings.Contains(log, "Acked-by: Dan Foo <dan@new.example>") || !strings.Contains(log, "Link: https://pvczar.example.org/proposals/fooif-1") {
 		t.Errorf("the commit message:\n%s", log)
 	}
 	mustRun(t, "xen", "import", repo, "--db", db)

@@ -115,17 +115,7 @@ func FixtureRepo(t testing.TB, fsys fs.FS, history string) (dir string, commits 
 		t.Fatal(err)
 	}
 	dir = t.TempDir()
-	git := func(env []string, args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-		cmd.Env = append(cmd.Env, env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := func(env []string, args ...string) string { return gitEnv(t, dir, env, args...) }
 	git(nil, "init", "-q", "-b", "main")
 	commits = map[string]string{}
 	for _, c := range h.Commits {
@@ -157,4 +147,23 @@ func FixtureRepo(t testing.TB, fsys fs.FS, history string) (dir string, commits 
 		commits[c.ID] = git(nil, "rev-parse", "HEAD")
 	}
 	return dir, commits
+}
+
+// Git runs git in dir with no user or system configuration, as a test
+// person, and returns its output; a failure fails the test.
+func Git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return gitEnv(t, dir, []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org"}, args...)
+}
+
+func gitEnv(t testing.TB, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1"), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
