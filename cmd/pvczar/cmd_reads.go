@@ -130,7 +130,7 @@ func printStatus(w io.Writer, st pvczar.Status) {
 	for _, line := range []struct {
 		name string
 		ids  []string
-	}{{"ready", q.Ready}, {"overdue", q.Overdue}, {"blocked", q.Blocked}, {"stalled", q.Stalled}, {"lapsed", q.Lapsed}, {"stale", q.Stale}} {
+	}{{"ready", q.Ready}, {"overdue", q.Overdue}, {"blocked", q.Blocked}, {"stalled", q.Stalled}, {"lapsed", q.Lapsed}, {"stale", q.Stale}, {"support", q.Support}} {
 		fmt.Fprintf(w, "  %-8s %s\n", line.name+":", dash(strings.Join(line.ids, ", ")))
 	}
 	for _, ps := range st.Protocols {
@@ -202,6 +202,16 @@ is met and the gates pass or are waived. A ready proposal without a decision
 for %d days is decision overdue.
 
 Stale: a protocol in prototype for more than %d days with no open proposal.
+
+Xen's SUPPORT.md: an import of xen.git records each protocol's
+implementations with their labels. The labels imply a stage: production when
+a frontend and a backend are Supported (with or without caveats or external
+security support), prototype when implementations are listed, design when
+none is; Deprecated ones do not count. A change of the labels that implies
+another stage moves the protocol as an imported move, dated by its commit:
+a fact of xen.git, not a lazy-consensus decision. Where pvczar's stage
+differs from the one SUPPORT.md implies, or one implementation is listed
+under several labels, the Czar's queue says so.
 
 Roles: czar (decides, extends, waives, overrules, manages users),
 maintainer (acks count for the quorum), contributor (proposes and records
