@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The spec tools on a generated spec of 500 messages and 5,000 fields
-# (spec/bench_test.go): decode is the baseline every command starts with;
+# (pvspec/bench_test.go): decode is the baseline every command starts with;
 # each tool's time is shown alone and with the decoding its command adds
 # (two files for diff).
 # The aim: each command well under 100 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
-go test ./spec -run '^$' -bench BenchmarkSpec -benchtime 20x -count "$runs" |
+go test ./pvspec -run '^$' -bench BenchmarkSpec -benchtime 20x -count "$runs" |
 python3 -c '
 import re, statistics, sys
 times = {}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/designdoc"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -97,7 +97,7 @@ func readBounded(name string, limit int) ([]byte, error) {
 // specFacts gives the document checker what it compares from a spec:
 // keys, structs (and, for a struct with unions, one flattened struct per
 // variant, as "struct/variant"), enum values, byte order and page size.
-func specFacts(s *spec.Spec) *designdoc.SpecFacts {
+func specFacts(s *pvspec.Spec) *designdoc.SpecFacts {
 	f := &designdoc.SpecFacts{
 		File:       s.File,
 		Structs:    map[string]designdoc.StructFacts{},
@@ -117,13 +117,13 @@ func specFacts(s *spec.Spec) *designdoc.SpecFacts {
 			f.EnumValues[e.Name+"."+v.Name] = v.Value
 		}
 	}
-	structs := map[string]*spec.Struct{}
+	structs := map[string]*pvspec.Struct{}
 	for _, st := range s.Structs {
 		structs[st.Name] = st
 	}
 	for _, st := range s.Structs {
 		base := designdoc.StructFacts{Size: st.Size, Fields: map[string]designdoc.FieldFacts{}}
-		var unions []*spec.Field
+		var unions []*pvspec.Field
 		for _, fd := range st.Fields {
 			if fd.At == nil {
 				continue

@@ -9,7 +9,7 @@ import (
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/designdoc"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -130,7 +130,7 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	if c.opts.file == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "evidence spec needs --file SPEC")
 	}
-	text, err := readBounded(c.opts.file, spec.MaxFileSize)
+	text, err := readBounded(c.opts.file, pvspec.MaxFileSize)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	if err != nil {
 		return err
 	}
-	if findings := spec.Check(s); len(findings) > 0 {
+	if findings := pvspec.Check(s); len(findings) > 0 {
 		for _, f := range findings {
 			fmt.Fprintln(c.stderr, f)
 		}
@@ -160,12 +160,12 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 	if err != nil {
 		return err
 	}
-	base, err := spec.Decode(p.ProductionSpec.Path+"@production", []byte(baseText))
+	base, err := pvspec.Decode(p.ProductionSpec.Path+"@production", []byte(baseText))
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINTERNAL, "the recorded production spec does not decode: %v", err)
 	}
-	for _, ch := range spec.Diff(base, s) {
-		if ch.Severity == spec.Breaking && ch.Waived == "" {
+	for _, ch := range pvspec.Diff(base, s) {
+		if ch.Severity == pvspec.Breaking && ch.Waived == "" {
 			d.Breaking = append(d.Breaking, fmt.Sprintf("%s %s: %s", ch.Rule, ch.Path, ch.Reason))
 		}
 	}

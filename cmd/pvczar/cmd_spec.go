@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -22,16 +22,16 @@ func (e checkFindings) Error() string { return fmt.Sprintf("%d problem(s) found"
 
 // readSpec reads and decodes a spec file; what is not a spec is invalid
 // input (exit 2).
-func readSpec(name string) (*spec.Spec, error) {
-	data, err := readBounded(name, spec.MaxFileSize)
+func readSpec(name string) (*pvspec.Spec, error) {
+	data, err := readBounded(name, pvspec.MaxFileSize)
 	if err != nil {
 		return nil, err
 	}
 	return decodeSpec(name, data)
 }
 
-func decodeSpec(name string, data []byte) (*spec.Spec, error) {
-	s, err := spec.Decode(name, data)
+func decodeSpec(name string, data []byte) (*pvspec.Spec, error) {
+	s, err := pvspec.Decode(name, data)
 	if err != nil {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err)
 	}
@@ -43,10 +43,10 @@ func runSpecCheck(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	findings := spec.Check(s)
+	findings := pvspec.Check(s)
 	if c.json {
 		if findings == nil {
-			findings = []spec.Finding{}
+			findings = []pvspec.Finding{}
 		}
 		if err := printJSON(c.stdout, map[string]any{"file": args[0], "findings": findings}); err != nil {
 			return err

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -26,14 +26,14 @@ func init() {
 
 // diffVerdict reports a diff that is not compatible (exit 7 or 8).
 type diffVerdict struct {
-	v spec.Verdict
+	v pvspec.Verdict
 	n int
 }
 
 func (e diffVerdict) Error() string { return fmt.Sprintf("%s: %d finding(s) to look at", e.v, e.n) }
 
 func runSpecDiff(ctx context.Context, c *cli, args []string) error {
-	var old, new *spec.Spec
+	var old, new *pvspec.Spec
 	var err error
 	if c.opts.git {
 		if len(args) != 4 {
@@ -60,11 +60,11 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 	if stage == "" {
 		stage = old.Stage
 	}
-	changes := spec.Diff(old, new)
-	verdict := spec.Judge(changes, stage)
+	changes := pvspec.Diff(old, new)
+	verdict := pvspec.Judge(changes, stage)
 	if c.json {
 		if changes == nil {
-			changes = []spec.Change{}
+			changes = []pvspec.Change{}
 		}
 		if err := printJSON(c.stdout, map[string]any{"old": old.File, "new": new.File, "stage": stage, "verdict": verdict, "changes": changes}); err != nil {
 			return err
@@ -75,12 +75,12 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "%s → %s at stage %s: %s\n", old.File, new.File, stage, verdict)
 	}
-	if verdict == spec.Compatible {
+	if verdict == pvspec.Compatible {
 		return nil
 	}
 	n := 0
 	for _, ch := range changes {
-		if ch.Waived == "" && (ch.Severity == spec.Breaking || ch.Severity == spec.Review) {
+		if ch.Waived == "" && (ch.Severity == pvspec.Breaking || ch.Severity == pvspec.Review) {
 			n++
 		}
 	}
@@ -88,7 +88,7 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 }
 
 // specAt reads a spec from a git revision; the file is named REV:PATH.
-func specAt(ctx context.Context, repo, rev, path string) (*spec.Spec, error) {
+func specAt(ctx context.Context, repo, rev, path string) (*pvspec.Spec, error) {
 	if strings.HasPrefix(rev, "-") {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "revision %q: a revision may not start with -", rev)
 	}
@@ -99,8 +99,8 @@ func specAt(ctx context.Context, repo, rev, path string) (*spec.Spec, error) {
 	if err != nil {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "git show %s:%s in %s: %s", rev, path, repo, strings.TrimSpace(stderr.String()))
 	}
-	if len(data) > spec.MaxFileSize {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "%s:%s has %d bytes; a spec may have at most %d", rev, path, len(data), spec.MaxFileSize)
+	if len(data) > pvspec.MaxFileSize {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%s:%s has %d bytes; a spec may have at most %d", rev, path, len(data), pvspec.MaxFileSize)
 	}
 	return decodeSpec(rev+":"+path, data)
 }

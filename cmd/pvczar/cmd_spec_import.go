@@ -16,7 +16,7 @@ import (
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/cheader"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 // spec import turns the neutral model of package cheader into a pvspec
@@ -59,7 +59,7 @@ func runSpecImport(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	// The skeleton must be a spec: decode it as spec check would.
-	if _, err := spec.Decode(file, out); err != nil {
+	if _, err := pvspec.Decode(file, out); err != nil {
 		return fmt.Errorf("the generated spec does not decode: %v", err)
 	}
 	if c.opts.out != "" {

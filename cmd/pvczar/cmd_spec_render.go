@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -29,14 +29,14 @@ func init() {
 // spec is refused (exit 2).
 func runSpecRender(ctx context.Context, c *cli, args []string) error {
 	f := c.opts
-	var render func(io.Writer, *spec.Spec) error
+	var render func(io.Writer, *pvspec.Spec) error
 	switch f.format {
 	case "markdown", "md":
-		render = spec.RenderMarkdown
+		render = pvspec.RenderMarkdown
 	case "c":
-		render = spec.RenderC
+		render = pvspec.RenderC
 	case "go":
-		render = func(w io.Writer, s *spec.Spec) error { return spec.RenderGo(w, s, f.pkg) }
+		render = func(w io.Writer, s *pvspec.Spec) error { return pvspec.RenderGo(w, s, f.pkg) }
 	default:
 		return pvczar.Errorf(pvczar.EINVALID, "--format %q: want markdown, c or go", f.format)
 	}
@@ -47,7 +47,7 @@ func runSpecRender(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if n := len(spec.Check(s)); n > 0 {
+	if n := len(pvspec.Check(s)); n > 0 {
 		fmt.Fprintf(c.stderr, "pvczar spec render: warning: %s has %d problem(s) (see `pvczar spec check %s`); rendering it anyway\n", args[0], n, args[0])
 	}
 	var b bytes.Buffer

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func init() {
@@ -16,6 +16,6 @@ func init() {
 // runSpecSchema prints the schema as published: it is JSON already, so
 // --json changes nothing.
 func runSpecSchema(ctx context.Context, c *cli, args []string) error {
-	_, err := c.stdout.Write(spec.Schema)
+	_, err := c.stdout.Write(pvspec.Schema)
 	return err
 }

@@ -15,7 +15,7 @@ func TestDocCheck(t *testing.T) {
 	if out := mustRun(t, "doc", "check", clean); !strings.Contains(out, "clean") {
 		t.Fatalf("clean document: %s", out)
 	}
-	if out := mustRun(t, "doc", "check", clean, "--spec", "../../spec/testdata/toy.yaml"); !strings.Contains(out, "clean") {
+	if out := mustRun(t, "doc", "check", clean, "--spec", "../../pvspec/testdata/toy.yaml"); !strings.Contains(out, "clean") {
 		t.Fatalf("clean document against its spec: %s", out)
 	}
 	data, err := os.ReadFile(clean)
@@ -24,7 +24,7 @@ func TestDocCheck(t *testing.T) {
 	}
 	broken := filepath.Join(t.TempDir(), "broken.md")
 	os.WriteFile(broken, []byte(strings.Replace(string(data), "#define TOYIF_OP_WRITE      1", "#define TOYIF_OP_WRITE      5", 1)), 0o644)
-	code, out, _ := run(t, "doc", "check", broken, "--json", "--spec", "../../spec/testdata/toy.yaml")
+	code, out, _ := run(t, "doc", "check", broken, "--json", "--spec", "../../pvspec/testdata/toy.yaml")
 	if code != exitAudit || !strings.Contains(out, `"rule": "spec-enums"`) || !strings.Contains(out, `"line": 69`) || !strings.Contains(out, `"file": "`+broken) {
 		t.Fatalf("broken document: exit %d: %s", code, out)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/postgres"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 	"github.com/xen-pvczar/pvczar/sqlite"
 	"github.com/xen-pvczar/pvczar/sqlstore"
 )
@@ -165,7 +165,7 @@ func (c *cli) fail(err error) int {
 		return exitAudit
 	case errors.As(err, &verdict):
 		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
-		if verdict.v == spec.Incompatible {
+		if verdict.v == pvspec.Incompatible {
 			return exitBreaking
 		}
 		return exitReview

@@ -326,7 +326,7 @@ func TestHelpEverywhere(t *testing.T) {
 // file, line, rule, and exits 6; one that is not a spec exits 2 with its
 // place.
 func TestSpecCheck(t *testing.T) {
-	clean := "../../spec/testdata/toy.yaml"
+	clean := "../../pvspec/testdata/toy.yaml"
 	if out := mustRun(t, "spec", "check", clean); !strings.Contains(out, "clean") {
 		t.Fatalf("clean spec: %s", out)
 	}

@@ -12,7 +12,7 @@ import (
 // writeToy writes the toy spec with replacements into dir/name.
 func writeToy(t *testing.T, dir, name string, repl ...string) string {
 	t.Helper()
-	data, err := os.ReadFile("../../spec/testdata/toy.yaml")
+	data, err := os.ReadFile("../../pvspec/testdata/toy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func TestDocCheckEvidence(t *testing.T) {
 	if code, _, stderr := run(t, "propose", "toyif", "--db", db, "--now", now, "--as", "alice"); code != exitConflict || !strings.Contains(stderr, "doc-check (the design-document check failed: pvczar doc check") {
 		t.Errorf("propose after a failed check: exit %d: %s", code, stderr)
 	}
-	mustRun(t, "evidence", "toyif", "doc-check", "--file", "../../designdoc/testdata/toyif.md", "--spec", "../../spec/testdata/toy.yaml", "--db", db, "--now", now, "--as", "alice")
+	mustRun(t, "evidence", "toyif", "doc-check", "--file", "../../designdoc/testdata/toyif.md", "--spec", "../../pvspec/testdata/toy.yaml", "--db", db, "--now", now, "--as", "alice")
 	if passed, note := gate(); !passed || !strings.Contains(note, "0 error(s)") {
 		t.Errorf("a complete document: passed=%v: %s", passed, note)
 	}

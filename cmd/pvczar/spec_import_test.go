@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/xen-pvczar/pvczar/internal/xentest"
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 const demoHeader = "../../cheader/testdata/demoif.h"
@@ -24,7 +24,7 @@ func TestSpecImport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	s, err := spec.Decode("demo.yaml", []byte(out))
+	s, err := pvspec.Decode("demo.yaml", []byte(out))
 	if err != nil {
 		t.Fatalf("the skeleton does not decode: %v\n%s", err, out)
 	}
@@ -120,7 +120,7 @@ func TestSpecImportXen(t *testing.T) {
 			t.Errorf("%s at %s: exit %d: %s", name, commit, code, stderr)
 			continue
 		}
-		s, err := spec.Decode(name, []byte(out))
+		s, err := pvspec.Decode(name, []byte(out))
 		if err != nil {
 			t.Errorf("%s: the skeleton does not decode: %v", name, err)
 			continue
@@ -170,7 +170,7 @@ typedef unsigned int RING_IDX;
 // naming its C struct and the offset of its fields (but padding,
 // anonymous unions and the field standing for a file-scope union, which
 // C does not name), and returns how many.
-func compareSpecGCC(t *testing.T, s *spec.Spec, dir, include string) int {
+func compareSpecGCC(t *testing.T, s *pvspec.Spec, dir, include string) int {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("no gcc on this machine")

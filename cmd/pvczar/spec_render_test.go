@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 // TestSpecRender: the three formats render the toy spec, to standard
@@ -15,7 +15,7 @@ import (
 // their count; a file that is not a spec, an unknown format or --package
 // without --format go exit 2; --help works.
 func TestSpecRender(t *testing.T) {
-	toy := "../../spec/testdata/toy.yaml"
+	toy := "../../pvspec/testdata/toy.yaml"
 	if out := mustRun(t, "spec", "render", toy); !strings.HasPrefix(out, "# Toy interface\n") || !strings.Contains(out, "+----------------+") {
 		t.Fatalf("markdown:\n%s", out)
 	}
@@ -45,11 +45,11 @@ func TestSpecRender(t *testing.T) {
 	brokenText := []byte(strings.Replace(string(data), "{name: gref, at: 12,", "{name: gref, at: 8,", 1))
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	os.WriteFile(broken, brokenText, 0o644)
-	s, err := spec.Decode(broken, brokenText)
+	s, err := pvspec.Decode(broken, brokenText)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := len(spec.Check(s))
+	n := len(pvspec.Check(s))
 	code, out, stderr := run(t, "spec", "render", broken)
 	if n == 0 || code != exitOK || !strings.Contains(out, "# Toy interface") || !strings.Contains(stderr, fmt.Sprintf("warning: %s has %d problem(s)", broken, n)) {
 		t.Fatalf("a spec with problems: exit %d: %s\n%s", code, stderr, out)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 // TestSpecSchema: `pvczar spec schema` prints the embedded schema, which is
@@ -15,8 +15,8 @@ import (
 func TestSpecSchema(t *testing.T) {
 	for _, args := range [][]string{{"spec", "schema"}, {"spec", "schema", "--json"}} {
 		out := mustRun(t, args...)
-		if out != string(spec.Schema) {
-			t.Fatalf("pvczar %s does not print spec.Schema", strings.Join(args, " "))
+		if out != string(pvspec.Schema) {
+			t.Fatalf("pvczar %s does not print pvspec.Schema", strings.Join(args, " "))
 		}
 		var doc map[string]any
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -26,7 +26,7 @@ func TestSpecSchema(t *testing.T) {
 			t.Fatalf("pvczar %s: $schema %v, description %q", strings.Join(args, " "), doc["$schema"], doc["description"])
 		}
 	}
-	if !bytes.HasSuffix(spec.Schema, []byte("\n")) {
+	if !bytes.HasSuffix(pvspec.Schema, []byte("\n")) {
 		t.Error("the schema does not end with a newline")
 	}
 	if code, _, stderr := run(t, "spec", "schema", "extra"); code != exitUsage || !strings.Contains(stderr, "wrong number of arguments") {

@@ -1,4 +1,4 @@
-// Package spec reads pvspec files, the machine-readable description of one
+// Package pvspec reads pvspec files, the machine-readable description of one
 // version of a Xen PV protocol (YAML; see protocol-specs.md), strictly:
 // unknown keys, wrong types and bad layouts are errors that name the file,
 // line and column. A spec holds the protocol's identity and conventions,
@@ -13,7 +13,7 @@
 // compatibility checker between two versions (see Rules); RenderMarkdown,
 // RenderC and RenderGo write documentation, a C reference header and Go
 // types. Schema is the format's JSON Schema, for editors.
-package spec
+package pvspec
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package spec
+package pvspec
 
 // The names the renderers give, for the round-trip tests in package
 // spec_test.

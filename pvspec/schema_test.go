@@ -1,4 +1,4 @@
-package spec_test
+package pvspec_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 const draft2020 = "https://json-schema.org/draft/2020-12/schema"
@@ -23,7 +23,7 @@ const draft2020 = "https://json-schema.org/draft/2020-12/schema"
 // schemaDoc is the schema as JSON values.
 func schemaDoc(t *testing.T) map[string]any {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(spec.Schema))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(pvspec.Schema))
 	if err != nil {
 		t.Fatalf("schema.json is not JSON: %v", err)
 	}
@@ -267,7 +267,7 @@ func checkAgainstTypes(t *testing.T, root, node map[string]any, typ reflect.Type
 // keys, both ways, so a key added to one and not the other fails here.
 func TestSchemaMatchesTypes(t *testing.T) {
 	root := schemaDoc(t)
-	checkAgainstTypes(t, root, root, reflect.TypeOf(spec.Spec{}), "spec", 0)
+	checkAgainstTypes(t, root, root, reflect.TypeOf(pvspec.Spec{}), "spec", 0)
 }
 
 // leaves are the innermost errors of a validation error.

@@ -1,4 +1,4 @@
-package spec_test
+package pvspec_test
 
 import (
 	"io"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 func load(t *testing.T) string {
@@ -19,11 +19,11 @@ func load(t *testing.T) string {
 }
 
 func TestToySpecIsClean(t *testing.T) {
-	s, err := spec.Decode("toy.yaml", []byte(load(t)))
+	s, err := pvspec.Decode("toy.yaml", []byte(load(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := spec.Check(s); len(f) != 0 {
+	if f := pvspec.Check(s); len(f) != 0 {
 		t.Fatalf("findings on a clean spec: %v", f)
 	}
 	if want := lineOf(t, load(t), "{name: gref, at: 12"); s.Structs[0].Fields[3].Pos.Line != want {
@@ -97,18 +97,18 @@ func TestCheckRules(t *testing.T) {
 		}
 		broken := strings.Replace(text, c.from, c.to, 1)
 		line := lineOf(t, broken, c.mark)
-		s, err := spec.Decode("toy.yaml", []byte(broken))
+		s, err := pvspec.Decode("toy.yaml", []byte(broken))
 		if err != nil {
 			t.Fatalf("%s: %v", c.rule, err)
 		}
 		found := false
-		for _, f := range spec.Check(s) {
+		for _, f := range pvspec.Check(s) {
 			if f.Rule == c.rule && f.Line == line {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%s: not found at line %d; findings: %v", c.rule, line, spec.Check(s))
+			t.Errorf("%s: not found at line %d; findings: %v", c.rule, line, pvspec.Check(s))
 		}
 	}
 }
@@ -135,11 +135,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"duplicate key", "pvspec: 1\nid: a\nid: b\n", "toy.yaml:"},
 		{"deep nesting", "pvspec: 1\nreferences: " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", "toy.yaml:2:"},
 		{"empty", "", "the file is empty"},
-		{"huge", "pvspec: 1\n#" + strings.Repeat("x", spec.MaxFileSize), "at most"},
+		{"huge", "pvspec: 1\n#" + strings.Repeat("x", pvspec.MaxFileSize), "at most"},
 		{"billion laughs", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n", "toy.yaml:1:1: unknown key \"a\""},
 	}
 	for _, c := range cases {
-		_, err := spec.Decode("toy.yaml", []byte(c.text))
+		_, err := pvspec.Decode("toy.yaml", []byte(c.text))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
@@ -154,23 +154,23 @@ func FuzzDecodeAndCheck(f *testing.F) {
 	f.Add([]byte("structs:\n  - fields:\n    - {at: -1, type: bytes}\n"))
 	f.Add([]byte("enums: [{base: s64, values: [{value: -9223372036854775808}]}]"))
 	f.Add([]byte("a: &a [*a]"))
-	toy, err := spec.Decode("toy.yaml", b)
+	toy, err := pvspec.Decode("toy.yaml", b)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := spec.Decode("fuzz.yaml", data)
+		s, err := pvspec.Decode("fuzz.yaml", data)
 		if err != nil {
 			return
 		}
-		spec.Check(s)
-		spec.Judge(spec.Diff(toy, s), "production")
-		spec.Diff(s, toy)
-		spec.Diff(s, s)
-		for _, render := range []func(io.Writer, *spec.Spec) error{spec.RenderMarkdown, spec.RenderC} {
+		pvspec.Check(s)
+		pvspec.Judge(pvspec.Diff(toy, s), "production")
+		pvspec.Diff(s, toy)
+		pvspec.Diff(s, s)
+		for _, render := range []func(io.Writer, *pvspec.Spec) error{pvspec.RenderMarkdown, pvspec.RenderC} {
 			render(io.Discard, s)
 		}
-		spec.RenderGo(io.Discard, s, "fuzz")
+		pvspec.RenderGo(io.Discard, s, "fuzz")
 	})
 }
 
@@ -186,12 +186,12 @@ func TestEventPageSlots(t *testing.T) {
 		want  bool
 	}{{"slots: 63", false}, {"slots: 64", true}, {"slots: 32", true}} {
 		text := strings.Replace(string(b), "    slots: 63\n", "    "+c.slots+"\n", 1)
-		s, err := spec.Decode("displif.yaml", []byte(text))
+		s, err := pvspec.Decode("displif.yaml", []byte(text))
 		if err != nil {
 			t.Fatal(err)
 		}
 		found := false
-		for _, f := range spec.Check(s) {
+		for _, f := range pvspec.Check(s) {
 			found = found || f.Rule == "ring-slots" && f.Path == "shared.events"
 		}
 		if found != c.want {

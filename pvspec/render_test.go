@@ -1,4 +1,4 @@
-package spec_test
+package pvspec_test
 
 import (
 	"bytes"
@@ -14,29 +14,29 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/render")
 
 // renderSpecs are the specs the round-trip tests render: toy.yaml always,
 // and every spec under specs/ that decodes and that Check finds clean.
-func renderSpecs(t *testing.T) []*spec.Spec {
+func renderSpecs(t *testing.T) []*pvspec.Spec {
 	t.Helper()
 	toy := decodeFile(t, "testdata/toy.yaml")
-	out := []*spec.Spec{toy}
+	out := []*pvspec.Spec{toy}
 	files, _ := filepath.Glob("../specs/*.yaml")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := spec.Decode(file, data)
+		s, err := pvspec.Decode(file, data)
 		if err != nil {
 			t.Logf("%s: skipped: %v", file, err)
 			continue
 		}
-		if f := spec.Check(s); len(f) > 0 {
+		if f := pvspec.Check(s); len(f) > 0 {
 			t.Logf("%s: skipped: spec check finds %d problem(s), the first: %v", file, len(f), f[0])
 			continue
 		}
@@ -45,13 +45,13 @@ func renderSpecs(t *testing.T) []*spec.Spec {
 	return out
 }
 
-func decodeFile(t *testing.T, file string) *spec.Spec {
+func decodeFile(t *testing.T, file string) *pvspec.Spec {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := spec.Decode(filepath.Base(file), data)
+	s, err := pvspec.Decode(filepath.Base(file), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func decodeFile(t *testing.T, file string) *spec.Spec {
 // layout is what a struct's layout must be, computed from the spec
 // independently of the renderers.
 type layout struct {
-	st     *spec.Struct
+	st     *pvspec.Struct
 	size   int
 	fields []fieldAt
 }
@@ -78,8 +78,8 @@ type fieldAt struct {
 var scalars = map[string]int{"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4, "u64": 8, "s64": 8}
 
 // layouts computes every struct's expected layout.
-func layouts(t *testing.T, s *spec.Spec) []layout {
-	structs := map[string]*spec.Struct{}
+func layouts(t *testing.T, s *pvspec.Spec) []layout {
+	structs := map[string]*pvspec.Struct{}
 	for _, st := range s.Structs {
 		structs[st.Name] = st
 	}
@@ -103,8 +103,8 @@ func layouts(t *testing.T, s *spec.Spec) []layout {
 		t.Fatalf("%s: unknown type %q", s.File, typ)
 		return 0
 	}
-	var walk func(st *spec.Struct, path []string, base, depth int) []fieldAt
-	walk = func(st *spec.Struct, path []string, base, depth int) []fieldAt {
+	var walk func(st *pvspec.Struct, path []string, base, depth int) []fieldAt
+	walk = func(st *pvspec.Struct, path []string, base, depth int) []fieldAt {
 		if depth > 8 {
 			t.Fatalf("%s: structs nest too deeply at %s", s.File, st.Name)
 		}
@@ -113,10 +113,10 @@ func layouts(t *testing.T, s *spec.Spec) []layout {
 			if f.At == nil {
 				t.Fatalf("%s: %s.%s has no offset", s.File, st.Name, f.Name)
 			}
-			p := append(append([]string(nil), path...), spec.CIdent(f.Name))
+			p := append(append([]string(nil), path...), pvspec.CIdent(f.Name))
 			fa := fieldAt{cPath: p, at: base + *f.At}
 			if depth == 0 && f.Length == "" {
-				fa.goSel = spec.GoName(f.Name)
+				fa.goSel = pvspec.GoName(f.Name)
 			}
 			switch {
 			case f.Length != "":
@@ -131,7 +131,7 @@ func layouts(t *testing.T, s *spec.Spec) []layout {
 			}
 			for _, v := range f.Variants {
 				if vt, ok := structs[v.Type]; ok {
-					out = append(out, walk(vt, append(p, spec.CIdent(v.Name)), fa.at, depth+1)...)
+					out = append(out, walk(vt, append(p, pvspec.CIdent(v.Name)), fa.at, depth+1)...)
 				}
 			}
 		}
@@ -146,11 +146,11 @@ func layouts(t *testing.T, s *spec.Spec) []layout {
 
 // cAsserts is a C file that includes header and asserts every struct's
 // size and every field's offset and size.
-func cAsserts(s *spec.Spec, header string, ls []layout) string {
+func cAsserts(s *pvspec.Spec, header string, ls []layout) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#include <stddef.h>\n#include %q\n\n", header)
 	for _, l := range ls {
-		tag := "struct " + spec.CTag(s, l.st)
+		tag := "struct " + pvspec.CTag(s, l.st)
 		a := func(expr string, want int) {
 			fmt.Fprintf(&b, "_Static_assert(%s == %d, %q);\n", expr, want, fmt.Sprintf("%s == %d", expr, want))
 		}
@@ -168,10 +168,10 @@ func cAsserts(s *spec.Spec, header string, ls []layout) string {
 
 // compileC renders s as a C header (after edit, when given), and compiles
 // its assertions for x86_64 and x86_32; it returns gcc's complaints.
-func compileC(t *testing.T, s *spec.Spec, edit func(string) string) error {
+func compileC(t *testing.T, s *pvspec.Spec, edit func(string) string) error {
 	t.Helper()
 	var h bytes.Buffer
-	if err := spec.RenderC(&h, s); err != nil {
+	if err := pvspec.RenderC(&h, s); err != nil {
 		t.Fatal(err)
 	}
 	header := h.String()
@@ -258,7 +258,7 @@ func TestRenderGoLayouts(t *testing.T) {
 	var imports, checks strings.Builder
 	for i, s := range renderSpecs(t) {
 		var src bytes.Buffer
-		if err := spec.RenderGo(&src, s, ""); err != nil {
+		if err := pvspec.RenderGo(&src, s, ""); err != nil {
 			t.Fatalf("%s: %v", s.File, err)
 		}
 		if !bytes.HasPrefix(src.Bytes(), []byte("// Code generated by pvczar spec render; DO NOT EDIT.\n")) {
@@ -267,7 +267,7 @@ func TestRenderGoLayouts(t *testing.T) {
 		write(fmt.Sprintf("p%d/types.go", i), src.String())
 		fmt.Fprintf(&imports, "\tp%d \"layoutcheck/p%d\"\n", i, i)
 		for _, l := range layouts(t, s) {
-			typ := fmt.Sprintf("p%d.%s", i, spec.GoName(l.st.Name))
+			typ := fmt.Sprintf("p%d.%s", i, pvspec.GoName(l.st.Name))
 			fmt.Fprintf(&checks, "\t{\n\t\tvar v %s\n\t\tcheck(%q, unsafe.Sizeof(v), %d)\n", typ, s.File+": sizeof "+typ, l.size)
 			for _, f := range l.fields {
 				if f.goSel == "" {
@@ -326,10 +326,10 @@ func main() {
 func TestRenderGoPackage(t *testing.T) {
 	s := decodeFile(t, "testdata/toy.yaml")
 	var b bytes.Buffer
-	if err := spec.RenderGo(&b, s, "toyproto"); err != nil || !strings.Contains(b.String(), "\npackage toyproto\n") {
+	if err := pvspec.RenderGo(&b, s, "toyproto"); err != nil || !strings.Contains(b.String(), "\npackage toyproto\n") {
 		t.Fatalf("--package: %v\n%s", err, b.String())
 	}
-	if err := spec.RenderGo(&b, s, "toy-proto"); err == nil {
+	if err := pvspec.RenderGo(&b, s, "toy-proto"); err == nil {
 		t.Fatal("a package name with a dash was accepted")
 	}
 }
@@ -339,7 +339,7 @@ func TestRenderGoPackage(t *testing.T) {
 func TestRenderMarkdownGolden(t *testing.T) {
 	s := decodeFile(t, "testdata/toy.yaml")
 	var b bytes.Buffer
-	if err := spec.RenderMarkdown(&b, s); err != nil {
+	if err := pvspec.RenderMarkdown(&b, s); err != nil {
 		t.Fatal(err)
 	}
 	golden := "testdata/render/toy.md"
@@ -385,7 +385,7 @@ func box(line string) string {
 func TestRenderMarkdownToy(t *testing.T) {
 	s := decodeFile(t, "testdata/toy.yaml")
 	var b bytes.Buffer
-	if err := spec.RenderMarkdown(&b, s); err != nil {
+	if err := pvspec.RenderMarkdown(&b, s); err != nil {
 		t.Fatal(err)
 	}
 	doc := b.String()
@@ -461,12 +461,12 @@ structs:
       - {name: x, at: 0, type: u16}
       - {name: y, at: 4, type: u16}
 `
-	s, err := spec.Decode("shapes.yaml", []byte(text))
+	s, err := pvspec.Decode("shapes.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := spec.RenderMarkdown(&b, s); err != nil {
+	if err := pvspec.RenderMarkdown(&b, s); err != nil {
 		t.Fatal(err)
 	}
 	ds := diagrams(b.String())
@@ -513,14 +513,14 @@ shared:
   - {name: r, kind: ring, request: nothing, response: loop, pages: 0}
   - {name: ev, kind: event-page, struct: loop, event: nothing}
 `
-	s, err := spec.Decode("odd.yaml", []byte(text))
+	s, err := pvspec.Decode("odd.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, render := range map[string]func() error{
-		"markdown": func() error { return spec.RenderMarkdown(io.Discard, s) },
-		"c":        func() error { return spec.RenderC(io.Discard, s) },
-		"go":       func() error { return spec.RenderGo(io.Discard, s, "") },
+		"markdown": func() error { return pvspec.RenderMarkdown(io.Discard, s) },
+		"c":        func() error { return pvspec.RenderC(io.Discard, s) },
+		"go":       func() error { return pvspec.RenderGo(io.Discard, s, "") },
 	} {
 		if err := render(); err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -1,4 +1,4 @@
-package spec_test
+package pvspec_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/spec"
+	"github.com/xen-pvczar/pvczar/pvspec"
 )
 
 // bigSpec writes a spec with messages messages of 10 fields each: an enum
@@ -41,13 +41,13 @@ func bigSpec(messages int, renamed bool) string {
 	return b.String()
 }
 
-func decodeBig(b *testing.B, text string) *spec.Spec {
+func decodeBig(b *testing.B, text string) *pvspec.Spec {
 	b.Helper()
-	s, err := spec.Decode("big.yaml", []byte(text))
+	s, err := pvspec.Decode("big.yaml", []byte(text))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if f := spec.Check(s); len(f) != 0 {
+	if f := pvspec.Check(s); len(f) != 0 {
 		b.Fatalf("the generated spec has findings: %v", f[0])
 	}
 	return s
@@ -62,40 +62,40 @@ func BenchmarkSpec(b *testing.B) {
 	s2 := decodeBig(b, bigSpec(500, true))
 	b.Run("decode", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := spec.Decode("big.yaml", []byte(text)); err != nil {
+			if _, err := pvspec.Decode("big.yaml", []byte(text)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("check", func(b *testing.B) {
 		for b.Loop() {
-			spec.Check(s)
+			pvspec.Check(s)
 		}
 	})
 	b.Run("diff", func(b *testing.B) {
 		for b.Loop() {
-			if len(spec.Diff(s, s2)) != 10 {
+			if len(pvspec.Diff(s, s2)) != 10 {
 				b.Fatal("want the 10 renames")
 			}
 		}
 	})
 	b.Run("render-markdown", func(b *testing.B) {
 		for b.Loop() {
-			if err := spec.RenderMarkdown(io.Discard, s); err != nil {
+			if err := pvspec.RenderMarkdown(io.Discard, s); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("render-c", func(b *testing.B) {
 		for b.Loop() {
-			if err := spec.RenderC(io.Discard, s); err != nil {
+			if err := pvspec.RenderC(io.Discard, s); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("render-go", func(b *testing.B) {
 		for b.Loop() {
-			if err := spec.RenderGo(io.Discard, s, "bigif"); err != nil {
+			if err := pvspec.RenderGo(io.Discard, s, "bigif"); err != nil {
 				b.Fatal(err)
 			}
 		}
