@@ -101,3 +101,34 @@ func BenchmarkSpec(b *testing.B) {
 		}
 	})
 }
+
+// wideSpec writes one struct of n u32 fields; with changed, every field has
+// a new name and every other one a new type (u32 to s32): n changes.
+func wideSpec(n int, changed bool) string {
+	var b strings.Builder
+	b.WriteString("pvspec: 1\nid: wideif\ntitle: Wide interface\nversion: 1\nstage: production\ndevice: wide\n")
+	b.WriteString("conventions: {byte_order: little, page_size: 4096, reserved: {sender: zero, receiver: ignore}}\n")
+	fmt.Fprintf(&b, "structs:\n  - name: wide\n    size: %d\n    writer: frontend\n    fields:\n", 4*n)
+	for i := range n {
+		name, typ := fmt.Sprintf("f%d", i), "u32"
+		if changed {
+			name = fmt.Sprintf("g%d", i)
+			if i%2 == 1 {
+				typ = "s32"
+			}
+		}
+		fmt.Fprintf(&b, "      - {name: %s, at: %d, type: %s}\n", name, 4*i, typ)
+	}
+	return b.String()
+}
+
+// BenchmarkDiffChangedFields diffs a struct of 10,000 fields whose every
+// field changed (renamed, half of them retyped): the diff must stay linear.
+func BenchmarkDiffChangedFields(b *testing.B) {
+	old, new := decodeBig(b, wideSpec(10000, false)), decodeBig(b, wideSpec(10000, true))
+	for b.Loop() {
+		if n := len(pvspec.Diff(old, new)); n != 10000 {
+			b.Fatalf("%d changes, want 10,000", n)
+		}
+	}
+}

@@ -102,6 +102,8 @@ var Rules = []struct {
 	{"wire-discriminator", "wire", "the discriminator and the union are frozen", Breaking},
 	{"wire-ring", "wire", "a ring keeps its kind, messages, pages and slots; shared pages only grow into reserved space", Breaking},
 	{"wire-arch", "wire", "no layout that differs between architectures", Breaking},
+	{"wire-struct-removed", "wire", "a struct or message old peers use is not removed", Breaking},
+	{"wire-added", "wire", "a new struct, message or shared object changes nothing old peers see", None},
 	{"enum-renumber", "enums", "a value keeps its number", Breaking},
 	{"enum-reuse", "enums", "a number is never given to another value", Breaking},
 	{"enum-removed", "enums", "values are not removed", Breaking},
@@ -119,13 +121,34 @@ var Rules = []struct {
 	{"ver-negotiation", "versions", "the way versions are offered and chosen is frozen", Breaking},
 	{"feature-meaning", "versions", "a feature's meaning never changes", Breaking},
 	{"feature-removed", "versions", "features are not withdrawn", Breaking},
+	{"feature-added", "versions", "a new feature is off until both sides negotiate it", None},
 	{"name-rename", "names", "renames change source, not the wire", Source},
 }
 
-// differ holds the two specs being compared.
+// differ holds the two specs being compared, with their indexes.
 type differ struct {
-	old, new *Spec
-	out      []Change
+	old, new   *Spec
+	oldx, newx *index
+	out        []Change
+	// negotiated is set when a new protocol version can gate a change: the
+	// old spec says how versions are offered and chosen, and the new one
+	// still offers the old version. A version number alone gates nothing:
+	// an old peer that does not negotiate never learns which one it got.
+	negotiated bool
+}
+
+// sig is what a field is on the wire, found through the spec's index so
+// that the diff costs time linear in the specs' sizes.
+func (x *index) sig(f *Field) fieldSig {
+	at := -1
+	if f.At != nil {
+		at = *f.At
+	}
+	scalar := x.base(f.Type)
+	if scalar == "" {
+		scalar = f.Type
+	}
+	return fieldSig{at, x.size(f), scalar}
 }
 
 func (d *differ) add(rule string, sev Severity, pos Pos, fromOld bool, path string, breaks []string, format string, args ...any) {
@@ -138,10 +161,17 @@ func (d *differ) add(rule string, sev Severity, pos Pos, fromOld bool, path stri
 
 var both = []string{OldFrontNewBack, NewFrontOldBack}
 
+// negotiates tells whether a versioning section says how the two ends
+// agree on a version: who offers, who chooses, and the key of one of them.
+func (v Versioning) negotiates() bool {
+	return v.OfferedBy != "" && v.ChosenBy != "" && (v.OfferKey != "" || v.ChoiceKey != "")
+}
+
 // newer tells whether something appeared with a version or feature the
-// old spec did not have, which makes an incompatible change "gated".
+// old spec did not have, which makes an incompatible change "gated": a
+// feature is negotiated by its key; a version only when versions are.
 func (d *differ) newer(since int, feature string) bool {
-	if since > d.old.Version {
+	if since > d.old.Version && d.negotiated {
 		return true
 	}
 	if feature == "" {
@@ -151,9 +181,9 @@ func (d *differ) newer(since int, feature string) bool {
 }
 
 // bump is the severity of a wire change: gated behind a new protocol
-// version, breaking within one.
+// version that the two ends negotiate, breaking otherwise.
 func (d *differ) bump() Severity {
-	if d.new.Version > d.old.Version {
+	if d.new.Version > d.old.Version && d.negotiated {
 		return Gated
 	}
 	return Breaking
@@ -163,7 +193,8 @@ func (d *differ) bump() Severity {
 // and new frontend + old backend, and marks the changes the new spec
 // waives. Both specs should pass Check; Diff itself does not rely on it.
 func Diff(old, new *Spec) []Change {
-	d := &differ{old: old, new: new}
+	d := &differ{old: old, new: new, oldx: newIndex(old), newx: newIndex(new)}
+	d.negotiated = old.Versioning.negotiates() && new.Versioning.negotiates() && slices.Contains(new.Versioning.Offered, old.Version)
 	d.conventions()
 	d.enums()
 	d.structs()
@@ -171,13 +202,14 @@ func Diff(old, new *Spec) []Change {
 	d.xenstore()
 	d.handshake()
 	d.versions()
+	d.oneSeverity()
+	waivers := map[[2]string]string{}
+	for _, w := range new.Waivers {
+		waivers[[2]string{w.Rule, w.Path}] = w.Reason
+	}
 	for i := range d.out {
 		c := &d.out[i]
-		for _, w := range new.Waivers {
-			if w.Rule == c.Rule && w.Path == c.Path {
-				c.Waived = w.Reason
-			}
-		}
+		c.Waived = waivers[[2]string{c.Rule, c.Path}]
 	}
 	sort.SliceStable(d.out, func(i, j int) bool { return d.out[i].Path < d.out[j].Path })
 	return d.out
@@ -204,26 +236,12 @@ func senders(side string) []string {
 	return both
 }
 
-// enumWriters tells which sides write fields of the enum.
-func enumWriters(s *Spec, enum string) (front, back bool) {
-	for _, st := range s.Structs {
-		for _, f := range st.Fields {
-			if f.Type == enum {
-				front = front || st.Writer != "backend"
-				back = back || st.Writer != "frontend"
-			}
-		}
-	}
-	return front, back
-}
-
 func (d *differ) enums() {
 	for _, oe := range d.old.Enums {
-		i := slices.IndexFunc(d.new.Enums, func(e Enum) bool { return e.Name == oe.Name })
-		if i < 0 {
+		ne := d.newx.enums[oe.Name]
+		if ne == nil {
 			continue // its fields' changes report it
 		}
-		ne := d.new.Enums[i]
 		path := "enums." + ne.Name
 		if oe.Open && !ne.Open {
 			d.add("enum-closed", Review, ne.Pos, false, path, both, "the enum was open and is now closed: values old peers send may now be refused")
@@ -231,19 +249,21 @@ func (d *differ) enums() {
 		if oe.Base != ne.Base {
 			d.add("wire-width", d.bump(), ne.Pos, false, path, both, "its base changed from %s to %s", oe.Base, ne.Base)
 		}
-		front, back := enumWriters(d.new, ne.Name)
+		oldByName, oldByValue := valueIndex(oe.Values)
+		newByName, newByValue := valueIndex(ne.Values)
+		front, back := d.newx.writers[ne.Name][0], d.newx.writers[ne.Name][1]
 		for _, ov := range oe.Values {
-			j := slices.IndexFunc(ne.Values, func(v EnumValue) bool { return v.Name == ov.Name })
-			if j >= 0 {
-				if nv := ne.Values[j]; nv.Value != ov.Value {
+			if nv, ok := newByName[ov.Name]; ok {
+				if nv.Value != ov.Value {
 					d.add("enum-renumber", Breaking, nv.Pos, false, path+"."+nv.Name, both, "%s changed from %d to %d", nv.Name, ov.Value, nv.Value)
 				}
 				continue
 			}
-			k := slices.IndexFunc(ne.Values, func(v EnumValue) bool { return v.Value == ov.Value })
-			if k >= 0 && !slices.ContainsFunc(oe.Values, func(v EnumValue) bool { return v.Name == ne.Values[k].Name }) {
-				d.add("name-rename", Source, ne.Values[k].Pos, false, path+"."+ne.Values[k].Name, nil, "%s is the old %s renamed: the number is the same", ne.Values[k].Name, ov.Name)
-				continue
+			if nv, ok := newByValue[ov.Value]; ok {
+				if _, had := oldByName[nv.Name]; !had {
+					d.add("name-rename", Source, nv.Pos, false, path+"."+nv.Name, nil, "%s is the old %s renamed: the number is the same", nv.Name, ov.Name)
+					continue
+				}
 			}
 			sev := Breaking
 			if ov.Deprecated != 0 {
@@ -252,13 +272,13 @@ func (d *differ) enums() {
 			d.add("enum-removed", sev, ov.Pos, true, path+"."+ov.Name, both, "%s (%d) was removed: old peers may still use it", ov.Name, ov.Value)
 		}
 		for _, nv := range ne.Values {
-			if slices.ContainsFunc(oe.Values, func(v EnumValue) bool { return v.Name == nv.Name }) {
+			if _, ok := oldByName[nv.Name]; ok {
 				continue
 			}
 			vpath := path + "." + nv.Name
-			if k := slices.IndexFunc(oe.Values, func(v EnumValue) bool { return v.Value == nv.Value }); k >= 0 {
-				if slices.ContainsFunc(ne.Values, func(v EnumValue) bool { return v.Name == oe.Values[k].Name }) {
-					d.add("enum-reuse", Breaking, nv.Pos, false, vpath, both, "%d was %s and is given to %s", nv.Value, oe.Values[k].Name, nv.Name)
+			if was, ok := oldByValue[nv.Value]; ok {
+				if _, kept := newByName[was.Name]; kept {
+					d.add("enum-reuse", Breaking, nv.Pos, false, vpath, both, "%d was %s and is given to %s", nv.Value, was.Name, nv.Name)
 				}
 				continue // a rename, reported above
 			}
@@ -284,6 +304,19 @@ func (d *differ) enums() {
 	}
 }
 
+// valueIndex finds an enum's values by name and by number (the first of
+// each number).
+func valueIndex(values []EnumValue) (map[string]EnumValue, map[int64]EnumValue) {
+	byName, byValue := map[string]EnumValue{}, map[int64]EnumValue{}
+	for _, v := range values {
+		byName[v.Name] = v
+		if _, ok := byValue[v.Value]; !ok {
+			byValue[v.Value] = v
+		}
+	}
+	return byName, byValue
+}
+
 func gatedBy(gated bool, since int, feature string) string {
 	switch {
 	case !gated:
@@ -307,107 +340,203 @@ type fieldSig struct {
 	scalar   string // the scalar base, or the type for bytes, unions, structs
 }
 
-func (d *differ) sig(s *Spec, f *Field) fieldSig {
-	at := -1
-	if f.At != nil {
-		at = *f.At
-	}
-	return fieldSig{at, s.FieldSize(f), s.base(f.Type)}
-}
-
 func (d *differ) structs() {
 	for _, f := range Check(d.new) {
 		if f.Rule == "alignment" {
 			d.add("wire-arch", Breaking, Pos{f.Line, f.Col}, false, f.Path, both, "the layout would differ between architectures: %s", f.Msg)
 		}
 	}
+	var removed, added []*Struct
 	for _, olds := range d.old.Structs {
-		i := slices.IndexFunc(d.new.Structs, func(s *Struct) bool { return s.Name == olds.Name })
-		if i < 0 {
-			continue // used by a field or a ring, whose changes report it
+		ns := d.newx.structs[olds.Name]
+		if ns == nil {
+			removed = append(removed, olds)
+			continue
 		}
-		ns := d.new.Structs[i]
-		path := "structs." + ns.Name
-		if olds.Size != ns.Size {
-			d.add("wire-size", d.bump(), ns.Pos, false, path, both, "its size changed from %d to %d", olds.Size, ns.Size)
-		}
-		if olds.C != ns.C && olds.C != "" {
-			d.add("name-rename", Source, ns.Pos, false, path, nil, "its C tag changed from %s to %q", olds.C, ns.C)
-		}
-		matched := map[*Field]bool{}
-		for _, of := range olds.Fields {
-			fpath := path + "." + of.Name
-			j := slices.IndexFunc(ns.Fields, func(f *Field) bool { return f.Name == of.Name })
-			if j < 0 {
-				continue
-			}
-			nf := ns.Fields[j]
-			matched[nf] = true
-			d.field(of, nf, fpath)
-		}
-		for _, of := range olds.Fields {
-			if slices.ContainsFunc(ns.Fields, func(f *Field) bool { return f.Name == of.Name }) {
-				continue
-			}
-			osig := d.sig(d.old, of)
-			var same *Field
-			for _, nf := range ns.Fields {
-				if !matched[nf] && d.sig(d.new, nf) == osig && nf.Reserved == of.Reserved {
-					same = nf
-				}
-			}
-			if same != nil {
-				matched[same] = true
-				d.add("name-rename", Source, same.Pos, false, path+"."+same.Name, nil, "%s is the old %s renamed: same offset, width and type", same.Name, of.Name)
-				continue
-			}
-			if of.Reserved {
-				continue // reserved bytes taken by fields: judged below
-			}
-			if reservedOver(d, ns, osig) {
-				d.add("wire-removed", Review, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes are reserved: peers that still use it now see zero", of.Name)
-			} else {
-				d.add("wire-removed", Breaking, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes %d..%d are not reserved", of.Name, osig.at, osig.at+osig.size-1)
-			}
-		}
-		for _, nf := range ns.Fields {
-			if matched[nf] || nf.Reserved {
-				continue
-			}
-			d.newField(olds, nf, path+"."+nf.Name)
+		d.structPair(olds, ns, "structs."+ns.Name)
+	}
+	for _, ns := range d.new.Structs {
+		if d.oldx.structs[ns.Name] == nil {
+			added = append(added, ns)
 		}
 	}
+	// A struct removed and one added with the same layout is a rename.
+	bySig := map[string][]*Struct{}
+	for _, ns := range added {
+		k := d.layoutKey(d.newx, ns)
+		bySig[k] = append(bySig[k], ns)
+	}
+	renamed := map[*Struct]bool{}
+	for _, olds := range removed {
+		k := d.layoutKey(d.oldx, olds)
+		if cands := bySig[k]; len(cands) > 0 {
+			ns := cands[0]
+			bySig[k] = cands[1:]
+			renamed[ns] = true
+			d.add("name-rename", Source, ns.Pos, false, "structs."+ns.Name, nil, "%s is the old %s renamed: the same layout", ns.Name, olds.Name)
+			continue
+		}
+		d.add("wire-struct-removed", Breaking, olds.Pos, true, "structs."+olds.Name, both, "the struct %s (%d bytes) was removed: old peers may still send or expect it", olds.Name, olds.Size)
+	}
+	for _, ns := range added {
+		if !renamed[ns] {
+			d.add("wire-added", None, ns.Pos, false, "structs."+ns.Name, nil, "a new struct %s (%d bytes): old peers meet it only through the fields, values and rings that use it, judged there", ns.Name, ns.Size)
+		}
+	}
+}
+
+// layoutKey says what a struct is on the wire: its size and its fields'
+// offsets, sizes and scalars.
+func (d *differ) layoutKey(x *index, st *Struct) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", st.Size)
+	for _, f := range st.Fields {
+		s := x.sig(f)
+		fmt.Fprintf(&b, "|%d,%d,%s,%t", s.at, s.size, s.scalar, f.Reserved)
+	}
+	return b.String()
+}
+
+// structPair compares a struct present in both specs. Fields pair by name,
+// then by offset (a field renamed, perhaps retyped); what is left was
+// removed or added.
+func (d *differ) structPair(olds, ns *Struct, path string) {
+	if olds.Size != ns.Size {
+		d.add("wire-size", d.bump(), ns.Pos, false, path, both, "its size changed from %d to %d", olds.Size, ns.Size)
+	}
+	if olds.C != ns.C && olds.C != "" {
+		d.add("name-rename", Source, ns.Pos, false, path, nil, "its C tag changed from %s to %q", olds.C, ns.C)
+	}
+	newByName := map[string]*Field{}
+	for _, nf := range ns.Fields {
+		newByName[nf.Name] = nf
+	}
+	matched := map[*Field]bool{}
+	var gone []*Field
+	for _, of := range olds.Fields {
+		if nf := newByName[of.Name]; nf != nil {
+			matched[nf] = true
+			d.field(of, nf, path+"."+of.Name, "")
+			continue
+		}
+		gone = append(gone, of)
+	}
+	// Unmatched new fields by offset, for renames.
+	byAt := map[int]*Field{}
+	for _, nf := range ns.Fields {
+		if !matched[nf] && nf.At != nil {
+			if _, taken := byAt[*nf.At]; !taken {
+				byAt[*nf.At] = nf
+			}
+		}
+	}
+	for _, of := range gone {
+		osig := d.oldx.sig(of)
+		nf := byAt[osig.at]
+		if nf != nil && !matched[nf] && nf.Reserved == of.Reserved && d.newx.sig(nf).size == osig.size {
+			matched[nf] = true
+			if d.newx.sig(nf) == osig {
+				if !of.Reserved {
+					d.add("name-rename", Source, nf.Pos, false, path+"."+nf.Name, nil, "%s is the old %s renamed: same offset, width and type", nf.Name, of.Name)
+				}
+				continue
+			}
+			d.field(of, nf, path+"."+nf.Name, " (renamed from "+of.Name+")")
+			continue
+		}
+		if of.Reserved {
+			continue // reserved bytes taken by fields: judged below
+		}
+		if d.reservedOver(ns, osig) {
+			d.add("wire-removed", Review, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes are reserved: peers that still use it now see zero", of.Name)
+		} else {
+			d.add("wire-removed", Breaking, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes %d..%d are not reserved", of.Name, osig.at, osig.at+osig.size-1)
+		}
+	}
+	old := newSpans(d.oldx, olds)
+	for _, nf := range ns.Fields {
+		if matched[nf] || nf.Reserved {
+			continue
+		}
+		d.newField(old, nf, path+"."+nf.Name)
+	}
+}
+
+// spans are a struct's fields ordered by offset, to find overlaps in
+// logarithmic time.
+type spans struct {
+	at       []int
+	sigs     []fieldSig
+	reserved []bool
+}
+
+func newSpans(x *index, st *Struct) spans {
+	var sp spans
+	type one struct {
+		sig      fieldSig
+		reserved bool
+	}
+	var all []one
+	for _, f := range st.Fields {
+		all = append(all, one{x.sig(f), f.Reserved})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].sig.at < all[j].sig.at })
+	for _, o := range all {
+		sp.at, sp.sigs, sp.reserved = append(sp.at, o.sig.at), append(sp.sigs, o.sig), append(sp.reserved, o.reserved)
+	}
+	return sp
+}
+
+// overlap counts the bytes of [at, at+size) that reserved and other
+// fields cover.
+func (sp spans) overlap(at, size int) (reserved, fields int) {
+	// Fields are at most as large as their struct: start from the first
+	// field that may reach at.
+	i := sort.SearchInts(sp.at, at)
+	for i > 0 && sp.sigs[i-1].at+sp.sigs[i-1].size > at {
+		i--
+	}
+	for ; i < len(sp.sigs) && sp.sigs[i].at < at+size; i++ {
+		s := sp.sigs[i]
+		n := min(s.at+s.size, at+size) - max(s.at, at)
+		if n <= 0 {
+			continue
+		}
+		if sp.reserved[i] {
+			reserved += n
+		} else {
+			fields += n
+		}
+	}
+	return reserved, fields
 }
 
 // reservedOver tells whether reserved fields of st cover the bytes of sig.
-func reservedOver(d *differ, st *Struct, sig fieldSig) bool {
-	covered := 0
-	for _, f := range st.Fields {
-		s := d.sig(d.new, f)
-		if f.Reserved && s.at < sig.at+sig.size && s.at+s.size > sig.at {
-			covered += min(s.at+s.size, sig.at+sig.size) - max(s.at, sig.at)
-		}
-	}
-	return covered >= sig.size
+func (d *differ) reservedOver(st *Struct, sig fieldSig) bool {
+	reserved, _ := newSpans(d.newx, st).overlap(sig.at, sig.size)
+	return reserved >= sig.size
 }
 
-// field compares one field present in both specs.
-func (d *differ) field(of, nf *Field, path string) {
-	a, b := d.sig(d.old, of), d.sig(d.new, nf)
+// field compares one field present in both specs; renamed says it was
+// paired by offset.
+func (d *differ) field(of, nf *Field, path, renamed string) {
+	a, b := d.oldx.sig(of), d.newx.sig(nf)
 	sev := d.bump()
 	switch {
 	case of.Reserved && nf.Reserved:
 		// Reserved bytes may move and shrink: the fields that take them are judged.
 	case a.at != b.at:
-		d.add("wire-offset", sev, nf.Pos, false, path, both, "its offset changed from %d to %d", a.at, b.at)
+		d.add("wire-offset", sev, nf.Pos, false, path, both, "its offset changed from %d to %d%s", a.at, b.at, renamed)
 	case a.size != b.size:
-		d.add("wire-width", sev, nf.Pos, false, path, both, "its width changed from %d to %d bytes", a.size, b.size)
+		d.add("wire-width", sev, nf.Pos, false, path, both, "its width changed from %d to %d bytes%s", a.size, b.size, renamed)
 	case a.scalar != b.scalar && scalarSizes[a.scalar] > 0 && scalarSizes[b.scalar] > 0:
-		d.add("wire-signedness", sev, nf.Pos, false, path, both, "its type changed from %s to %s", a.scalar, b.scalar)
+		d.add("wire-signedness", sev, nf.Pos, false, path, both, "its type changed from %s to %s%s", a.scalar, b.scalar, renamed)
 	case of.Type != nf.Type && (of.Type == "union") != (nf.Type == "union"):
-		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "it changed from %s to %s", of.Type, nf.Type)
+		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "it changed from %s to %s%s", of.Type, nf.Type, renamed)
 	case of.Type != nf.Type:
-		d.add("wire-type", Source, nf.Pos, false, path, nil, "its type is now called %s instead of %s; the representation is the same", nf.Type, of.Type)
+		d.add("wire-type", Source, nf.Pos, false, path, nil, "its type is now called %s instead of %s; the representation is the same%s", nf.Type, of.Type, renamed)
+	case renamed != "":
+		d.add("name-rename", Source, nf.Pos, false, path, nil, "%s is the old%s", nf.Name, strings.TrimSuffix(strings.TrimPrefix(renamed, " (renamed from"), ")"))
 	}
 	if of.Reserved && !nf.Reserved {
 		d.reservedTaken(nf, path)
@@ -422,20 +551,9 @@ func (d *differ) field(of, nf *Field, path string) {
 
 // newField judges a field that takes bytes the old struct had reserved or
 // had given to a removed field.
-func (d *differ) newField(olds *Struct, nf *Field, path string) {
-	b := d.sig(d.new, nf)
-	reservedBytes, fieldBytes := 0, 0
-	for _, of := range olds.Fields {
-		a := d.sig(d.old, of)
-		if a.at < b.at+b.size && a.at+a.size > b.at {
-			n := min(a.at+a.size, b.at+b.size) - max(a.at, b.at)
-			if of.Reserved {
-				reservedBytes += n
-			} else {
-				fieldBytes += n
-			}
-		}
-	}
+func (d *differ) newField(old spans, nf *Field, path string) {
+	b := d.newx.sig(nf)
+	reservedBytes, fieldBytes := old.overlap(b.at, b.size)
 	switch {
 	case fieldBytes > 0:
 		d.add("wire-reuse", Breaking, nf.Pos, false, path, both, "%s takes bytes of a removed field: old peers read them as that field", nf.Name)
@@ -459,32 +577,39 @@ func (d *differ) reservedTaken(nf *Field, path string) {
 	}
 }
 
-// union compares a union's discriminator and variants.
+// union compares a union's discriminator and variants. A union that grows
+// is judged once, as the width of its field (field); a body that does not
+// fit the old union is judged the same way, since it is the same change.
 func (d *differ) union(of, nf *Field, path string) {
-	if of.On != nf.On || of.Size != nf.Size {
-		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "the union's discriminator or size changed (on %s, %d bytes → on %s, %d bytes)", of.On, of.Size, nf.On, nf.Size)
+	if of.On != nf.On {
+		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "the union's discriminator changed from %s to %s", of.On, nf.On)
 	}
+	oldSize := d.oldx.sig(of).size
 	for _, nv := range nf.Variants {
-		if nv.Type == "" {
-			continue
-		}
-		for _, st := range d.new.Structs {
-			if st.Name == nv.Type && st.Size > of.Size {
-				d.add("wire-variant", Breaking, nv.Pos, false, path+"."+nv.Name, both, "the body %s takes %d bytes; the union has %d", st.Name, st.Size, of.Size)
+		if st := d.newx.structs[nv.Type]; st != nil && st.Size > oldSize {
+			sev := d.bump()
+			if d.newer(nv.Since, "") {
+				sev = Gated
 			}
+			d.add("wire-variant", sev, nv.Pos, false, path+"."+nv.Name, both, "the body %s takes %d bytes; the old union had %d", st.Name, st.Size, oldSize)
 		}
 	}
 }
 
 func (d *differ) shared() {
+	newByName := map[string]*Shared{}
+	for _, no := range d.new.Shared {
+		newByName[no.Name] = no
+	}
+	oldNames := map[string]bool{}
 	for _, oo := range d.old.Shared {
+		oldNames[oo.Name] = true
 		path := "shared." + oo.Name
-		i := slices.IndexFunc(d.new.Shared, func(o *Shared) bool { return o.Name == oo.Name })
-		if i < 0 {
+		no := newByName[oo.Name]
+		if no == nil {
 			d.add("wire-ring", Breaking, oo.Pos, true, path, both, "the shared object %s was removed", oo.Name)
 			continue
 		}
-		no := d.new.Shared[i]
 		switch {
 		case oo.Kind != no.Kind:
 			d.add("wire-ring", Breaking, no.Pos, false, path, both, "its kind changed from %s to %s", oo.Kind, no.Kind)
@@ -496,19 +621,24 @@ func (d *differ) shared() {
 			d.add("wire-ring", Breaking, no.Pos, false, path, both, "who allocates it, or the keys carrying its grant and event channel, changed")
 		}
 		if no.Kind == "ring" && oo.Kind == "ring" {
-			a, b := slotSize(d.old, oo), slotSize(d.new, no)
+			a, b := slotSize(d.oldx, oo), slotSize(d.newx, no)
 			if a != b {
 				d.add("wire-size", d.bump(), no.Pos, false, path, both, "its slot size changed from %d to %d bytes, so the slot count and every index do", a, b)
 			}
 		}
 	}
+	for _, no := range d.new.Shared {
+		if !oldNames[no.Name] {
+			d.add("wire-added", None, no.Pos, false, "shared."+no.Name, nil, "a new shared %s %s: old peers never map it; the keys that carry it are judged with the xenstore keys", no.Kind, no.Name)
+		}
+	}
 }
 
 // slotSize is a ring's slot: its largest message.
-func slotSize(s *Spec, o *Shared) int {
+func slotSize(x *index, o *Shared) int {
 	n := 0
-	for _, st := range s.Structs {
-		if st.Name == o.Request || st.Name == o.Response {
+	for _, name := range []string{o.Request, o.Response} {
+		if st := x.structs[name]; st != nil {
 			n = max(n, st.Size)
 		}
 	}
@@ -516,12 +646,23 @@ func slotSize(s *Spec, o *Shared) int {
 }
 
 func (d *differ) xenstore() {
+	newKeys, newNames := map[[2]string]*Key{}, map[string]*Key{}
+	for _, k := range d.new.Xenstore {
+		newKeys[[2]string{k.Side, k.Name}] = k
+		if newNames[k.Name] == nil {
+			newNames[k.Name] = k
+		}
+	}
+	oldNames := map[string]bool{}
+	for _, ok := range d.old.Xenstore {
+		oldNames[ok.Name] = true
+	}
 	for _, ok := range d.old.Xenstore {
 		path := "xenstore." + ok.Side + "." + ok.Name
-		i := slices.IndexFunc(d.new.Xenstore, func(k *Key) bool { return k.Name == ok.Name && k.Side == ok.Side })
-		if i < 0 {
-			if j := slices.IndexFunc(d.new.Xenstore, func(k *Key) bool { return k.Name == ok.Name }); j >= 0 {
-				d.add("xs-side", Breaking, d.new.Xenstore[j].Pos, false, path, both, "%s moved from the %s to the %s", ok.Name, ok.Side, d.new.Xenstore[j].Side)
+		nk := newKeys[[2]string{ok.Side, ok.Name}]
+		if nk == nil {
+			if moved := newNames[ok.Name]; moved != nil {
+				d.add("xs-side", Breaking, moved.Pos, false, path, both, "%s moved from the %s to the %s", ok.Name, ok.Side, moved.Side)
 			} else if len(ok.Readers) > 0 {
 				d.add("xs-removed", Breaking, ok.Pos, true, path, senders(ok.Side), "%s was removed, but the %s reads it", ok.Name, strings.Join(ok.Readers, " and "))
 			} else {
@@ -529,7 +670,6 @@ func (d *differ) xenstore() {
 			}
 			continue
 		}
-		nk := d.new.Xenstore[i]
 		if ok.Type != nk.Type {
 			d.add("xs-type", Breaking, nk.Pos, false, path, senders(ok.Side), "its type changed from %s to %s", ok.Type, nk.Type)
 		}
@@ -544,7 +684,7 @@ func (d *differ) xenstore() {
 		}
 	}
 	for _, nk := range d.new.Xenstore {
-		if slices.ContainsFunc(d.old.Xenstore, func(k *Key) bool { return k.Name == nk.Name }) {
+		if oldNames[nk.Name] {
 			continue
 		}
 		path := "xenstore." + nk.Side + "." + nk.Name
@@ -602,19 +742,59 @@ func (d *differ) versions() {
 	if d.new.Version < d.old.Version {
 		d.add("ver-negotiation", Breaking, Pos{1, 1}, false, "version", both, "the protocol version went down from %d to %d", d.old.Version, d.new.Version)
 	}
+	newFeatures := map[string]*Feature{}
+	for _, nf := range d.new.Features {
+		newFeatures[nf.Name] = nf
+	}
+	oldFeatures := map[string]bool{}
 	for _, of := range d.old.Features {
+		oldFeatures[of.Name] = true
 		path := "features." + of.Name
-		i := slices.IndexFunc(d.new.Features, func(f *Feature) bool { return f.Name == of.Name })
-		if i < 0 {
+		nf := newFeatures[of.Name]
+		if nf == nil {
 			d.add("feature-removed", Breaking, of.Pos, true, path, senders(of.AdvertisedBy), "the feature %s was withdrawn", of.Name)
 			continue
 		}
-		nf := d.new.Features[i]
 		switch {
 		case of.AdvertisedBy != nf.AdvertisedBy || of.RequestedBy != nf.RequestedBy || of.Key != nf.Key || of.Default != nf.Default:
 			d.add("feature-meaning", Breaking, nf.Pos, false, path, both, "who advertises or requests it, its key or its default changed")
 		case of.Gates != nf.Gates:
 			d.add("feature-meaning", Review, nf.Pos, false, path, both, "what it gates is described differently: check that its meaning is the same")
+		}
+	}
+	for _, nf := range d.new.Features {
+		if !oldFeatures[nf.Name] {
+			d.add("feature-added", None, nf.Pos, false, "features."+nf.Name, nil, "a new feature %s, advertised by the %s through %s: off until both sides negotiate it", nf.Name, nf.AdvertisedBy, nf.Key)
+		}
+	}
+}
+
+// severityRank orders the severities that judge a change.
+var severityRank = map[Severity]int{Breaking: 3, Gated: 2, Review: 1}
+
+// oneSeverity gives one change one severity: when several rules judge the
+// same path (a union that grows is a wider field and larger bodies), they
+// all take the gravest of their judgements, and the mixes they break.
+// Findings that only name (source) or clear (none) a change keep theirs.
+func (d *differ) oneSeverity() {
+	worst := map[string]Severity{}
+	breaks := map[string][]string{}
+	for _, c := range d.out {
+		if severityRank[c.Severity] > severityRank[worst[c.Path]] {
+			worst[c.Path] = c.Severity
+		}
+		if severityRank[c.Severity] > 0 {
+			for _, b := range c.Breaks {
+				if !slices.Contains(breaks[c.Path], b) {
+					breaks[c.Path] = append(breaks[c.Path], b)
+				}
+			}
+		}
+	}
+	for i := range d.out {
+		c := &d.out[i]
+		if severityRank[c.Severity] > 0 && c.Severity != worst[c.Path] {
+			c.Severity, c.Breaks = worst[c.Path], breaks[c.Path]
 		}
 	}
 }

@@ -147,8 +147,21 @@ func TestDiffRules(t *testing.T) {
 		{"persistent's default flipped", nil, []edit{{"key: feature-persistent, default: \"0\"", "key: feature-persistent, default: \"1\""}}, want{"feature-meaning", pvspec.Breaking, pvspec.Incompatible}, nil},
 		{"persistent described anew", nil, []edit{{"gates: grants may stay mapped between requests", "gates: grants stay mapped until the backend runs short"}}, want{"feature-meaning", pvspec.Review, pvspec.NeedsReview}, nil},
 
+		{"close_body removed", nil, []edit{{"          - {name: close, when: [close], type: close_body}\n", "          - {name: close, when: [close]}\n"}, {"  - name: close_body\n    size: 4\n    writer: frontend\n    fields:\n      - {name: handle, at: 0, type: u32}\n", ""}}, want{"wire-struct-removed", pvspec.Breaking, pvspec.Incompatible}, nil},
+		{"close_body renamed", nil, []edit{{"type: close_body}", "type: shut_body}"}, {"  - name: close_body\n", "  - name: shut_body\n"}}, want{"name-rename", pvspec.Source, pvspec.Compatible}, []string{"wire-struct-removed"}},
+		{"a new struct", nil, []edit{{"structs:\n", "structs:\n  - name: sync_body\n    size: 8\n    writer: frontend\n    fields:\n      - {name: barrier, at: 0, type: u64}\n"}}, want{"wire-added", pvspec.None, pvspec.Compatible}, nil},
+		{"a new shared page", nil, []edit{{"shared:\n", "shared:\n  - {name: stats, kind: page, struct: response, allocated_by: backend, grant_key: stats-ref}\n"}}, want{"wire-added", pvspec.None, pvspec.Compatible}, nil},
+
+		// A version number gates a change only when versions are negotiated.
+		{"response grows in version 2, no negotiation", []edit{{"versioning:\n  offered_by: backend\n  offer_key: versions\n  chosen_by: frontend\n  choice_key: version\n  offered: [1]\n", ""}}, []edit{{"versioning:\n  offered_by: backend\n  offer_key: versions\n  chosen_by: frontend\n  choice_key: version\n  offered: [1]\n", ""}, {"version: 1\nstage", "version: 2\nstage"}, {"  - name: response\n    size: 24", "  - name: response\n    size: 32"}, {"{name: pad, at: 10, type: bytes, size: 6, reserved: true}", "{name: pad, at: 10, type: bytes, size: 14, reserved: true}"}, {"{name: req, at: 16, type: u64}", "{name: req, at: 24, type: u64}"}}, want{"wire-size", pvspec.Breaking, pvspec.Incompatible}, nil},
+		{"a new op in version 2, no negotiation", []edit{{"versioning:\n  offered_by: backend\n  offer_key: versions\n  chosen_by: frontend\n  choice_key: version\n  offered: [1]\n", ""}}, []edit{{"versioning:\n  offered_by: backend\n  offer_key: versions\n  chosen_by: frontend\n  choice_key: version\n  offered: [1]\n", ""}, {"version: 1\nstage", "version: 2\nstage"}, {"{name: write, value: 1}", "{name: write, value: 1}\n      - {name: append, value: 2, since: 2}"}}, want{"enum-new-frontend", pvspec.Breaking, pvspec.Incompatible}, nil},
+
+		// A union that grows is one change with one severity.
+		{"the union grows in version 2", nil, and(bump, []edit{{"  - name: control\n    size: 32", "  - name: control\n    size: 40"}, {"        size: 16\n        on: cmd", "        size: 24\n        on: cmd"}, {"{name: grefs, at: 32,", "{name: grefs, at: 40,"}, {"    size: 4\n    writer: frontend\n    fields:\n      - {name: handle, at: 0, type: u32}", "    size: 20\n    writer: frontend\n    fields:\n      - {name: handle, at: 0, type: u32}\n      - {name: more, at: 4, type: bytes, size: 16, since: 2}"}}), want{"wire-width", pvspec.Gated, pvspec.Compatible}, []string{"wire-discriminator", "wire-variant"}},
+		{"the union grows", nil, []edit{{"  - name: control\n    size: 32", "  - name: control\n    size: 40"}, {"        size: 16\n        on: cmd", "        size: 24\n        on: cmd"}, {"{name: grefs, at: 32,", "{name: grefs, at: 40,"}}, want{"wire-width", pvspec.Breaking, pvspec.Incompatible}, nil},
+
 		{"persistent withdrawn", nil, []edit{{"  - {name: persistent, advertised_by: backend, key: feature-persistent, default: \"0\", since: 1, gates: grants may stay mapped between requests}\n", ""}}, want{"feature-removed", pvspec.Breaking, pvspec.Incompatible}, nil},
-		{"a new feature", nil, []edit{{"features:\n", "features:\n  - {name: trim, advertised_by: backend, key: feature-trim, default: \"0\", since: 1, gates: the trim op}\n"}, {"xenstore:\n", "xenstore:\n  - {name: feature-trim, side: backend, type: bool, default: \"0\", ready_by: InitWait, readers: [frontend]}\n"}}, want{"", "", pvspec.Compatible}, []string{"feature-removed"}},
+		{"a new feature", nil, []edit{{"features:\n", "features:\n  - {name: trim, advertised_by: backend, key: feature-trim, default: \"0\", since: 1, gates: the trim op}\n"}, {"xenstore:\n", "xenstore:\n  - {name: feature-trim, side: backend, type: bool, default: \"0\", ready_by: InitWait, readers: [frontend]}\n"}}, want{"feature-added", pvspec.None, pvspec.Compatible}, []string{"feature-removed"}},
 	}
 	breaking, passing := map[string]bool{}, map[string]bool{}
 	for _, c := range cases {
@@ -167,6 +180,17 @@ func TestDiffRules(t *testing.T) {
 				return ch.Rule == c.want.rule && ch.Severity == c.want.severity
 			}) {
 				t.Errorf("want %s %s; got %v", c.want.severity, c.want.rule, changes)
+			}
+			// One change, one severity: the rules that judge a path agree.
+			judged := map[string]pvspec.Severity{}
+			for _, ch := range changes {
+				if ch.Severity == pvspec.Source || ch.Severity == pvspec.None {
+					continue
+				}
+				if sev, ok := judged[ch.Path]; ok && sev != ch.Severity {
+					t.Errorf("%s is judged both %s and %s", ch.Path, sev, ch.Severity)
+				}
+				judged[ch.Path] = ch.Severity
 			}
 			if got := pvspec.Judge(changes, "production"); got != c.want.verdict {
 				t.Errorf("verdict %s, want %s; changes: %v", got, c.want.verdict, changes)

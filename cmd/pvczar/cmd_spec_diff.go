@@ -60,6 +60,9 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 	if stage == "" {
 		stage = old.Stage
 	}
+	if err := ctx.Err(); err != nil {
+		return err // SIGINT or SIGTERM while reading
+	}
 	changes := pvspec.Diff(old, new)
 	verdict := pvspec.Judge(changes, stage)
 	if c.json {
@@ -96,6 +99,9 @@ func specAt(ctx context.Context, repo, rev, path string) (*pvspec.Spec, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	data, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // git was stopped by SIGINT or SIGTERM
+	}
 	if err != nil {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "git show %s:%s in %s: %s", rev, path, repo, strings.TrimSpace(stderr.String()))
 	}

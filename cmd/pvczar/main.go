@@ -31,14 +31,15 @@ import (
 // Exit codes.
 const (
 	exitOK        = 0
-	exitError     = 1 // internal error, or storage failure
-	exitUsage     = 2 // bad flags or arguments, or invalid input
-	exitNotFound  = 3 // a named protocol, proposal, user or objection does not exist
-	exitConflict  = 4 // the current state does not allow it, or a concurrent change won
-	exitForbidden = 5 // nobody identified, or the role does not allow it
-	exitAudit     = 6 // audit verify found differences, or spec check, doc check or xen check found problems
-	exitReview    = 7 // spec diff: changes a person must review (or breaking ones before production)
-	exitBreaking  = 8 // spec diff: unwaived breaking changes to a production protocol
+	exitError     = 1   // internal error, or storage failure
+	exitUsage     = 2   // bad flags or arguments, or invalid input
+	exitNotFound  = 3   // a named protocol, proposal, user or objection does not exist
+	exitConflict  = 4   // the current state does not allow it, or a concurrent change won
+	exitForbidden = 5   // nobody identified, or the role does not allow it
+	exitAudit     = 6   // audit verify found differences, or spec check, doc check or xen check found problems
+	exitReview    = 7   // spec diff: changes a person must review (or breaking ones before production)
+	exitBreaking  = 8   // spec diff: unwaived breaking changes to a production protocol
+	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 )
 
 func main() {
@@ -160,6 +161,9 @@ func (c *cli) fail(err error) int {
 	var findings checkFindings
 	var verdict diffVerdict
 	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(c.stderr, "pvczar %s: interrupted\n", c.cmd.name)
+		return exitInterrupt
 	case errors.As(err, &audit) || errors.As(err, &findings):
 		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
 		return exitAudit
@@ -261,7 +265,8 @@ to a pvczar server and act as the token's user.
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
 4 conflict (the state does not allow it), 5 not identified or forbidden,
 6 audit verify, spec check, doc check or xen check found problems,
-7 spec diff found changes to review, 8 spec diff found breaking changes.`)
+7 spec diff found changes to review, 8 spec diff found breaking changes,
+130 stopped by SIGINT or SIGTERM.`)
 }
 
 func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {

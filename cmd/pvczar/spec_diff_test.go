@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -109,5 +111,21 @@ func copyFile(t *testing.T, from, to string) {
 	os.MkdirAll(filepath.Dir(to), 0o755)
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSpecDiffInterrupted: a diff stopped by SIGINT or SIGTERM (its
+// context cancelled) exits 130 and prints no verdict.
+func TestSpecDiffInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"spec", "diff", "../../pvspec/testdata/toy.yaml", "../../pvspec/testdata/toy.yaml"},
+		{"spec", "diff", "--git", "../..", "HEAD", "HEAD", "pvspec/testdata/toy.yaml"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := Run(ctx, args, &out, &errOut); code != exitInterrupt || out.Len() != 0 || !strings.Contains(errOut.String(), "interrupted") {
+			t.Errorf("%v: exit %d, %q, %q", args, code, out.String(), errOut.String())
+		}
 	}
 }
