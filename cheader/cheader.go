@@ -23,8 +23,8 @@
 // conditionals and expressions, and macro expansion are all limited, and
 // problems are errors naming the file and line, never panics.
 //
-// The model it returns (Header) is neutral: the pvspec importer in
-// cmd/pvczar turns it into a spec, and nothing here knows that format.
+// The model it returns (Header) is neutral: package specimport turns it
+// into a spec, and nothing here knows that format.
 package cheader
 
 import (
