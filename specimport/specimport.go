@@ -751,4 +751,3 @@ func (g *enumGroup) match(variant string) string {
 	}
 	return ""
 }
-
