@@ -41,12 +41,14 @@ func Import(file string, src []byte, id string) (*Result, error) {
 		return nil, err
 	}
 	imp := newImporter(h)
+	imp.comments = scanComments(src)
 	out, err := imp.emit(id, file)
 	if err != nil {
 		return nil, err
 	}
-	// The skeleton must be a spec: decode it as spec check would.
-	s, err := pvspec.Decode(file, out)
+	// The skeleton must be a spec: decode it as spec check would. Its
+	// findings are placed in the skeleton, not the header.
+	s, err := pvspec.Decode(id+".yaml", out)
 	if err != nil {
 		return nil, fmt.Errorf("the generated spec does not decode: %v", err)
 	}
@@ -75,6 +77,9 @@ type importer struct {
 	cEnums  map[*cheader.Type]string
 	diffs   []string
 	fields  int
+	// comments are the header's comments, for what they state: keys,
+	// and the versions things appeared in.
+	comments *comments
 }
 
 // namedType is a spec type made of a C typedef.
@@ -279,6 +284,10 @@ func (imp *importer) emit(id, file string) ([]byte, error) {
 		"conventions", mapping(false, "byte_order", str("little"), "page_size", num(4096)),
 	)
 	root.Content[5].LineComment = "# TODO: the protocol's title, and its xenstore device type below"
+	if v, name := imp.protocolVersion(); v > 0 {
+		root.Content[7] = num(v)
+		root.Content[7].LineComment = "# " + name
+	}
 	// Structs first: they decide which types and enums are used.
 	structs := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, t := range imp.h.Types {
@@ -292,9 +301,18 @@ func (imp *importer) emit(id, file string) ([]byte, error) {
 	if len(imp.enums) > 0 {
 		enums := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, g := range imp.enums {
-			enums.Content = append(enums.Content, g.node())
+			enums.Content = append(enums.Content, g.node(imp.since))
 		}
 		root.Content = append(root.Content, str("enums"), enums)
+	}
+	keys := imp.comments.keys()
+	if features := featuresNode(keys); len(features.Content) > 0 {
+		root.Content = append(root.Content, str("features"), features)
+	}
+	if xs := imp.xenstoreNode(keys); len(xs.Content) > 0 {
+		k := str("xenstore")
+		k.HeadComment = "# From the header's XenBus Nodes sections: check sides, types and defaults; add required, ready_by and readers."
+		root.Content = append(root.Content, k, xs)
 	}
 	if shared := imp.sharedNode(); len(shared.Content) > 0 {
 		root.Content = append(root.Content, str("shared"), shared)
@@ -355,11 +373,15 @@ func scalarBase(t *cheader.Type) (string, string) {
 	return string(t.Base), ""
 }
 
-func (g *enumGroup) node() *yaml.Node {
+func (g *enumGroup) node(since func(line int) int) *yaml.Node {
 	vals := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, d := range g.values {
 		v := mapping(true, "name", str(g.valueName(d)), "value", num(d.Value))
 		v.LineComment = "# " + d.Name
+		if n := since(d.Line); n > 1 {
+			v.Content = append(v.Content, str("since"), num(int64(n)))
+			v.LineComment += "; the header says it came with version " + strconv.Itoa(n)
+		}
 		vals.Content = append(vals.Content, v)
 	}
 	for _, c := range g.consts {
@@ -380,9 +402,24 @@ func (g *enumGroup) node() *yaml.Node {
 	return n
 }
 
-// sharedNode makes the rings.
+// since is the protocol version the comment before a line says it came
+// with, 0 when it says none.
+func (imp *importer) since(line int) int { return versionIn(imp.comments.before(line)) }
+
+// sharedNode makes the rings, and the shared pages whose layout a struct
+// gives.
 func (imp *importer) sharedNode() *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, t := range imp.h.Types {
+		name, ok := imp.structs[t]
+		if !ok || !isPage(t) || imp.ringStruct(t) {
+			continue
+		}
+		n := mapping(false, "name", str(strings.TrimSuffix(strings.TrimSuffix(name, "_interface"), "_page")), "kind", str("page"), "struct", str(name), "pages", num(1))
+		n.Content[1].LineComment = fmt.Sprintf("# %s: %d bytes on x86_64; the rest of the page is not part of the ABI", t.CName(), t.Size(cheader.X86_64))
+		n.Content[3].LineComment = "# TODO: allocated_by, grant_key, event_key"
+		seq.Content = append(seq.Content, n)
+	}
 	for _, r := range imp.h.Rings {
 		var n *yaml.Node
 		switch r.Macro {
@@ -418,6 +455,16 @@ func (imp *importer) sharedNode() *yaml.Node {
 		seq.Content = append(seq.Content, n)
 	}
 	return seq
+}
+
+// ringStruct tells whether a ring's macro uses t.
+func (imp *importer) ringStruct(t *cheader.Type) bool {
+	for _, r := range imp.h.Rings {
+		if r.Request == t || r.Response == t || r.Intf == t {
+			return true
+		}
+	}
+	return false
 }
 
 // ringSlots is the number of entries of a one-page ring (ring.h: the
@@ -511,7 +558,9 @@ func (imp *importer) structNode(t *cheader.Type, name string) *yaml.Node {
 		n.HeadComment = strings.TrimPrefix(n.HeadComment+"\n", "\n") + "# " + o
 	}
 	n.Content = append(n.Content, str("fields"), &yaml.Node{Kind: yaml.SequenceNode, Content: seq})
-	n.Content[len(n.Content)-2].LineComment = "# TODO: writer (frontend, backend or both)"
+	// The comment goes on the name: yaml.v3 writes a comment on a key whose
+	// value is an empty sequence where the sequence should be.
+	n.Content[1].LineComment = "# TODO: writer (frontend, backend or both)"
 	return n
 }
 
@@ -569,6 +618,14 @@ func (imp *importer) structFields(top, t *cheader.Type, base int, prefix string,
 			n.LineComment = "#" + strings.TrimPrefix(comment, ";")
 			if n.Style != yaml.FlowStyle {
 				n.Content[1].LineComment, n.LineComment = n.LineComment, ""
+			}
+		}
+		if n.Style == yaml.FlowStyle {
+			if reservedName.MatchString(f.Name) {
+				n.Content = append(n.Content, str("reserved"), yes())
+			}
+			if v := imp.since(f.Line); v > 1 {
+				n.Content = append(n.Content, str("since"), num(int64(v)))
 			}
 		}
 		imp.fieldNodes[f] = n

@@ -49,8 +49,10 @@ func TestSpecImport(t *testing.T) {
 			t.Errorf("the skeleton lacks %q", want)
 		}
 	}
-	if len(s.Shared) != 1 || s.Shared[0].Kind != "ring" || s.Shared[0].Request != "demo_request" || s.Shared[0].Response != "demo_response" || s.Shared[0].Slots != 16 {
-		t.Errorf("shared: %+v", s.Shared)
+	// The ring, and demo_page as a shared page.
+	if len(s.Shared) != 2 || s.Shared[1].Kind != "ring" || s.Shared[1].Request != "demo_request" || s.Shared[1].Response != "demo_response" || s.Shared[1].Slots != 16 ||
+		s.Shared[0].Kind != "page" || s.Shared[0].Struct != "demo_page" {
+		t.Errorf("shared: %+v %+v", s.Shared[0], s.Shared[len(s.Shared)-1])
 	}
 	enums := map[string]int{}
 	for _, e := range s.Enums {
