@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// builtinTypedefs are the scalar types of <stdint.h> and those the io
-// headers take from Xen's other public headers.
+// builtinTypedefs are the scalar types of <stdint.h>, those the io
+// headers take from Xen's other public headers, and those of its oldest
+// headers.
 func builtinTypedefs() map[string]*Type {
 	m := map[string]*Type{}
 	add := func(name string, b Base, aligned int) {
@@ -22,6 +23,10 @@ func builtinTypedefs() map[string]*Type {
 		"grant_ref_t": U32, "grant_handle_t": U32, "evtchn_port_t": U32,
 		"domid_t": U16, "RING_IDX": U32,
 		"xen_pfn_t": XenULong, "xen_ulong_t": XenULong,
+		// Before Xen 3.0 the headers used the kernel's short names and
+		// memory_t (an unsigned long); spec history reads them.
+		"u8": U8, "s8": S8, "u16": U16, "s16": S16, "u32": U32, "s32": S32, "u64": U64, "s64": S64,
+		"memory_t": ULong,
 	} {
 		add(name, b, 0)
 	}

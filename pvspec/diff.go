@@ -130,6 +130,9 @@ type differ struct {
 	old, new   *Spec
 	oldx, newx *index
 	out        []Change
+	renamed    map[string]string // old struct name -> new, for structs renamed with their layout
+	// sharedRenames are the new shared objects that are old ones renamed.
+	sharedRenames map[string]bool
 	// negotiated is set when a new protocol version can gate a change: the
 	// old spec says how versions are offered and chosen, and the new one
 	// still offers the old version. A version number alone gates nothing:
@@ -193,7 +196,7 @@ func (d *differ) bump() Severity {
 // and new frontend + old backend, and marks the changes the new spec
 // waives. Both specs should pass Check; Diff itself does not rely on it.
 func Diff(old, new *Spec) []Change {
-	d := &differ{old: old, new: new, oldx: newIndex(old), newx: newIndex(new)}
+	d := &differ{old: old, new: new, oldx: newIndex(old), newx: newIndex(new), renamed: map[string]string{}, sharedRenames: map[string]bool{}}
 	d.negotiated = old.Versioning.negotiates() && new.Versioning.negotiates() && slices.Contains(new.Versioning.Offered, old.Version)
 	d.conventions()
 	d.enums()
@@ -283,6 +286,14 @@ func (d *differ) enums() {
 				continue // a rename, reported above
 			}
 			gated := d.newer(nv.Since, nv.Feature)
+			if !front && !back {
+				sev := Review
+				if gated {
+					sev = Gated
+				}
+				d.add("enum-new-frontend", sev, nv.Pos, false, vpath, both, "the new %s is a value of an enum no field of the spec is typed with, so who sends it is unknown: check that old peers need not know it%s", nv.Name, gatedBy(gated, nv.Since, nv.Feature))
+				continue
+			}
 			if front {
 				sev := Breaking
 				if gated {
@@ -373,6 +384,7 @@ func (d *differ) structs() {
 			ns := cands[0]
 			bySig[k] = cands[1:]
 			renamed[ns] = true
+			d.renamed[olds.Name] = ns.Name
 			d.add("name-rename", Source, ns.Pos, false, "structs."+ns.Name, nil, "%s is the old %s renamed: the same layout", ns.Name, olds.Name)
 			continue
 		}
@@ -401,7 +413,16 @@ func (d *differ) layoutKey(x *index, st *Struct) string {
 // then by offset (a field renamed, perhaps retyped); what is left was
 // removed or added.
 func (d *differ) structPair(olds, ns *Struct, path string) {
-	if olds.Size != ns.Size {
+	flexed := d.flexed(olds, ns)
+	tail := false // the layout of a shared page grows into the page's unused tail
+	switch limit := d.pageLimit(ns.Name); {
+	case olds.Size == ns.Size:
+	case len(flexed) > 0:
+		d.add("wire-size", None, ns.Pos, false, path, nil, "C's sizeof changed from %d to %d because a trailing array became a flexible array member, or one again: the wire is the same", olds.Size, ns.Size)
+	case limit > 0 && ns.Size > olds.Size && ns.Size <= limit:
+		tail = true
+		d.add("wire-size", None, ns.Pos, false, path, nil, "the layout of a shared page grows from %d to %d bytes into the page's unused tail: its new fields are judged one by one", olds.Size, ns.Size)
+	default:
 		d.add("wire-size", d.bump(), ns.Pos, false, path, both, "its size changed from %d to %d", olds.Size, ns.Size)
 	}
 	if olds.C != ns.C && olds.C != "" {
@@ -416,6 +437,10 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 	for _, of := range olds.Fields {
 		if nf := newByName[of.Name]; nf != nil {
 			matched[nf] = true
+			if flexed[nf] {
+				d.add("wire-width", None, nf.Pos, false, path+"."+of.Name, nil, "%s is the same trailing array, declared with a length of 1 on one side and as a flexible array member on the other", nf.Name)
+				continue
+			}
 			d.field(of, nf, path+"."+of.Name, "")
 			continue
 		}
@@ -458,7 +483,63 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 		if matched[nf] || nf.Reserved {
 			continue
 		}
+		if b := d.newx.sig(nf); tail && b.at >= olds.Size {
+			d.tailTaken(nf, path+"."+nf.Name)
+			continue
+		}
 		d.newField(old, nf, path+"."+nf.Name)
+	}
+}
+
+// flexed finds the fields that are one trailing array declared two ways:
+// with a length of 1 (C before C99) in one spec, as a flexible array
+// member (length:) in the other, at the same offset. Xen's headers moved
+// from the first to the second with XEN_FLEX_ARRAY_DIM.
+func (d *differ) flexed(olds, ns *Struct) map[*Field]bool {
+	out := map[*Field]bool{}
+	newByName := map[string]*Field{}
+	for _, nf := range ns.Fields {
+		newByName[nf.Name] = nf
+	}
+	for _, of := range olds.Fields {
+		nf := newByName[of.Name]
+		if nf == nil || of.At == nil || nf.At == nil || *of.At != *nf.At {
+			continue
+		}
+		single := func(f *Field) bool { return f.Length == "" && f.Count <= 1 }
+		if single(of) && nf.Length != "" || of.Length != "" && single(nf) {
+			out[nf] = true
+		}
+	}
+	return out
+}
+
+// pageLimit is the bytes of the shared page(s) whose layout st gives in
+// the new spec, or 0 when st lays out no page.
+func (d *differ) pageLimit(st string) int {
+	pageSize := d.new.Conventions.PageSize
+	if pageSize == 0 {
+		pageSize = defaultPageSize
+	}
+	for _, o := range d.new.Shared {
+		if o.Struct == st && (o.Kind == "page" || o.Kind == "byte-rings" || o.Kind == "event-page") {
+			return max(o.Pages, 1) * pageSize
+		}
+	}
+	return 0
+}
+
+// tailTaken judges a field that a shared page's layout adds beyond its old
+// size: old peers left those bytes alone, and whether they are zero is
+// whoever allocates the page's matter.
+func (d *differ) tailTaken(nf *Field, path string) {
+	switch {
+	case d.old.Conventions.Reserved.Sender == "zero" && nf.ZeroIsOld:
+		d.add("wire-reserved", None, nf.Pos, false, path, nil, "%s takes the page's unused tail, which is zero, and zero means the old behaviour", nf.Name)
+	case d.newer(nf.Since, nf.Feature):
+		d.add("wire-reserved", Gated, nf.Pos, false, path, both, "%s takes the page's unused tail%s", nf.Name, gatedBy(true, nf.Since, nf.Feature))
+	default:
+		d.add("wire-reserved", Review, nf.Pos, false, path, both, "%s takes the page's unused tail: compatible when the page is zeroed when allocated and zero means the old behaviour", nf.Name)
 	}
 }
 
@@ -607,13 +688,20 @@ func (d *differ) shared() {
 		path := "shared." + oo.Name
 		no := newByName[oo.Name]
 		if no == nil {
+			no = d.renamedShared(oo)
+			if no != nil {
+				d.add("name-rename", Source, no.Pos, false, "shared."+no.Name, nil, "%s is the old %s renamed: the same layout", no.Name, oo.Name)
+				path = "shared." + no.Name
+			}
+		}
+		if no == nil {
 			d.add("wire-ring", Breaking, oo.Pos, true, path, both, "the shared object %s was removed", oo.Name)
 			continue
 		}
 		switch {
 		case oo.Kind != no.Kind:
 			d.add("wire-ring", Breaking, no.Pos, false, path, both, "its kind changed from %s to %s", oo.Kind, no.Kind)
-		case oo.Request != no.Request || oo.Response != no.Response || oo.Struct != no.Struct || oo.Event != no.Event:
+		case d.rename(oo.Request) != no.Request || d.rename(oo.Response) != no.Response || d.rename(oo.Struct) != no.Struct || d.rename(oo.Event) != no.Event:
 			d.add("wire-ring", d.bump(), no.Pos, false, path, both, "its messages or layout struct changed")
 		case max(oo.Pages, 1) != max(no.Pages, 1):
 			d.add("wire-ring", d.bump(), no.Pos, false, path, both, "its pages changed from %d to %d", max(oo.Pages, 1), max(no.Pages, 1))
@@ -628,10 +716,38 @@ func (d *differ) shared() {
 		}
 	}
 	for _, no := range d.new.Shared {
-		if !oldNames[no.Name] {
+		if !oldNames[no.Name] && !d.sharedRenames[no.Name] {
 			d.add("wire-added", None, no.Pos, false, "shared."+no.Name, nil, "a new shared %s %s: old peers never map it; the keys that carry it are judged with the xenstore keys", no.Kind, no.Name)
 		}
 	}
+}
+
+// rename is a struct's name in the new spec: itself, or what it was
+// renamed to with its layout.
+func (d *differ) rename(name string) string {
+	if n, ok := d.renamed[name]; ok {
+		return n
+	}
+	return name
+}
+
+// renamedShared finds the new shared object an old one became when only
+// its name changed: the same kind, over the same (or renamed) structs.
+func (d *differ) renamedShared(oo *Shared) *Shared {
+	oldNames := map[string]bool{}
+	for _, o := range d.old.Shared {
+		oldNames[o.Name] = true
+	}
+	for _, no := range d.new.Shared {
+		if oldNames[no.Name] || d.sharedRenames[no.Name] || no.Kind != oo.Kind {
+			continue
+		}
+		if d.rename(oo.Request) == no.Request && d.rename(oo.Response) == no.Response && d.rename(oo.Struct) == no.Struct && d.rename(oo.Event) == no.Event {
+			d.sharedRenames[no.Name] = true
+			return no
+		}
+	}
+	return nil
 }
 
 // slotSize is a ring's slot: its largest message.
@@ -673,7 +789,11 @@ func (d *differ) xenstore() {
 		if ok.Type != nk.Type {
 			d.add("xs-type", Breaking, nk.Pos, false, path, senders(ok.Side), "its type changed from %s to %s", ok.Type, nk.Type)
 		}
-		if ok.Default != nk.Default {
+		switch {
+		case ok.Default == nk.Default:
+		case ok.Default == "" && !ok.Required:
+			d.add("xs-default", Review, nk.Pos, false, path, senders(ok.Side), "the default %q is stated now, where the old spec said nothing: check that absence meant that before", nk.Default)
+		default:
 			d.add("xs-default", Breaking, nk.Pos, false, path, senders(ok.Side), "its default changed from %q to %q: absence now means something else", ok.Default, nk.Default)
 		}
 		if !ok.Required && nk.Required && !d.newer(nk.Since, nk.Feature) {

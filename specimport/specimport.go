@@ -80,6 +80,7 @@ type importer struct {
 	// comments are the header's comments, for what they state: keys,
 	// and the versions things appeared in.
 	comments *comments
+	shared   map[string]bool // shared object names taken
 }
 
 // namedType is a spec type made of a C typedef.
@@ -116,7 +117,13 @@ func newImporter(h *cheader.Header) *importer {
 		if name == "" {
 			continue
 		}
-		g := &enumGroup{name: imp.claim(name), base: "s32", note: "a C enum: an int", consts: e.Values}
+		var consts []cheader.EnumConst
+		for _, v := range e.Values {
+			if !isSentinel(v.Name) {
+				consts = append(consts, v)
+			}
+		}
+		g := &enumGroup{name: imp.claim(name), base: "s32", note: "a C enum: an int", consts: consts}
 		if !hasNegative(e.Values) {
 			g.base = "u32"
 		}
@@ -167,7 +174,7 @@ func (imp *importer) claim(name string) string {
 func defineGroups(h *cheader.Header) []*enumGroup {
 	var defs []*cheader.Define
 	for _, d := range h.Defines {
-		if d.IsInt && d.ABIs == cheader.AllABIs && !d.Function {
+		if d.IsInt && d.ABIs == cheader.AllABIs && !d.Function && !isSentinel(d.Name) {
 			defs = append(defs, d)
 		}
 	}
@@ -220,6 +227,18 @@ func defineGroups(h *cheader.Header) []*enumGroup {
 		i += n
 	}
 	return groups
+}
+
+// isSentinel tells the count that closes a list of values
+// (XEN_NETIF_EXTRA_TYPE_MAX, XS_TYPE_COUNT): no value a peer sends, so
+// not a value of the enum.
+func isSentinel(name string) bool {
+	for _, suffix := range []string{"_MAX", "_COUNT", "_NR", "_TYPE_COUNT", "_NUM_TYPES"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // smallestBase is the smallest scalar holding every value.
@@ -415,7 +434,7 @@ func (imp *importer) sharedNode() *yaml.Node {
 		if !ok || !isPage(t) || imp.ringStruct(t) {
 			continue
 		}
-		n := mapping(false, "name", str(strings.TrimSuffix(strings.TrimSuffix(name, "_interface"), "_page")), "kind", str("page"), "struct", str(name), "pages", num(1))
+		n := mapping(false, "name", str(imp.sharedName(name)), "kind", str("page"), "struct", str(name), "pages", num(1))
 		n.Content[1].LineComment = fmt.Sprintf("# %s: %d bytes on x86_64; the rest of the page is not part of the ABI", t.CName(), t.Size(cheader.X86_64))
 		n.Content[3].LineComment = "# TODO: allocated_by, grant_key, event_key"
 		seq.Content = append(seq.Content, n)
@@ -424,7 +443,7 @@ func (imp *importer) sharedNode() *yaml.Node {
 		var n *yaml.Node
 		switch r.Macro {
 		case "DEFINE_RING_TYPES":
-			n = mapping(false, "name", str(r.Name), "kind", str("ring"))
+			n = mapping(false, "name", str(imp.sharedName(r.Name)), "kind", str("ring"))
 			for _, side := range []struct {
 				key string
 				t   *cheader.Type
@@ -445,7 +464,7 @@ func (imp *importer) sharedNode() *yaml.Node {
 				n.Content[len(n.Content)-1].LineComment = "# for one page, by ring.h's rule" + differs(func(a cheader.ABI) string { return strconv.Itoa(slots[a]) }, "")
 			}
 		default:
-			n = mapping(false, "name", str(r.Name), "kind", str("byte-rings"))
+			n = mapping(false, "name", str(imp.sharedName(r.Name)), "kind", str("byte-rings"))
 			if name, ok := imp.structs[r.Intf]; ok && r.Intf != nil {
 				n.Content = append(n.Content, str("struct"), str(name))
 			}
@@ -455,6 +474,20 @@ func (imp *importer) sharedNode() *yaml.Node {
 		seq.Content = append(seq.Content, n)
 	}
 	return seq
+}
+
+// sharedName gives a shared object a name no other one has (the console's
+// page and its byte rings are both "xencons" in C).
+func (imp *importer) sharedName(name string) string {
+	if imp.shared == nil {
+		imp.shared = map[string]bool{}
+	}
+	n := name
+	for i := 2; imp.shared[n]; i++ {
+		n = fmt.Sprintf("%s_%d", name, i)
+	}
+	imp.shared[n] = true
+	return n
 }
 
 // ringStruct tells whether a ring's macro uses t.
@@ -657,6 +690,7 @@ func (imp *importer) fieldNode(t *cheader.Type, name string, at int) *yaml.Node 
 		}
 	}
 	if flex {
+		n.Content = append(n.Content, str("length"), str("TODO"))
 		note = strings.TrimPrefix(note+"; ", "; ") + "TODO: a flexible array member: say what gives its length (length: a field)"
 	}
 	if note != "" {

@@ -105,7 +105,7 @@ func TestImportSharedObjects(t *testing.T) {
 	for _, o := range s.Shared {
 		got = append(got, o.Name+" "+o.Kind+" "+o.Request+o.Response+o.Struct)
 	}
-	if diff := cmp.Diff([]string{"stated page stated_page", "stated ring stated_requeststated_response"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"stated_page page stated_page", "stated ring stated_requeststated_response"}, got); diff != "" {
 		t.Errorf("shared objects (-want +got):\n%s", diff)
 	}
 	// A union of scalars has no variants: its bytes, not a TODO.

@@ -139,9 +139,12 @@ func parseLog(rd io.Reader) ([]Commit, error) {
 					path = p
 				}
 			}
-			ch := Change{Path: path, Blob: f[3]}
+			ch := Change{Path: path, Blob: f[3], From: f[2]}
 			if f[4] == "D" {
 				ch.Blob = ""
+			}
+			if strings.Trim(ch.From, "0") == "" {
+				ch.From = ""
 			}
 			c := &out[len(out)-1]
 			c.Changes = append(c.Changes, ch)
@@ -233,4 +236,62 @@ func (r *Repo) Show(ctx context.Context, rev, path string) (data []byte, ok bool
 func (r *Repo) exists(ctx context.Context, rev, path string) (string, bool) {
 	out, err := exec.CommandContext(ctx, "git", "--git-dir", r.gitDir, "rev-parse", "--verify", "--quiet", rev+":"+path).Output()
 	return strings.TrimSpace(string(out)), err == nil
+}
+
+// FileChange is one commit's change to one file, with both contents (nil
+// for the side where the file did not exist).
+type FileChange struct {
+	Commit   Commit
+	Path     string
+	Old, New []byte
+}
+
+// FileChanges reads every change to paths in the commits reachable from
+// rev and, with since, not from since: oldest first, with the contents
+// before and after each.
+func (r *Repo) FileChanges(ctx context.Context, rev, since string, paths ...string) ([]FileChange, error) {
+	head, err := r.Resolve(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	span := head
+	if since != "" {
+		base, err := r.Resolve(ctx, since)
+		if err != nil {
+			return nil, err
+		}
+		span = base + ".." + head
+	}
+	commits, err := r.Log(ctx, span, paths...)
+	if err != nil {
+		return nil, err
+	}
+	var want []string
+	for _, c := range commits {
+		for _, ch := range c.Changes {
+			for _, id := range []string{ch.From, ch.Blob} {
+				if id != "" {
+					want = append(want, id)
+				}
+			}
+		}
+	}
+	blobs, err := r.Blobs(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	var out []FileChange
+	for _, c := range commits {
+		for _, ch := range c.Changes {
+			fc := FileChange{Commit: c, Path: ch.Path}
+			if ch.From != "" {
+				fc.Old = blobs[ch.From]
+			}
+			if ch.Blob != "" {
+				fc.New = blobs[ch.Blob]
+			}
+			out = append(out, fc)
+		}
+	}
+	return out, nil
 }

@@ -38,6 +38,7 @@ type Commit struct {
 type Change struct {
 	Path string
 	Blob string // the blob written; "" when the commit deleted the path
+	From string // the blob it replaced; "" when the commit added the path
 }
 
 // History is the part of xen.git an import reads: the commits that changed

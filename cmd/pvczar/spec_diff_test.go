@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/google/go-cmp/cmp"
+	"github.com/xen-pvczar/pvczar/internal/xentest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,5 +129,69 @@ func TestSpecDiffInterrupted(t *testing.T) {
 		if code := Run(ctx, args, &out, &errOut); code != exitInterrupt || out.Len() != 0 || !strings.Contains(errOut.String(), "interrupted") {
 			t.Errorf("%v: exit %d, %q, %q", args, code, out.String(), errOut.String())
 		}
+	}
+}
+
+// TestSpecHistory judges each change of a header's history: added, a
+// rename (compatible), a moved field (breaking), a bit-field (unreadable,
+// with its line), and back; the document in the same commit is not a
+// header.
+func TestSpecHistory(t *testing.T) {
+	repo, ids := xentest.FixtureRepo(t, os.DirFS("testdata/abi"), "history.txt")
+	var report struct {
+		Commits  int            `json:"commits"`
+		Verdicts map[string]int `json:"verdicts"`
+		Changes  []struct {
+			Commit  string `json:"commit"`
+			Verdict string `json:"verdict"`
+			Error   string `json:"error"`
+			Changes []struct {
+				Rule     string `json:"rule"`
+				Severity string `json:"severity"`
+			} `json:"changes"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "spec", "history", repo, "--json")), &report); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range report.Changes {
+		s := c.Verdict
+		for _, ch := range c.Changes {
+			if ch.Severity != "none" {
+				s += " " + ch.Severity + ":" + ch.Rule
+			}
+		}
+		if c.Error != "" {
+			s += " " + c.Error
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"added",
+		"compatible source:name-rename",
+		"breaking breaking:wire-offset breaking:wire-offset", // operation and request_id; pad is reserved
+		"unreadable after: xen/include/public/io/toyif.h:4: the bit-field operation: bit-fields are not supported",
+		"unreadable before: xen/include/public/io/toyif.h:4: the bit-field operation: bit-fields are not supported",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	if report.Commits != 5 || report.Changes[2].Commit != ids["h3"] {
+		t.Errorf("commits %d, third %s", report.Commits, report.Changes[2].Commit)
+	}
+	// --since, markdown and html.
+	md := mustRun(t, "spec", "history", repo, "--since", ids["h3"])
+	if !strings.Contains(md, "2 header changes in 2 commits") || !strings.Contains(md, "| unreadable | 2 |") {
+		t.Errorf("markdown since h3:\n%s", md)
+	}
+	if page := mustRun(t, "spec", "history", repo, "--format", "html"); !strings.Contains(page, `<tr class="breaking">`) || !strings.Contains(page, "wire-offset") {
+		t.Errorf("html:\n%s", page)
+	}
+	if code, _, stderr := run(t, "spec", "history", repo, "--format", "pdf"); code != exitUsage || !strings.Contains(stderr, "--format") {
+		t.Errorf("a bad format: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "spec", "history", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "not a git repository") {
+		t.Errorf("not a repository: exit %d %q", code, stderr)
 	}
 }
