@@ -81,6 +81,7 @@ type importer struct {
 	// and the versions things appeared in.
 	comments *comments
 	shared   map[string]bool // shared object names taken
+	version  int64           // the protocol version the header states, 1 if none
 }
 
 // namedType is a spec type made of a C typedef.
@@ -303,7 +304,9 @@ func (imp *importer) emit(id, file string) ([]byte, error) {
 		"conventions", mapping(false, "byte_order", str("little"), "page_size", num(4096)),
 	)
 	root.Content[5].LineComment = "# TODO: the protocol's title, and its xenstore device type below"
+	imp.version = 1
 	if v, name := imp.protocolVersion(); v > 0 {
+		imp.version = v
 		root.Content[7] = num(v)
 		root.Content[7].LineComment = "# " + name
 	}
@@ -325,6 +328,9 @@ func (imp *importer) emit(id, file string) ([]byte, error) {
 		root.Content = append(root.Content, str("enums"), enums)
 	}
 	keys := imp.comments.keys()
+	if v := versioningNode(keys, imp.version); v != nil {
+		root.Content = append(root.Content, str("versioning"), v)
+	}
 	if features := featuresNode(keys); len(features.Content) > 0 {
 		root.Content = append(root.Content, str("features"), features)
 	}

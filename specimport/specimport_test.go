@@ -42,7 +42,7 @@ func TestImportReadsComments(t *testing.T) {
 	}
 	want := []string{
 		"backend feature-trim bool 0", "backend max-queues uint 1", "backend versions list ",
-		"frontend ring-ref grant_ref ", "frontend event-channel evtchn ", "frontend label string none",
+		"frontend version uint ", "frontend ring-ref grant_ref ", "frontend event-channel evtchn ", "frontend label string none",
 	}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s\n%s", diff, r.YAML)
@@ -62,8 +62,12 @@ func TestImportReadsComments(t *testing.T) {
 		t.Errorf("STATED_OP_TRIM: %+v", trim)
 	}
 	// The keys without a default are named as TODOs: spec check's findings.
-	if n := countContaining(r.TODOs, "key-default"); n != 3 {
-		t.Errorf("%d key-default TODOs, want 3 (versions, ring-ref, event-channel): %v", n, r.TODOs)
+	if n := countContaining(r.TODOs, "key-default"); n != 4 {
+		t.Errorf("%d key-default TODOs, want 4 (versions, version, ring-ref, event-channel): %v", n, r.TODOs)
+	}
+	// The versions and version keys say how versions are negotiated.
+	if v := s.Versioning; v.OfferedBy != "backend" || v.OfferKey != "versions" || v.ChosenBy != "frontend" || v.ChoiceKey != "version" || !slices.Equal(v.Offered, []int{1, 2, 3}) {
+		t.Errorf("versioning: %+v", v)
 	}
 	for _, todo := range r.TODOs {
 		if !strings.HasPrefix(todo, "stated.yaml:") {

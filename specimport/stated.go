@@ -111,3 +111,29 @@ func isPage(t *cheader.Type) bool {
 	return t.Kind == cheader.Struct && t.Outer == nil &&
 		(strings.HasSuffix(t.Tag, "_interface") || strings.HasSuffix(t.Tag, "_page"))
 }
+
+// versioningNode declares how versions are negotiated when the header's
+// keys say it the way Xen's protocols do: the backend lists the versions
+// it speaks in "versions", the frontend writes the one it chose in
+// "version". Every version up to the header's is taken as offered.
+func versioningNode(keys []key, version int64) *yaml.Node {
+	var offer, choice string
+	for _, k := range keys {
+		switch {
+		case k.side == "backend" && k.name == "versions":
+			offer = k.name
+		case k.side == "frontend" && k.name == "version":
+			choice = k.name
+		}
+	}
+	if offer == "" || choice == "" {
+		return nil
+	}
+	offered := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for v := int64(1); v <= version; v++ {
+		offered.Content = append(offered.Content, num(v))
+	}
+	n := mapping(false, "offered_by", str("backend"), "offer_key", str(offer), "chosen_by", str("frontend"), "choice_key", str(choice), "offered", offered)
+	n.Content[len(n.Content)-2].LineComment = "# TODO: the versions a backend offers; every one up to the header's is assumed"
+	return n
+}

@@ -38,6 +38,11 @@
  *                            Frontend XenBus Nodes
  ******************************************************************************
  *
+ * version
+ *      Values:         <uint>
+ *
+ *      The version the frontend chose among the backend's.
+ *
  * ring-ref
  *      Values:         <uint32_t>
  *
