@@ -612,6 +612,8 @@ func (d *differ) field(of, nf *Field, path, renamed string) {
 		d.add("wire-width", sev, nf.Pos, false, path, both, "its width changed from %d to %d bytes%s", a.size, b.size, renamed)
 	case a.scalar != b.scalar && scalarSizes[a.scalar] > 0 && scalarSizes[b.scalar] > 0:
 		d.add("wire-signedness", sev, nf.Pos, false, path, both, "its type changed from %s to %s%s", a.scalar, b.scalar, renamed)
+	case of.Type == "bytes" && nf.Type == "union" && !of.Reserved:
+		d.add("wire-discriminator", Review, nf.Pos, false, path, both, "opaque bytes became a union with variants%s: check that old peers ignore the values that select them", renamed)
 	case of.Type != nf.Type && (of.Type == "union") != (nf.Type == "union"):
 		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "it changed from %s to %s%s", of.Type, nf.Type, renamed)
 	case of.Type != nf.Type:

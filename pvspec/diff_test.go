@@ -169,6 +169,8 @@ func TestDiffRules(t *testing.T) {
 
 		{"a new value of an enum no field uses", []edit{{"{name: op, at: 8, type: op}", "{name: op, at: 8, type: u8}"}}, []edit{{"{name: op, at: 8, type: op}", "{name: op, at: 8, type: u8}"}, {"{name: write, value: 1}", "{name: write, value: 1}\n      - {name: trim, value: 2}"}}, want{"enum-new-frontend", pvspec.Review, pvspec.NeedsReview}, nil},
 
+		{"opaque bytes become a union", []edit{{"      - name: body\n        at: 16\n        type: union\n        size: 16\n        on: cmd\n        variants:\n          - {name: open, when: [open], type: open_body}\n          - {name: close, when: [close], type: close_body}\n          - {name: sync, when: [sync]}\n", "      - {name: body, at: 16, type: bytes, size: 16}\n"}}, nil, want{"wire-discriminator", pvspec.Review, pvspec.NeedsReview}, nil},
+
 		{"persistent withdrawn", nil, []edit{{"  - {name: persistent, advertised_by: backend, key: feature-persistent, default: \"0\", since: 1, gates: grants may stay mapped between requests}\n", ""}}, want{"feature-removed", pvspec.Breaking, pvspec.Incompatible}, nil},
 		{"a new feature", nil, []edit{{"features:\n", "features:\n  - {name: trim, advertised_by: backend, key: feature-trim, default: \"0\", since: 1, gates: the trim op}\n"}, {"xenstore:\n", "xenstore:\n  - {name: feature-trim, side: backend, type: bool, default: \"0\", ready_by: InitWait, readers: [frontend]}\n"}}, want{"feature-added", pvspec.None, pvspec.Compatible}, []string{"feature-removed"}},
 	}
