@@ -182,3 +182,39 @@ func TestXenGitPatch(t *testing.T) {
 		}
 	}
 }
+
+// TestXenGitSpecHistory pins spec history on xen.git: the verdict counts
+// and the commits specs/HISTORY.md checks by hand.
+func TestXenGitSpecHistory(t *testing.T) {
+	repo := realXen(t)
+	var report struct {
+		Commits  int            `json:"commits"`
+		Verdicts map[string]int `json:"verdicts"`
+		Changes  []struct {
+			Commit  string `json:"commit"`
+			Header  string `json:"header"`
+			Verdict string `json:"verdict"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "spec", "history", repo, "--rev", xenRev, "--json")), &report); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"added": 25, "breaking": 34, "compatible": 217, "removed": 5, "review-needed": 26, "unreadable": 61}
+	if diff := cmp.Diff(want, report.Verdicts); diff != "" || report.Commits != 276 {
+		t.Errorf("verdicts (-want +got):\n%s\ncommits %d", diff, report.Commits)
+	}
+	got := map[string]string{}
+	for _, c := range report.Changes {
+		got[c.Commit[:10]+" "+filepath.Base(c.Header)] = c.Verdict
+	}
+	for key, verdict := range map[string]string{
+		"7429d6e032 xs_wire.h": "breaking", "2861a0ce8e netif.h": "compatible", "de239d043f fbif.h": "review-needed",
+		"674ad2be40 xs_wire.h": "review-needed", "3b7d3613a3 sndif.h": "compatible", "93d913c6e6 displif.h": "compatible",
+		"93d913c6e6 fsif.h": "breaking", "0fd49cc7db xs_wire.h": "review-needed", "ddc2dd1264 console.h": "review-needed",
+		"11535cdbc0 sndif.h": "breaking",
+	} {
+		if got[key] != verdict {
+			t.Errorf("%s: %q, want %q", key, got[key], verdict)
+		}
+	}
+}
