@@ -212,17 +212,29 @@ func defineGroups(h *cheader.Header) []*enumGroup {
 			continue
 		}
 		n := run(i, best)
-		g := &enumGroup{name: strings.ToLower(strings.TrimSuffix(best, "_")), prefix: best, values: defs[i : i+n], guess: true}
+		// A value that repeats ends the enum when what comes before it
+		// is a contiguous range: the defines from there on are another
+		// (XENSND_OP_TRIGGER_START is 0, as XENSND_OP_OPEN).
 		seen := map[int64]bool{}
-		ok := true
-		for _, d := range g.values {
-			ok = ok && !seen[d.Value]
-			seen[d.Value] = true
+		lo, hi := defs[i].Value, defs[i].Value
+		for k := 0; k < n; k++ {
+			v := defs[i+k].Value
+			if seen[v] {
+				if hi-lo+1 != int64(k) {
+					n = 0 // not an enum, but a later run may be
+				} else {
+					n = k
+				}
+				break
+			}
+			seen[v] = true
+			lo, hi = min(lo, v), max(hi, v)
 		}
-		if !ok {
-			i++ // values repeat: not an enum, but a later run may be
+		if n < 2 {
+			i++
 			continue
 		}
+		g := &enumGroup{name: strings.ToLower(strings.TrimSuffix(best, "_")), prefix: best, values: defs[i : i+n], guess: true}
 		g.base = smallestBase(g.values)
 		groups = append(groups, g)
 		i += n
