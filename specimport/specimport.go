@@ -690,7 +690,7 @@ func (imp *importer) fieldNode(t *cheader.Type, name string, at int) *yaml.Node 
 	count, flex := 1, false
 	elem := t
 	for elem.Kind == cheader.Array {
-		if elem.Flex {
+		if elem.Flex || elem.Len == 0 { // C99's [], or GNU C's [0]
 			flex = true
 		} else {
 			count *= elem.Len

@@ -218,3 +218,30 @@ func TestXenGitSpecHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestXenGitDocsAgainstSpecs runs the design documents of the specs
+// written for issue 12 through doc check --spec: no finding says that a
+// document and its spec disagree.
+func TestXenGitDocsAgainstSpecs(t *testing.T) {
+	root, _ := xentest.Tree(t)
+	for doc, spec := range map[string]string{"netif-staging-grants.pandoc": "netif", "console.txt": "console", "xenstore-ring.txt": "xs_wire"} {
+		out := runOut(t, "doc", "check", filepath.Join(root, "docs/misc", doc), "--spec", "../../specs/"+spec+".yaml", "--stage", "production", "--json")
+		var report struct {
+			Findings []struct {
+				Rule string `json:"rule"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &report); err != nil {
+			t.Fatalf("%s: %v\n%s", doc, err, out)
+		}
+		findings := report.Findings
+		for _, f := range findings {
+			if strings.HasPrefix(f.Rule, "spec-") {
+				t.Errorf("%s disagrees with specs/%s.yaml: %s", doc, spec, f.Rule)
+			}
+		}
+		if len(findings) == 0 {
+			t.Errorf("%s: no finding at all, where topics are missing", doc)
+		}
+	}
+}
