@@ -54,15 +54,30 @@
 //	                        **max-page-order**, a /local/domain path, a
 //	                        hyphenated key word in a sentence about xenstore)
 //	                        is defined nowhere in the document
+//	states                  a XenbusState name xenbus.h does not have
 //	spec-keys               (with a spec) a key of the spec the document does
 //	                        not define, or one the document defines and the
 //	                        spec lacks
 //	spec-structs            (with a spec) a diagram and the spec's struct give
 //	                        a field different offsets or sizes
+//	spec-tables             (with a spec) an offset table and the struct it
+//	                        matches best disagree: a row where no field
+//	                        starts, a row of another size than its field, a
+//	                        field (not reserved) the table leaves out
+//	spec-slots              (with a spec) the prose says a ring's entry takes
+//	                        other octets, or a page fits other entries, than
+//	                        the ring the text around it names
+//	spec-states             (with a spec) the document names a XenbusState
+//	                        the spec's handshake never reaches, or leaves out
+//	                        one it goes through (when it names two or more)
 //	spec-enums              (with a spec) a constant of the document and the
 //	                        spec's enum value of the same name differ
 //	spec-byte-order         (with a spec) the byte order differs
 //	spec-page-size          (with a spec) the page size differs
+//	header-*                the same rules against the protocol's C header
+//	                        (Options.Header): its keys, structs, rings and
+//	                        enums as read from the header; a header states no
+//	                        handshake, byte order or page size
 //
 // The topic rules are errors at the prototype and production stages and
 // warnings at the design stage (a draft may be incomplete); all other
@@ -111,12 +126,15 @@ type Options struct {
 	// Stage is the stage the document is checked for: design,
 	// prototype (the default) or production.
 	Stage string
-	// Spec, when set, is compared with the document.
+	// Spec, when set, is compared with the document (rules spec-*).
 	Spec *SpecFacts
+	// Header, when set, holds the facts of the protocol's C header,
+	// compared with the document (rules header-*).
+	Header *SpecFacts
 }
 
-// SpecFacts are the facts of a protocol spec the document is compared
-// with.
+// SpecFacts are the facts of a protocol spec, or of a C header, the
+// document is compared with.
 type SpecFacts struct {
 	File string
 	// Keys are the xenstore keys, relative to the writer's directory.
@@ -124,21 +142,46 @@ type SpecFacts struct {
 	// Structs are the structs by name. A struct with a union may also be
 	// given once per variant, flattened, as "name/variant".
 	Structs map[string]StructFacts
-	// EnumValues are the enums' values, as "enum.value".
+	// Rings are the ring.h rings.
+	Rings []RingFacts
+	// States are the XenbusStates the handshake goes through
+	// ("Connected").
+	States []string
+	// EnumValues are the enums' values, as "enum.value"; a constant of
+	// the document is compared with the value its name ends with.
 	EnumValues map[string]int64
-	ByteOrder  string // little or big
-	PageSize   int
+	// Constants, when set, are integer #defines by their C name (a
+	// header's): a constant of the document is compared with the one of
+	// its name, and EnumValues are not used.
+	Constants map[string]int64
+	ByteOrder string // little or big
+	PageSize  int
 }
 
 // StructFacts is a struct of a spec.
 type StructFacts struct {
-	Size   int
+	Size int
+	// Fields are the fields by name; the fields of a field that is a
+	// struct are also given, as "field.member", at their offset in this
+	// struct.
 	Fields map[string]FieldFacts
 }
 
 // FieldFacts is a field of a struct of a spec.
 type FieldFacts struct {
 	At, Size int
+	Elem     int // an array's element size (a flexible array's Size is 0)
+	Reserved bool
+}
+
+// RingFacts is a ring.h ring: its slot is the larger of its messages.
+type RingFacts struct {
+	Name string
+	// Names are the C names that refer to the ring in prose: its own,
+	// its entry union's and sring's, its request's and response's.
+	Names        []string
+	Slot         int
+	SlotsPerPage int
 }
 
 // ValidStage reports whether s names a stage Check knows.
@@ -162,8 +205,12 @@ func Check(d *Doc, opts Options) []Finding {
 	c.offsetTables()
 	c.numbers()
 	c.keys()
+	c.states()
 	if opts.Spec != nil {
-		c.spec(opts.Spec)
+		c.against(opts.Spec, "spec")
+	}
+	if opts.Header != nil {
+		c.against(opts.Header, "header")
 	}
 	sort.SliceStable(c.out, func(i, j int) bool {
 		if c.out[i].Line != c.out[j].Line {

@@ -182,8 +182,8 @@ func TestSpecRules(t *testing.T) {
 	good := &SpecFacts{
 		Keys: []string{"versions", "feature-persistent", "version", "ring-ref", "event-channel"},
 		Structs: map[string]StructFacts{
-			"request":  {Size: 16, Fields: map[string]FieldFacts{"id": {0, 8}, "op": {8, 1}, "pad": {9, 3}, "gref": {12, 4}}},
-			"response": {Size: 24, Fields: map[string]FieldFacts{"id": {0, 8}, "status": {8, 2}, "req": {16, 8}}},
+			"request":  {Size: 16, Fields: map[string]FieldFacts{"id": {At: 0, Size: 8}, "op": {At: 8, Size: 1}, "pad": {At: 9, Size: 3}, "gref": {At: 12, Size: 4}}},
+			"response": {Size: 24, Fields: map[string]FieldFacts{"id": {At: 0, Size: 8}, "status": {At: 8, Size: 2}, "req": {At: 16, Size: 8}}},
 		},
 		EnumValues: map[string]int64{"op.read": 0, "op.write": 1, "status.ok": 0, "status.error": -1},
 		ByteOrder:  "little",
@@ -195,7 +195,7 @@ func TestSpecRules(t *testing.T) {
 	bad := &SpecFacts{
 		Keys: []string{"versions", "version", "ring-ref", "event-channel", "max-ring-page-order"},
 		Structs: map[string]StructFacts{
-			"request": {Size: 16, Fields: map[string]FieldFacts{"id": {0, 8}, "op": {8, 4}, "gref": {12, 4}}},
+			"request": {Size: 16, Fields: map[string]FieldFacts{"id": {At: 0, Size: 8}, "op": {At: 8, Size: 4}, "gref": {At: 12, Size: 4}}},
 		},
 		EnumValues: map[string]int64{"op.read": 0, "op.write": 2},
 		ByteOrder:  "big",

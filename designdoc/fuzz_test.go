@@ -36,8 +36,12 @@ func FuzzParseAndCheck(f *testing.F) {
 			return
 		}
 		for _, stage := range []string{StageDesign, StageProduction} {
-			for _, fd := range Check(d, Options{Stage: stage, Spec: &SpecFacts{Keys: []string{"ring-ref"}, ByteOrder: "little", PageSize: 4096,
-				Structs: map[string]StructFacts{"a": {Size: 8, Fields: map[string]FieldFacts{"a": {0, 4}, "b": {4, 4}}}}, EnumValues: map[string]int64{"op.shut": 2}}}) {
+			facts := &SpecFacts{Keys: []string{"ring-ref"}, ByteOrder: "little", PageSize: 4096,
+				Structs:    map[string]StructFacts{"a": {Size: 8, Fields: map[string]FieldFacts{"a": {At: 0, Size: 4}, "b": {At: 4, Size: 4}, "b.c": {At: 4, Size: 2}, "pad": {At: 6, Size: 2, Reserved: true}}}},
+				Rings:      []RingFacts{{Name: "a", Names: []string{"a_ring", "a_request"}, Slot: 8, SlotsPerPage: 256}},
+				States:     []string{"Initialising", "Connected", "Closed"},
+				EnumValues: map[string]int64{"op.shut": 2}}
+			for _, fd := range Check(d, Options{Stage: stage, Spec: facts, Header: facts}) {
 				if fd.Rule == "" || fd.Line < 1 || fd.Line > max(len(d.Lines), len(splitLines(d.CCode)), 1) {
 					t.Fatalf("bad finding %+v in a document of %d lines", fd, len(d.Lines))
 				}

@@ -249,6 +249,7 @@ var (
 	pipeSepRe    = regexp.MustCompile(`^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$`)
 	gridBorderRe = regexp.MustCompile(`^ {0,3}\+[-=:]+(\+[-=:]+)*\+\s*$`)
 	simpleSepRe  = regexp.MustCompile(`^ {0,3}-{3,}( +-{3,})+\s*$`)
+	ruleRe       = regexp.MustCompile(`^ {0,3}-{3,}\s*$`)
 )
 
 func indentOf(s string) int {
@@ -473,6 +474,17 @@ func (d *Doc) table(i int) (int, bool) {
 			t.Rows = append(t.Rows, columnCells(lines[j], cols))
 			t.RowAt = append(t.RowAt, j+1)
 		}
+	case i+2 < n && ruleRe.MatchString(lines[i+1]) && len(headerColumns(l)) >= 2 && len(headerColumns(lines[i+2])) >= 2:
+		// one rule under all the columns, as plain-text documents draw
+		// them: the header's words, two spaces apart, are the columns
+		last = end(i)
+		cols := headerColumns(l)
+		t.Line = i + 1
+		t.Header = columnCells(l, cols)
+		for j := i + 2; j <= last; j++ {
+			t.Rows = append(t.Rows, columnCells(lines[j], cols))
+			t.RowAt = append(t.RowAt, j+1)
+		}
 	default:
 		return i, false
 	}
@@ -557,6 +569,22 @@ func dashColumns(l string) [][2]int {
 		}
 		cols = append(cols, [2]int{i, j})
 		i = j
+	}
+	return cols
+}
+
+// headerColumns returns the columns of a simple table whose separator is
+// one rule: each starts where a word of the header follows two or more
+// spaces (or the line's start).
+func headerColumns(l string) [][2]int {
+	var cols [][2]int
+	for i := 0; i < len(l); i++ {
+		if l[i] != ' ' && (i == 0 || i >= 2 && l[i-1] == ' ' && l[i-2] == ' ') {
+			if n := len(cols); n > 0 {
+				cols[n-1][1] = i
+			}
+			cols = append(cols, [2]int{i, len(l)})
+		}
 	}
 	return cols
 }

@@ -696,12 +696,12 @@ func (c *checker) findKeyDefs() []keyDef {
 		}
 		i := t.Line - 1
 		h := strings.ToLower(t.Header[0])
-		if !inKeys(i) && !strings.Contains(h, "key") && !strings.Contains(h, "node") {
-			continue
+		if !inKeys(i) && !strings.Contains(h, "key") && !strings.Contains(h, "node") || offsetHead.MatchString(h) {
+			continue // not about keys, or a layout's offsets
 		}
 		for r, row := range t.Rows {
 			if len(row) > 0 {
-				if n := strings.Trim(row[0], "`*\" "); keyTokenRe.MatchString(n) {
+				if n := strings.Trim(row[0], "`*\" "); keyTokenRe.MatchString(n) && strings.Trim(n, "0123456789") != "" {
 					add(n, t.RowAt[r]-1)
 				}
 			}
@@ -826,106 +826,3 @@ func keyBase(name string) string {
 }
 
 var rePlaceholder = regexp.MustCompile(`<[^>]*>|%[a-z]+|\{[^}]*\}`)
-
-func (c *checker) spec(s *SpecFacts) {
-	d := c.d
-	// keys
-	specKeys := map[string]bool{}
-	for _, k := range s.Keys {
-		specKeys[keyBase(k)] = true
-	}
-	where := 1
-	for _, h := range d.Headings {
-		if keysSection.MatchString(h.Text) {
-			where = h.Line
-			break
-		}
-	}
-	docKeys := map[string]bool{}
-	for _, k := range c.keyDefs {
-		docKeys[keyBase(k.name)] = true
-	}
-	for _, k := range s.Keys {
-		if !c.defined(k) && !docKeys[keyBase(k)] {
-			c.add("spec-keys", where, "the spec's xenstore key %q is not defined in the document", k)
-		}
-	}
-	seen := map[string]bool{}
-	for _, k := range c.keyDefs {
-		if !specKeys[keyBase(k.name)] && !standardKeys[k.name] && !seen[k.name] {
-			seen[k.name] = true
-			c.add("spec-keys", k.line, "the document defines the xenstore key %q, which the spec does not have", k.name)
-		}
-	}
-	// structs
-	var views []*view
-	names := make([]string, 0, len(s.Structs))
-	for n := range s.Structs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		st := s.Structs[n]
-		v := &view{Name: n, Size: st.Size, Fields: map[string]viewField{}, dup: map[string]bool{}}
-		for fn, f := range st.Fields {
-			v.Fields[fn] = viewField{At: f.At, Size: f.Size, Elem: f.Size}
-		}
-		views = append(views, v)
-	}
-	for _, g := range c.diagrams {
-		if m := matchViews(g, views); m != nil {
-			c.add("spec-structs", m.line, "this diagram %s, but the spec's struct %s %s", m.diagramSays(), m.view.Name, m.viewSays())
-		}
-	}
-	// enums
-	for _, k := range c.consts {
-		best, bestLen, unique := "", 0, true
-		for ev := range s.EnumValues {
-			_, val, _ := strings.Cut(ev, ".")
-			u := strings.ToUpper(strings.ReplaceAll(val, "-", "_"))
-			if u == "" || !(k.name == u || strings.HasSuffix(k.name, "_"+u)) {
-				continue
-			}
-			switch {
-			case len(u) > bestLen:
-				best, bestLen, unique = ev, len(u), true
-			case len(u) == bestLen:
-				unique = false
-			}
-		}
-		if best == "" || !unique {
-			continue
-		}
-		if v := strconv.FormatInt(s.EnumValues[best], 10); v != k.value {
-			c.add("spec-enums", k.line, "%s is %s here, but the spec's %s is %s", k.name, k.value, best, v)
-		}
-	}
-	// byte order and page size
-	for i, l := range d.Lines {
-		if m := reByteOrderStated.FindStringSubmatch(l); m != nil && s.ByteOrder != "" {
-			if strings.ToLower(m[1]) != s.ByteOrder {
-				c.add("spec-byte-order", i+1, "the document says %s-endian, the spec %s", strings.ToLower(m[1]), s.ByteOrder)
-			}
-			break
-		}
-	}
-	lines := d.Lines
-	if d.Header {
-		lines = append(append([]string(nil), d.Lines...), strings.Split(d.CCode, "\n")...)
-	}
-	for i, l := range lines {
-		m := rePageSizeStated.FindStringSubmatch(l)
-		if m == nil || s.PageSize == 0 {
-			continue
-		}
-		n, _ := strconv.Atoi(m[1] + m[2] + m[3])
-		line := i + 1
-		if i >= len(d.Lines) {
-			line = i - len(d.Lines) + 1
-		}
-		if n != s.PageSize {
-			c.add("spec-page-size", line, "the document says the page size is %d, the spec %d", n, s.PageSize)
-		}
-		break
-	}
-}

@@ -153,10 +153,11 @@ func ringSlots(s *Spec, x *index, sh *Shared) (slot, avail, slots int) {
 		return 0, 0, 0
 	}
 	pages := max(sh.Pages, 1)
-	return slot, max(0, (pages*pageSize(s)-RingHeader)/slot), RingSlots(pages, pageSize(s), slot)
+	return slot, max(0, (pages*s.PageSize()-RingHeader)/slot), RingSlots(pages, s.PageSize(), slot)
 }
 
-func pageSize(s *Spec) int {
+// PageSize is the page size the spec states, or 4096 when it states none.
+func (s *Spec) PageSize() int {
 	if s.Conventions.PageSize > 0 {
 		return s.Conventions.PageSize
 	}

@@ -39,6 +39,19 @@ func RenderGo(w io.Writer, s *Spec, pkg string) error {
 		}
 		fmt.Fprintf(&b, ".\ntype %s %s\n", goName(t.Name), goScalar(t.Base))
 	}
+	// A value's constant is its enum's name and its own; where a type
+	// has that name (sndif's op trigger and its enum of triggers), an
+	// underscore parts them.
+	types := map[string]bool{}
+	for _, t := range s.Types {
+		types[goName(t.Name)] = true
+	}
+	for _, e := range s.Enums {
+		types[goName(e.Name)] = true
+	}
+	for _, st := range s.Structs {
+		types[goName(st.Name)] = true
+	}
 	for _, e := range s.Enums {
 		name := goName(e.Name)
 		fmt.Fprintf(&b, "\n// %s is the enum %s (%s", name, e.Name, e.Base)
@@ -49,7 +62,11 @@ func RenderGo(w io.Writer, s *Spec, pkg string) error {
 		if len(e.Values) > 0 {
 			fmt.Fprintf(&b, "\n// Values of %s.\nconst (\n", name)
 			for _, v := range e.Values {
-				fmt.Fprintf(&b, "\t%s %s = %d\n", name+goName(v.Name), name, v.Value)
+				c := name + goName(v.Name)
+				if types[c] {
+					c = name + "_" + goName(v.Name)
+				}
+				fmt.Fprintf(&b, "\t%s %s = %d\n", c, name, v.Value)
 			}
 			fmt.Fprintf(&b, ")\n")
 		}

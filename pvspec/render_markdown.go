@@ -317,7 +317,7 @@ func (m *mdWriter) shared() {
 			m.printf("%s\n\n", sentence(sh.Doc))
 		}
 		pages := max(sh.Pages, 1)
-		m.printf("- %d page(s) of %d bytes", pages, pageSize(m.s))
+		m.printf("- %d page(s) of %d bytes", pages, m.s.PageSize())
 		if sh.AllocatedBy != "" {
 			m.printf(", allocated and granted by the %s", sh.AllocatedBy)
 		}
@@ -337,7 +337,7 @@ func (m *mdWriter) shared() {
 				m.printf("- Geometry (ring.h): a %d-byte header (req_prod, req_event, rsp_prod, rsp_event, padding), "+
 					"then slots of max(%d, %d) = %d bytes; (%d × %d − %d) / %d = %d slots fit, rounded down to a power of two: **%d slots**.\n",
 					RingHeader, m.x.structSize(sh.Request), m.x.structSize(sh.Response), slot,
-					pages, pageSize(m.s), RingHeader, slot, avail, slots)
+					pages, m.s.PageSize(), RingHeader, slot, avail, slots)
 			}
 			if sh.Slots > 0 && sh.Slots != slots {
 				m.printf("- The spec states %d slots, which does not match.\n", sh.Slots)

@@ -21,13 +21,15 @@ import (
 
 // Result is an imported skeleton and what the import found.
 type Result struct {
-	YAML        []byte   `json:"-"`
-	Structs     int      `json:"structs"`
-	Fields      int      `json:"fields"`
-	Enums       int      `json:"enums"`
-	Rings       int      `json:"rings"`
-	Differences []string `json:"differences"` // where the ABIs lay the header out differently
-	Notes       []string `json:"notes"`       // what cheader skipped or guessed
+	YAML        []byte          `json:"-"`
+	Spec        *pvspec.Spec    `json:"-"` // the skeleton, decoded
+	Header      *cheader.Header `json:"-"` // the header as cheader read it
+	Structs     int             `json:"structs"`
+	Fields      int             `json:"fields"`
+	Enums       int             `json:"enums"`
+	Rings       int             `json:"rings"`
+	Differences []string        `json:"differences"` // where the ABIs lay the header out differently
+	Notes       []string        `json:"notes"`       // what cheader skipped or guessed
 	// TODOs are what spec check finds in the skeleton: what a person must
 	// complete before the spec passes.
 	TODOs []string `json:"todos"`
@@ -52,7 +54,7 @@ func Import(file string, src []byte, id string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the generated spec does not decode: %v", err)
 	}
-	r := &Result{YAML: out, Structs: len(imp.structs), Fields: imp.fields, Enums: len(imp.enums), Rings: len(h.Rings),
+	r := &Result{YAML: out, Spec: s, Header: h, Structs: len(imp.structs), Fields: imp.fields, Enums: len(imp.enums), Rings: len(h.Rings),
 		Differences: append([]string{}, imp.diffs...), Notes: []string{}, TODOs: []string{}}
 	for _, n := range h.Notes {
 		r.Notes = append(r.Notes, n.String())

@@ -83,9 +83,17 @@ type CheckOptions struct {
 	StaleDays int
 	// Registry, when set, is compared with SUPPORT.md.
 	Registry *pvczar.Registry
-	// CheckDoc runs the design-document check on a document for a stage
-	// and returns its errors; nil skips the rule.
-	CheckDoc func(file string, data []byte, stage pvczar.Stage) []Finding
+	// CheckDoc runs the design-document check on a protocol's document,
+	// against its header, and returns the errors; nil skips the rule.
+	CheckDoc func(DocCheck) []Finding
+}
+
+// DocCheck is a protocol's design document to check, at the protocol's
+// stage, with the protocol's header it must agree with.
+type DocCheck struct {
+	Doc, Header         string // paths in the tree
+	DocData, HeaderData []byte
+	Stage               pvczar.Stage
 }
 
 // Check reports where the tree disagrees with itself, with the lifecycle
@@ -163,7 +171,7 @@ func Check(ctx context.Context, h *History, t *Tree, opt CheckOptions) ([]Findin
 			if stage == "" {
 				stage = pvczar.StageDesign
 			}
-			for _, f := range opt.CheckDoc(docs[id], files[docs[id]], stage) {
+			for _, f := range opt.CheckDoc(DocCheck{Doc: docs[id], DocData: files[docs[id]], Header: header, HeaderData: files[header], Stage: stage}) {
 				f.Protocol = id
 				add(f)
 			}

@@ -19,9 +19,9 @@ import (
 // answers with one finding per document.
 type docChecks []string
 
-func (d *docChecks) check(file string, data []byte, stage pvczar.Stage) []xen.Finding {
-	*d = append(*d, fmt.Sprintf("%s@%s:%d bytes", file, stage, len(data)))
-	return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: file, Line: 1, Message: "a finding of the document check"}}
+func (d *docChecks) check(c xen.DocCheck) []xen.Finding {
+	*d = append(*d, fmt.Sprintf("%s@%s:%d bytes, %s:%d bytes", c.Doc, c.Stage, len(c.DocData), c.Header, len(c.HeaderData)))
+	return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Line: 1, Message: "a finding of the document check"}}
 }
 
 func checkAt(t *testing.T, r *xen.Repo, rev string, opt xen.CheckOptions) []xen.Finding {
@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 	if diff := cmp.Diff(sortedCopy(want), sortedCopy(got)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s\n%s", diff, strings.Join(strs(findings), "\n"))
 	}
-	if diff := cmp.Diff(docChecks{"docs/misc/fooif.pandoc@prototype:73 bytes"}, docs); diff != "" {
+	if diff := cmp.Diff(docChecks{"docs/misc/fooif.pandoc@prototype:73 bytes, xen/include/public/io/fooif.h:128 bytes"}, docs); diff != "" {
 		t.Errorf("document checks (-want +got):\n%s", diff)
 	}
 	for _, f := range findings {

@@ -5,21 +5,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/cheader"
 	"github.com/xen-pvczar/pvczar/designdoc"
 	"github.com/xen-pvczar/pvczar/pvspec"
+	"github.com/xen-pvczar/pvczar/specimport"
 )
 
 func init() {
 	register(&command{
 		name: "doc check", args: "FILE.md|FILE.pandoc|FILE.h",
-		summary: "check a design document (or a C header's comments): required topics, C-only structs, octet diagrams and offset tables, numbers, xenstore keys; with --spec, agreement with a pvspec",
+		summary: "check a design document (or a C header's comments): required topics, C-only structs, octet diagrams and offset tables, numbers, xenstore keys, state names; with --spec, agreement with a pvspec; with --header, agreement with the protocol's C header",
 		read:    true, nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.specFile, "spec", "", "a pvspec file (YAML) the document must agree with")
+			fs.StringVar(&o.headerFile, "header", "", "the protocol's C header (xen/include/public/io/*.h) the document must agree with: its structs, rings, keys and enums")
 			fs.StringVar(&o.stage, "stage", designdoc.StagePrototype, "the stage the document is checked for: design (topics are warnings), prototype or production (adds the compatibility promises)")
 		},
 		run: runDocCheck,
@@ -27,8 +33,8 @@ func init() {
 }
 
 // checkDoc runs the design-document check on file for stage, against
-// the spec in specFile when one is named.
-func checkDoc(file, specFile, stage string) ([]designdoc.Finding, error) {
+// the spec in specFile and the C header headerFile when they are named.
+func checkDoc(file, specFile, headerFile, stage string) ([]designdoc.Finding, error) {
 	if !designdoc.ValidStage(stage) {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "--stage %q: want design, prototype or production", stage)
 	}
@@ -48,11 +54,47 @@ func checkDoc(file, specFile, stage string) ([]designdoc.Finding, error) {
 		}
 		opts.Spec = specFacts(s)
 	}
+	if headerFile != "" {
+		src, err := readBounded(headerFile, cheader.MaxInput)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Header, err = headerFacts(headerFile, src); err != nil {
+			return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err)
+		}
+	}
 	return designdoc.Check(d, opts), nil
 }
 
+// headerFacts reads a protocol's C header as spec import does and gives
+// the document checker its facts.
+func headerFacts(file string, src []byte) (*designdoc.SpecFacts, error) {
+	id := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	r, err := specimport.Import(file, src, id)
+	if err != nil {
+		return nil, err
+	}
+	f := specFacts(r.Spec)
+	f.File = file
+	f.Constants = map[string]int64{}
+	twice := map[string]bool{}
+	for _, d := range r.Header.Defines {
+		if !d.IsInt || d.Function {
+			continue
+		}
+		if v, ok := f.Constants[d.Name]; ok && v != d.Value {
+			twice[d.Name] = true // defined apart for some ABIs
+		}
+		f.Constants[d.Name] = d.Value
+	}
+	for n := range twice {
+		delete(f.Constants, n)
+	}
+	return f, nil
+}
+
 func runDocCheck(ctx context.Context, c *cli, args []string) error {
-	findings, err := checkDoc(args[0], c.opts.specFile, c.opts.stage)
+	findings, err := checkDoc(args[0], c.opts.specFile, c.opts.headerFile, c.opts.stage)
 	if err != nil {
 		return err
 	}
@@ -95,8 +137,10 @@ func readBounded(name string, limit int) ([]byte, error) {
 }
 
 // specFacts gives the document checker what it compares from a spec:
-// keys, structs (and, for a struct with unions, one flattened struct per
-// variant, as "struct/variant"), enum values, byte order and page size.
+// keys, structs (with the members of struct-typed fields, and for a
+// struct with unions one flattened struct per variant, as
+// "struct/variant"), rings, the handshake's states, enum values, byte
+// order and page size.
 func specFacts(s *pvspec.Spec) *designdoc.SpecFacts {
 	f := &designdoc.SpecFacts{
 		File:       s.File,
@@ -121,37 +165,78 @@ func specFacts(s *pvspec.Spec) *designdoc.SpecFacts {
 	for _, st := range s.Structs {
 		structs[st.Name] = st
 	}
-	for _, st := range s.Structs {
-		base := designdoc.StructFacts{Size: st.Size, Fields: map[string]designdoc.FieldFacts{}}
-		var unions []*pvspec.Field
+	// addFields adds the fields of st at offset base, named with prefix,
+	// and the members of its struct-typed fields, a few levels deep.
+	var addFields func(into map[string]designdoc.FieldFacts, st *pvspec.Struct, base int, prefix string, depth int)
+	addFields = func(into map[string]designdoc.FieldFacts, st *pvspec.Struct, base int, prefix string, depth int) {
 		for _, fd := range st.Fields {
 			if fd.At == nil {
 				continue
 			}
-			base.Fields[fd.Name] = designdoc.FieldFacts{At: *fd.At, Size: s.FieldSize(fd)}
-			if len(fd.Variants) > 0 {
-				unions = append(unions, fd)
+			into[prefix+fd.Name] = fieldFacts(s, fd, base)
+			if inner, ok := structs[fd.Type]; ok && fd.Count <= 1 && depth < maxFactDepth {
+				addFields(into, inner, base+*fd.At, prefix+fd.Name+".", depth+1)
 			}
 		}
+	}
+	for _, st := range s.Structs {
+		base := designdoc.StructFacts{Size: st.Size, Fields: map[string]designdoc.FieldFacts{}}
+		addFields(base.Fields, st, 0, "", 0)
 		f.Structs[st.Name] = base
-		for _, u := range unions {
+		for _, u := range st.Fields {
+			if u.At == nil || len(u.Variants) == 0 {
+				continue
+			}
 			for _, v := range u.Variants {
 				body, ok := structs[v.Type]
 				if !ok {
 					continue
 				}
-				flat := designdoc.StructFacts{Size: st.Size, Fields: map[string]designdoc.FieldFacts{}}
-				for k, x := range base.Fields {
-					flat.Fields[k] = x
+				flat := designdoc.StructFacts{Size: st.Size, Fields: maps.Clone(base.Fields)}
+				for k := range flat.Fields {
+					if strings.HasPrefix(k, u.Name+".") {
+						delete(flat.Fields, k)
+					}
 				}
 				for _, bf := range body.Fields {
 					if bf.At != nil {
-						flat.Fields[bf.Name] = designdoc.FieldFacts{At: *u.At + *bf.At, Size: s.FieldSize(bf)}
+						flat.Fields[bf.Name] = fieldFacts(s, bf, *u.At)
 					}
 				}
 				f.Structs[st.Name+"/"+strings.TrimSpace(v.Name)] = flat
 			}
 		}
 	}
+	for _, sh := range s.Shared {
+		if sh.Kind != "ring" {
+			continue
+		}
+		r := designdoc.RingFacts{Name: sh.Name, Names: []string{sh.Name, sh.Name + "_sring", sh.Name + "_sring_entry"}}
+		for _, msg := range []string{sh.Request, sh.Response} {
+			if st, ok := structs[msg]; ok {
+				r.Names = append(r.Names, st.Name, st.C)
+				r.Slot = max(r.Slot, st.Size)
+			}
+		}
+		r.SlotsPerPage = pvspec.RingSlots(1, s.PageSize(), r.Slot)
+		f.Rings = append(f.Rings, r)
+	}
+	for _, st := range s.Handshake {
+		for _, state := range []string{st.From, st.To, st.After} {
+			if state != "" && !slices.Contains(f.States, state) {
+				f.States = append(f.States, state)
+			}
+		}
+	}
 	return f
 }
+
+// fieldFacts gives a field's place and size in a struct at offset base.
+func fieldFacts(s *pvspec.Spec, fd *pvspec.Field, base int) designdoc.FieldFacts {
+	one := *fd
+	one.Count, one.Length = 0, ""
+	return designdoc.FieldFacts{At: base + *fd.At, Size: s.FieldSize(fd), Elem: s.FieldSize(&one), Reserved: fd.Reserved}
+}
+
+// maxFactDepth bounds how deep specFacts follows struct-typed fields.
+const maxFactDepth = 4

@@ -201,7 +201,7 @@ func (c *cli) docCheckEvidence(d *pvczar.EventData) error {
 	if c.opts.file == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "evidence doc-check needs --file DOC: it runs pvczar doc check on it")
 	}
-	findings, err := checkDoc(c.opts.file, c.opts.specFile, designdoc.StagePrototype)
+	findings, err := checkDoc(c.opts.file, c.opts.specFile, "", designdoc.StagePrototype)
 	if err != nil {
 		return err
 	}

@@ -113,20 +113,28 @@ func checkTree(ctx context.Context, repo *xen.Repo, rev string, opt xen.CheckOpt
 	return h.Head, findings, err
 }
 
-// checkDesignDoc runs the design-document check for xen check and keeps
-// its errors.
-func checkDesignDoc(file string, data []byte, stage pvczar.Stage) []xen.Finding {
-	if len(data) > designdoc.MaxFileSize {
-		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: file, Message: "too large for the design-document check"}}
+// checkDesignDoc runs the design-document check for xen check, against
+// the protocol's header, and keeps its errors. A header the C reader
+// cannot read is a note, and the document is checked on its own.
+func checkDesignDoc(c xen.DocCheck) []xen.Finding {
+	if len(c.DocData) > designdoc.MaxFileSize {
+		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Message: "too large for the design-document check"}}
 	}
-	d, err := designdoc.Parse(file, data)
+	d, err := designdoc.Parse(c.Doc, c.DocData)
 	if err != nil {
-		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: file, Message: err.Error()}}
+		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Message: err.Error()}}
 	}
 	var out []xen.Finding
-	for _, f := range designdoc.Check(d, designdoc.Options{Stage: string(stage)}) {
+	opts := designdoc.Options{Stage: string(c.Stage)}
+	if c.HeaderData != nil {
+		if opts.Header, err = headerFacts(c.Header, c.HeaderData); err != nil {
+			out = append(out, xen.Finding{Rule: xen.RuleDocCheck, Severity: xen.Note, File: c.Doc, Line: 1,
+				Message: fmt.Sprintf("not compared with %s, which the C reader cannot read: %v", c.Header, err)})
+		}
+	}
+	for _, f := range designdoc.Check(d, opts) {
 		if f.Severity == designdoc.SevError {
-			out = append(out, xen.Finding{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: file, Line: f.Line, Message: f.Msg + " (" + f.Rule + ")"})
+			out = append(out, xen.Finding{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Line: f.Line, Message: f.Msg + " (" + f.Rule + ")"})
 		}
 	}
 	return out

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -52,5 +55,78 @@ func TestDocCheck(t *testing.T) {
 	}
 	if code, out, _ := run(t, "doc", "check", "--help"); code != 0 || !strings.Contains(out, "-spec") || !strings.Contains(out, "-stage") {
 		t.Fatalf("--help: exit %d: %s", code, out)
+	}
+}
+
+// TestDocCheckHeader checks a document against a C header: the header is
+// read as spec import reads it, and its page, ring and constants are
+// compared with the document's table, prose and #defines.
+func TestDocCheckHeader(t *testing.T) {
+	dir := t.TempDir()
+	header := filepath.Join(dir, "toyif.h")
+	os.WriteFile(header, []byte(`#include "ring.h"
+#define TOYIF_OP_READ 0
+#define TOYIF_OP_WRITE 1
+struct toyif_page {
+    uint32_t req_cons;
+    uint32_t req_prod;
+    uint32_t flags;
+    uint32_t evtchn;
+};
+struct toyif_request { uint64_t id; uint8_t op; uint8_t pad[3]; uint32_t gref; };
+struct toyif_response { uint64_t id; int16_t status; };
+DEFINE_RING_TYPES(toyif, struct toyif_request, struct toyif_response);
+`), 0o644)
+	doc := filepath.Join(dir, "toyif.md")
+	os.WriteFile(doc, []byte(`# Toy
+
+## Page
+
+| Offset | Size | Field    |
+|--------|------|----------|
+| 0      | 4    | req_cons |
+| 4      | 4    | req_prod |
+| 8      | 4    | flags    |
+
+## Ring
+
+Each entry of the ring takes 24 octets (a toyif_request), so 64
+entries fit on one page.
+
+    #define TOYIF_OP_WRITE 2
+`), 0o644)
+	code, out, _ := run(t, "doc", "check", doc, "--header", header, "--stage", "design", "--json")
+	var report struct {
+		Findings []struct {
+			Rule    string `json:"rule"`
+			Line    int    `json:"line"`
+			Message string `json:"message"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var got []string
+	for _, f := range report.Findings {
+		if strings.HasPrefix(f.Rule, "header-") {
+			got = append(got, fmt.Sprintf("%d %s: %s", f.Line, f.Rule, f.Message))
+		}
+	}
+	want := []string{
+		"5 header-tables: this table lacks evtchn at offset 12 (4 octets), a field of the header's struct toyif_page",
+		"13 header-slots: this says an entry takes 24 octets, but a slot of the header's ring toyif takes 16 (its larger message)",
+		"13 header-slots: this says 64 entries fit, but the header's ring toyif has 128 slots in a page",
+		"16 header-enums: TOYIF_OP_WRITE is 2 here, but 1 in the header",
+	}
+	if code != exitAudit || !reflect.DeepEqual(got, want) {
+		t.Errorf("exit %d\ngot  %q\nwant %q", code, got, want)
+	}
+	bad := filepath.Join(dir, "bad.h")
+	os.WriteFile(bad, []byte("struct a {\n    uint32_t x : 3;\n};\n"), 0o644)
+	if code, _, stderr := run(t, "doc", "check", doc, "--header", bad); code != exitUsage || !strings.Contains(stderr, "bad.h:2:") {
+		t.Errorf("a header with a bit-field: exit %d: %s", code, stderr)
+	}
+	if code, out, _ := run(t, "doc", "check", "--help"); code != 0 || !strings.Contains(out, "-header") {
+		t.Errorf("--help: exit %d: %s", code, out)
 	}
 }

@@ -70,7 +70,7 @@ type opts struct {
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                          string
-	format, out, pkg, specFile, rev, url                                                  string
+	format, out, pkg, specFile, headerFile, rev, url                                      string
 	tickEvery, ttl, mailEvery                                                             time.Duration
 	watchMail                                                                             stringList
 }
