@@ -93,7 +93,7 @@ func (c *checker) againstDiagrams(s *SpecFacts, from string) {
 // size is not its field's, and a field the table leaves out.
 func (c *checker) againstTables(s *SpecFacts, from string) {
 	names := structNames(s)
-	for _, t := range c.offsetTableList() {
+	for _, t := range c.tables {
 		name, ok := bestStruct(t, s, names)
 		if !ok {
 			continue
@@ -110,14 +110,7 @@ func (c *checker) againstTables(s *SpecFacts, from string) {
 			if f.Reserved || f.Size <= 0 || f.At < first {
 				continue
 			}
-			covered := false
-			for _, r := range t.rows {
-				if r.at < f.At+f.Size && f.At < r.at+r.size {
-					covered = true
-					break
-				}
-			}
-			if !covered {
+			if !slices.ContainsFunc(t.rows, func(r offsetRow) bool { return r.at < f.At+f.Size && f.At < r.at+r.size }) {
 				c.add(from+"-tables", t.line, "this table lacks %s at offset %d (%d octets), a field of the %s's struct %s", fn, f.At, f.Size, from, name)
 			}
 		}
@@ -331,8 +324,8 @@ func (c *checker) ringNear(i int, rings map[string]*RingFacts) *RingFacts {
 // maxRingLookBack bounds how far back ringNear looks.
 const maxRingLookBack = 30
 
-// XenbusStates are the states of xenbus.h's enum xenbus_state.
-var XenbusStates = []string{"Unknown", "Initialising", "InitWait", "Initialised", "Connected", "Closing", "Closed", "Reconfiguring", "Reconfigured"}
+// xenbusStates are the states of xenbus.h's enum xenbus_state.
+var xenbusStates = []string{"Unknown", "Initialising", "InitWait", "Initialised", "Connected", "Closing", "Closed", "Reconfiguring", "Reconfigured"}
 
 var reStateName = regexp.MustCompile(`\bXenbusState([A-Z][A-Za-z]*)\b`)
 
@@ -353,10 +346,9 @@ func (c *checker) stateMentions() (names []string, line map[string]int) {
 
 // states finds XenbusState names xenbus.h does not have.
 func (c *checker) states() {
-	names, line := c.stateMentions()
-	for _, n := range names {
-		if !slices.Contains(XenbusStates, n) {
-			c.add("states", line[n], "XenbusState%s is not a state of xenbus.h (%s)", n, strings.Join(XenbusStates, ", "))
+	for _, n := range c.stateNames {
+		if !slices.Contains(xenbusStates, n) {
+			c.add("states", c.stateLine[n], "XenbusState%s is not a state of xenbus.h (%s)", n, strings.Join(xenbusStates, ", "))
 		}
 	}
 }
@@ -367,20 +359,19 @@ func (c *checker) againstStates(s *SpecFacts, from string) {
 	if len(s.States) == 0 {
 		return
 	}
-	names, line := c.stateMentions()
 	var valid []string
-	for _, n := range names {
-		if slices.Contains(XenbusStates, n) {
+	for _, n := range c.stateNames {
+		if slices.Contains(xenbusStates, n) {
 			valid = append(valid, n)
 		}
 	}
 	if len(valid) < 2 {
 		return
 	}
-	first := line[valid[0]]
+	first := c.stateLine[valid[0]]
 	for _, n := range valid {
 		if n != "Unknown" && !slices.Contains(s.States, n) {
-			c.add(from+"-states", line[n], "the document names XenbusState%s, a state the %s's handshake never reaches", n, from)
+			c.add(from+"-states", c.stateLine[n], "the document names XenbusState%s, a state the %s's handshake never reaches", n, from)
 		}
 	}
 	for _, n := range s.States {

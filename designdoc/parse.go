@@ -462,26 +462,21 @@ func (d *Doc) table(i int) (int, bool) {
 			return i, false
 		}
 		t.Line, t.Header, t.Rows, t.RowAt = at[0], rows[0], rows[1:], at[1:]
-	case i+1 < n && simpleSepRe.MatchString(lines[i+1]) && !simpleSepRe.MatchString(l):
+	case i+1 < n && simpleSepRe.MatchString(lines[i+1]) && !simpleSepRe.MatchString(l),
+		// one rule under all the columns, as plain-text documents draw
+		// them: the header's words, two spaces apart, are the columns
+		i+2 < n && ruleRe.MatchString(lines[i+1]) && len(headerColumns(l)) >= 2 && len(headerColumns(lines[i+2])) >= 2:
 		last = end(i)
 		cols := dashColumns(lines[i+1])
+		if len(cols) == 1 {
+			cols = headerColumns(l)
+		}
 		t.Line = i + 1
 		t.Header = columnCells(l, cols)
 		for j := i + 2; j <= last; j++ {
 			if simpleSepRe.MatchString(lines[j]) {
 				continue
 			}
-			t.Rows = append(t.Rows, columnCells(lines[j], cols))
-			t.RowAt = append(t.RowAt, j+1)
-		}
-	case i+2 < n && ruleRe.MatchString(lines[i+1]) && len(headerColumns(l)) >= 2 && len(headerColumns(lines[i+2])) >= 2:
-		// one rule under all the columns, as plain-text documents draw
-		// them: the header's words, two spaces apart, are the columns
-		last = end(i)
-		cols := headerColumns(l)
-		t.Line = i + 1
-		t.Header = columnCells(l, cols)
-		for j := i + 2; j <= last; j++ {
 			t.Rows = append(t.Rows, columnCells(lines[j], cols))
 			t.RowAt = append(t.RowAt, j+1)
 		}

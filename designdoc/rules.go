@@ -21,6 +21,11 @@ type checker struct {
 	keyNames    map[string]bool
 	keyPatterns []*regexp.Regexp
 	consts      []constDef
+	tables      []offsetTable // the tables with offset and size columns
+	// stateNames are the XenbusState names the document writes, in order,
+	// with the line each is first written on
+	stateNames []string
+	stateLine  map[string]int
 }
 
 func (c *checker) add(rule string, line int, format string, args ...any) {
@@ -61,6 +66,8 @@ func (c *checker) prepare() {
 	}
 	c.keyDefs = c.findKeyDefs()
 	c.consts = c.findConsts()
+	c.tables = c.offsetTableList()
+	c.stateNames, c.stateLine = c.stateMentions()
 }
 
 // ---- topics
@@ -140,7 +147,7 @@ func (c *checker) topics() {
 			hasLayout = true
 		}
 	}
-	if !hasLayout && len(c.offsetTableList()) == 0 {
+	if !hasLayout && len(c.tables) == 0 {
 		missing("topic-message-formats", "the message formats with their byte layouts (octet diagrams or offset tables)")
 	}
 	heading := func(re *regexp.Regexp) bool {
@@ -188,7 +195,7 @@ func (c *checker) cStructOnly() {
 			}
 		}
 	}
-	for _, t := range c.offsetTableList() {
+	for _, t := range c.tables {
 		for _, r := range t.rows {
 			names[r.name] = true
 		}
@@ -432,7 +439,7 @@ func (c *checker) offsetTableList() []offsetTable {
 
 func (c *checker) offsetTables() {
 	d := c.d
-	for _, t := range c.offsetTableList() {
+	for _, t := range c.tables {
 		for k := 1; k < len(t.rows); k++ {
 			p, r := t.rows[k-1], t.rows[k]
 			switch {

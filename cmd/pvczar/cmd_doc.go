@@ -193,11 +193,6 @@ func specFacts(s *pvspec.Spec) *designdoc.SpecFacts {
 					continue
 				}
 				flat := designdoc.StructFacts{Size: st.Size, Fields: maps.Clone(base.Fields)}
-				for k := range flat.Fields {
-					if strings.HasPrefix(k, u.Name+".") {
-						delete(flat.Fields, k)
-					}
-				}
 				for _, bf := range body.Fields {
 					if bf.At != nil {
 						flat.Fields[bf.Name] = fieldFacts(s, bf, *u.At)
