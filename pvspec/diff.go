@@ -58,8 +58,9 @@ const (
 	Incompatible Verdict = "breaking"      // unwaived breaking findings on a production protocol
 )
 
-// stageOfPromise is the stage from which the ABI is promised.
-const stageOfPromise = "production"
+// StagePromised is the stage from which the ABI is promised: breaking
+// changes fail from it on.
+const StagePromised = "production"
 
 // Judge gives the verdict for changes to a protocol at stage: before
 // production breaking findings are warnings (no ABI promise yet), from
@@ -72,7 +73,7 @@ func Judge(changes []Change, stage string) Verdict {
 		}
 		switch c.Severity {
 		case Breaking:
-			if stage == stageOfPromise {
+			if stage == StagePromised {
 				return Incompatible
 			}
 			v = NeedsReview
@@ -222,7 +223,7 @@ func (d *differ) conventions() {
 	if d.old.Conventions.ByteOrder != d.new.Conventions.ByteOrder {
 		d.add("wire-byte-order", Breaking, d.new.Conventions.Pos, false, "conventions.byte_order", both, "the byte order changed from %q to %q", d.old.Conventions.ByteOrder, d.new.Conventions.ByteOrder)
 	}
-	if a, b := d.old.Conventions.PageSize, d.new.Conventions.PageSize; a != b {
+	if a, b := d.old.PageSize(), d.new.PageSize(); a != b { // unstated is 4096
 		d.add("wire-size", d.bump(), d.new.Conventions.Pos, false, "conventions.page_size", both, "the page size changed from %d to %d", a, b)
 	}
 }
@@ -517,13 +518,9 @@ func (d *differ) flexed(olds, ns *Struct) map[*Field]bool {
 // pageLimit is the bytes of the shared page(s) whose layout st gives in
 // the new spec, or 0 when st lays out no page.
 func (d *differ) pageLimit(st string) int {
-	pageSize := d.new.Conventions.PageSize
-	if pageSize == 0 {
-		pageSize = defaultPageSize
-	}
 	for _, o := range d.new.Shared {
 		if o.Struct == st && (o.Kind == "page" || o.Kind == "byte-rings" || o.Kind == "event-page") {
-			return max(o.Pages, 1) * pageSize
+			return max(o.Pages, 1) * d.new.PageSize()
 		}
 	}
 	return 0

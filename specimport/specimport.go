@@ -478,7 +478,7 @@ func (imp *importer) sharedNode() *yaml.Node {
 			if r.Request != nil && r.Response != nil {
 				slots := [cheader.NumABIs]int{}
 				for _, a := range cheader.ABIs {
-					slots[a] = ringSlots(max(r.Request.Size(a), r.Response.Size(a)))
+					slots[a] = pvspec.RingSlots(1, 4096, max(r.Request.Size(a), r.Response.Size(a)))
 				}
 				n.Content = append(n.Content, str("pages"), num(1), str("slots"), num(int64(slots[cheader.X86_64])))
 				n.Content[len(n.Content)-1].LineComment = "# for one page, by ring.h's rule" + differs(func(a cheader.ABI) string { return strconv.Itoa(slots[a]) }, "")
@@ -518,23 +518,6 @@ func (imp *importer) ringStruct(t *cheader.Type) bool {
 		}
 	}
 	return false
-}
-
-// ringSlots is the number of entries of a one-page ring (ring.h: the
-// 64-byte header, then the largest power of two of entries that fits).
-func ringSlots(entry int) int {
-	if entry <= 0 {
-		return 0
-	}
-	n := (4096 - 64) / entry
-	p := 1
-	for p*2 <= n {
-		p *= 2
-	}
-	if n == 0 {
-		return 0
-	}
-	return p
 }
 
 // differs says, when a value differs between ABIs, what it is on each:

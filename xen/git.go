@@ -241,9 +241,10 @@ func (r *Repo) exists(ctx context.Context, rev, path string) (string, bool) {
 // FileChange is one commit's change to one file, with both contents (nil
 // for the side where the file did not exist).
 type FileChange struct {
-	Commit   Commit
-	Path     string
-	Old, New []byte
+	Commit           Commit
+	Path             string
+	OldBlob, NewBlob string // the contents' object ids ("" where Old or New is nil)
+	Old, New         []byte
 }
 
 // FileChanges reads every change to paths in the commits reachable from
@@ -266,11 +267,13 @@ func (r *Repo) FileChanges(ctx context.Context, rev, since string, paths ...stri
 	if err != nil {
 		return nil, err
 	}
-	var want []string
+	var want []string // each blob once: a change's after is the next one's before
+	seen := map[string]bool{"": true}
 	for _, c := range commits {
 		for _, ch := range c.Changes {
 			for _, id := range []string{ch.From, ch.Blob} {
-				if id != "" {
+				if !seen[id] {
+					seen[id] = true
 					want = append(want, id)
 				}
 			}
@@ -283,7 +286,7 @@ func (r *Repo) FileChanges(ctx context.Context, rev, since string, paths ...stri
 	var out []FileChange
 	for _, c := range commits {
 		for _, ch := range c.Changes {
-			fc := FileChange{Commit: c, Path: ch.Path}
+			fc := FileChange{Commit: c, Path: ch.Path, OldBlob: ch.From, NewBlob: ch.Blob}
 			if ch.From != "" {
 				fc.Old = blobs[ch.From]
 			}

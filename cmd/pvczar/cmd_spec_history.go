@@ -81,7 +81,7 @@ func runSpecHistory(ctx context.Context, c *cli, args []string) error {
 	}
 	paths := args[1:]
 	if len(paths) == 0 {
-		paths = []string{xen.HeaderDir}
+		paths = []string{xen.HeaderDir + "*.h"}
 	}
 	changes, err := repo.FileChanges(ctx, c.opts.rev, c.opts.since, paths...)
 	if err != nil {
@@ -99,7 +99,14 @@ func runSpecHistory(ctx context.Context, c *cli, args []string) error {
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
 	report := historyReport{Repo: args[0], Rev: c.opts.rev, Since: c.opts.since, Verdicts: map[string]int{}, Changes: make([]abiChange, len(headers))}
-	// Each change is imported and diffed on its own: on every core.
+	// Each version of a header is imported once (the after of one change
+	// is the before of the next), and each change diffed on its own: on
+	// every core.
+	imports := importCache{}
+	for _, h := range headers {
+		imports[h.OldBlob+" "+h.Path] = &headerImport{}
+		imports[h.NewBlob+" "+h.Path] = &headerImport{}
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -107,7 +114,7 @@ func runSpecHistory(ctx context.Context, c *cli, args []string) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				report.Changes[i] = judgeHeaderChange(headers[i])
+				report.Changes[i] = judgeHeaderChange(headers[i], imports)
 				if bar != nil {
 					bar.Add(1)
 				}
@@ -144,12 +151,35 @@ func runSpecHistory(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// judgeHeaderChange imports both sides of a header change and diffs them,
+// headerImport is one version of a header, imported once.
+type headerImport struct {
+	once sync.Once
+	spec *pvspec.Spec
+	err  error
+}
+
+// importCache holds the imports by blob id and path; its keys are set
+// before the workers start, so that they only read the map.
+type importCache map[string]*headerImport
+
+func (ic importCache) get(blob, file string, src []byte) (*pvspec.Spec, error) {
+	h := ic[blob+" "+file]
+	h.once.Do(func() {
+		var r *specimport.Result
+		if r, h.err = specimport.Import(file, src, headerID(file)); h.err == nil {
+			h.spec = r.Spec
+		}
+	})
+	return h.spec, h.err
+}
+
+func headerID(file string) string { return strings.TrimSuffix(path.Base(file), ".h") }
+
+// judgeHeaderChange diffs the imports of both sides of a header change,
 // judging at production: would the change break peers of the other age
 // once the ABI is promised.
-func judgeHeaderChange(fc xen.FileChange) abiChange {
-	id := strings.TrimSuffix(path.Base(fc.Path), ".h")
-	out := abiChange{Commit: fc.Commit.ID, Date: fc.Commit.Date, Author: fc.Commit.Author, Header: fc.Path, Protocol: id, Counts: map[string]int{}, Changes: []pvspec.Change{}}
+func judgeHeaderChange(fc xen.FileChange, imports importCache) abiChange {
+	out := abiChange{Commit: fc.Commit.ID, Date: fc.Commit.Date, Author: fc.Commit.Author, Header: fc.Path, Protocol: headerID(fc.Path), Counts: map[string]int{}, Changes: []pvspec.Change{}}
 	switch {
 	case fc.Old == nil:
 		out.Verdict = verdictAdded
@@ -158,20 +188,17 @@ func judgeHeaderChange(fc xen.FileChange) abiChange {
 		out.Verdict = verdictRemoved
 		return out
 	}
-	read := func(side string, src []byte) *pvspec.Spec {
-		r, err := specimport.Import(fc.Path, src, id)
+	read := func(side, blob string, src []byte) *pvspec.Spec {
+		s, err := imports.get(blob, fc.Path, src)
 		if err != nil {
 			out.Error = strings.TrimSpace(out.Error + " " + side + ": " + err.Error())
 			return nil
 		}
-		s, err := pvspec.Decode(side+":"+fc.Path, r.YAML)
-		if err != nil {
-			out.Error = strings.TrimSpace(out.Error + " " + side + ": " + err.Error())
-			return nil
-		}
-		return s
+		named := *s // shared between changes: findings name the side
+		named.File = side + ":" + fc.Path
+		return &named
 	}
-	old, new := read("before", fc.Old), read("after", fc.New)
+	old, new := read("before", fc.OldBlob, fc.Old), read("after", fc.NewBlob, fc.New)
 	if old == nil || new == nil {
 		out.Verdict = verdictUnreadable
 		return out
@@ -182,7 +209,7 @@ func judgeHeaderChange(fc xen.FileChange) abiChange {
 	for _, ch := range out.Changes {
 		out.Counts[string(ch.Severity)]++
 	}
-	out.Verdict = string(pvspec.Judge(out.Changes, "production"))
+	out.Verdict = string(pvspec.Judge(out.Changes, pvspec.StagePromised))
 	return out
 }
 
@@ -215,7 +242,7 @@ func printHistory(w io.Writer, r historyReport) {
 			names = append(names, "error: "+strings.ReplaceAll(ch.Error, "|", "\\|"))
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %d | %d | %s |\n", ch.Date.Format("2006-01-02"), pvczar.ShortCommit(ch.Commit), ch.Author,
-			path.Base(ch.Header), ch.Verdict, ch.Counts["breaking"], ch.Counts["review"], ch.Counts["gated"], strings.Join(names, ", "))
+			path.Base(ch.Header), ch.Verdict, ch.Counts[string(pvspec.Breaking)], ch.Counts[string(pvspec.Review)], ch.Counts[string(pvspec.Gated)], strings.Join(names, ", "))
 	}
 }
 
