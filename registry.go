@@ -209,9 +209,9 @@ func (r *Registry) applyToProtocol(p *Protocol, e Event) error {
 		if e.Type == EventProtocolDeferred {
 			p.ResumeStage = p.Stage
 		}
-		p.moveTo(d.Stage, e, "")
+		p.moveTo(d.Stage, e.At, e, "")
 	case EventProtocolResumed:
-		p.moveTo(d.Stage, e, "")
+		p.moveTo(d.Stage, e.At, e, "")
 		p.ResumeStage = ""
 	case EventImplementationRecorded:
 		p.recordImplementation(*d.Implementation)
@@ -223,8 +223,7 @@ func (r *Registry) applyToProtocol(p *Protocol, e Event) error {
 			if d.Since != nil {
 				at = *d.Since
 			}
-			p.Stage, p.StageSince = d.Stage, at
-			p.History = append(p.History, StageChange{Stage: d.Stage, At: at, By: e.Actor, Reason: d.Reason, Imported: true, Commit: d.Commit})
+			p.moveTo(d.Stage, at, e, "")
 		}
 	case EventEvidenceRecorded:
 		return p.recordEvidence(e)
@@ -270,7 +269,7 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 		pr.close(d.Outcome, &Decision{Outcome: d.Outcome, By: e.Actor, At: e.At, Reason: d.Reason})
 		if d.Outcome == ProposalAccepted {
 			if pr.To != p.Stage {
-				p.moveTo(pr.To, e, pr.ID)
+				p.moveTo(pr.To, e.At, e, pr.ID)
 			}
 			if pr.To == StageProduction && p.Spec != nil {
 				baseline := *p.Spec
@@ -361,9 +360,15 @@ func (p *Protocol) speaksForProposal(pr *Proposal, user string, role Role) bool 
 	return user == pr.Proposer || p.IsOwner(user) || role == RoleCzar
 }
 
-func (p *Protocol) moveTo(stage Stage, e Event, proposal string) {
-	p.Stage, p.StageSince = stage, e.At
-	p.History = append(p.History, StageChange{Stage: stage, At: e.At, By: e.Actor, Proposal: proposal, Reason: e.Data.Reason})
+// moveTo moves the protocol to stage at the time at, by e: a decision on
+// proposal, or an imported move (which names its xen.git commit).
+func (p *Protocol) moveTo(stage Stage, at time.Time, e Event, proposal string) {
+	p.Stage, p.StageSince = stage, at
+	ch := StageChange{Stage: stage, At: at, By: e.Actor, Proposal: proposal, Reason: e.Data.Reason}
+	if e.IsImported() {
+		ch.Imported, ch.Commit = true, e.Data.Commit
+	}
+	p.History = append(p.History, ch)
 }
 
 func (p *Protocol) recordImplementation(impl Implementation) {

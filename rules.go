@@ -361,7 +361,6 @@ func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
 			return Errorf(EINVALID, "implementation %s is listed twice", impl.ID)
 		}
 		seen[impl.ID] = true
-		impl.Listed = d.Commit
 	}
 	if d.Since != nil {
 		since := d.Since.UTC().Truncate(time.Second)
@@ -370,11 +369,11 @@ func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
 		}
 		d.Since = &since
 	}
-	d.Stage = ""
-	implied := SupportStage(p.Imported != "", d.Implementations)
-	if implied != "" && implied != p.Stage && p.Stage != StageWithdrawn && p.Stage != StageDeferred {
-		d.Stage = implied
+	if d.Since != nil && d.Since.Before(p.StageSince) {
+		since := p.StageSince // a commit older than the last move: the history stays in order
+		d.Since = &since
 	}
+	d.Stage = p.impliedMove(d.Implementations)
 	return nil
 }
 
@@ -529,7 +528,7 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 		d.Deadline = &deadline
 		return nil
 	case EventProposalDecided:
-		return decideOutcome(d, actor, pr)
+		return decideOutcome(d, actor, p, pr)
 	case EventPositionRecorded:
 		if _, err := ParsePositionKind(string(d.Kind)); err != nil {
 			return err
@@ -568,12 +567,16 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 	return decideObjectionChange(cmd, actor, pr, o)
 }
 
-func decideOutcome(d *EventData, actor *User, pr *Proposal) error {
+func decideOutcome(d *EventData, actor *User, p *Protocol, pr *Proposal) error {
 	if err := requireCzar(actor, "decide"); err != nil {
 		return err
 	}
 	switch d.Outcome {
 	case ProposalAccepted:
+		if p.Stage != pr.From {
+			// an import of SUPPORT.md moved it while the proposal was open
+			return Errorf(ECONFLICT, "%s is at %s, not at %s where %s started: reject or withdraw the proposal", p.ID, p.Stage, pr.From, pr.ID)
+		}
 		if !pr.Ready {
 			return Errorf(ECONFLICT, "%s is not ready: it needs %s", pr.ID, strings.Join(pr.Needs, "; "))
 		}

@@ -12,16 +12,17 @@ import (
 // labels on the protocol's implementations, and the rules below read a
 // stage from them.
 
-// SupportStage is the stage that SUPPORT.md's labels imply for a protocol:
-// production when at least one frontend and one backend are Supported (with
-// or without caveats), prototype when it lists implementations but no such
-// pair, design when it lists none for a protocol imported from xen.git, and
-// "" when SUPPORT.md says nothing (a protocol registered by hand). Deprecated
-// implementations do not count.
+// SupportStage is the stage that SUPPORT.md's labels imply for a protocol
+// whose listed implementations are impls: production when at least one
+// frontend and one backend are Supported (with or without caveats),
+// prototype when it lists implementations but no such pair, design when it
+// lists none for a protocol imported from xen.git, and "" when SUPPORT.md
+// says nothing (a protocol registered by hand). Deprecated implementations
+// do not count.
 func SupportStage(imported bool, impls []Implementation) Stage {
 	listed, front, back := false, false, false
 	for _, impl := range impls {
-		if impl.Listed == "" || impl.Support == "" || impl.Support == SupportDeprecated {
+		if impl.Support == "" || impl.Support == SupportDeprecated {
 			continue
 		}
 		listed = true
@@ -57,19 +58,43 @@ func (p *Protocol) listed() []Implementation {
 // implementation listed under several labels (PV display's two modes).
 func (p *Protocol) SupportFindings() []string {
 	var out []string
-	listed := p.listed()
-	implied := SupportStage(p.Imported != "", listed)
-	switch p.Stage {
-	case StageWithdrawn, StageDeferred:
-	default:
-		if implied != "" && implied != p.Stage {
-			out = append(out, fmt.Sprintf("pvczar has %s at %s; SUPPORT.md's labels imply %s", p.ID, p.Stage, implied))
-		}
+	if s := p.StageDisagreement(); s != "" {
+		out = append(out, s)
 	}
+	return append(out, p.MixedLabels()...)
+}
+
+// impliedMove is the stage SUPPORT.md's labels impl imply for the
+// protocol when it differs from its stage, or "": none for a protocol
+// withdrawn or deferred, or one SUPPORT.md says nothing of.
+func (p *Protocol) impliedMove(impls []Implementation) Stage {
+	implied := SupportStage(p.Imported != "", impls)
+	if implied == "" || implied == p.Stage || p.Stage == StageWithdrawn || p.Stage == StageDeferred {
+		return ""
+	}
+	return implied
+}
+
+// StageDisagreement says, when the protocol's stage is not the one its
+// SUPPORT.md labels imply, so; else "".
+func (p *Protocol) StageDisagreement() string {
+	if implied := p.impliedMove(p.listed()); implied != "" {
+		return fmt.Sprintf("pvczar has %s at %s; SUPPORT.md's labels imply %s", p.ID, p.Stage, implied)
+	}
+	return ""
+}
+
+// MixedLabels lists the implementations SUPPORT.md gives several labels
+// (Deprecated variants aside, as xen check does).
+func (p *Protocol) MixedLabels() []string {
+	var out []string
 	type group struct{ driver, side string }
 	labels := map[group][]string{}
 	var groups []group
-	for _, impl := range listed {
+	for _, impl := range p.listed() {
+		if impl.Support == SupportDeprecated {
+			continue
+		}
 		g := group{driverOf(impl.Name), impl.Side}
 		if g.driver == "" {
 			g.driver = impl.CodeBase

@@ -26,11 +26,18 @@ func TestSupportStage(t *testing.T) {
 		{"only Deprecated", true, []pvczar.Implementation{impl("backend", "Deprecated")}, pvczar.StageDesign},
 		{"nothing listed, imported", true, nil, pvczar.StageDesign},
 		{"nothing listed, by hand", false, nil, ""},
-		{"recorded by hand, not listed", false, []pvczar.Implementation{{Side: "frontend", CodeBase: "linux", Support: "Supported"}, {Side: "backend", CodeBase: "qemu", Support: "Supported"}}, ""},
 	} {
 		if got := pvczar.SupportStage(tc.imported, tc.impls); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+	// Implementations recorded by hand are not SUPPORT.md's: a protocol
+	// registered by hand with a Supported pair of them is not told that
+	// SUPPORT.md implies another stage.
+	byHand := &pvczar.Protocol{ID: "pvfoo", Stage: pvczar.StageDesign, Implementations: []pvczar.Implementation{
+		{Side: "frontend", CodeBase: "linux", Support: "Supported"}, {Side: "backend", CodeBase: "qemu", Support: "Supported"}}}
+	if got := byHand.SupportFindings(); got != nil {
+		t.Errorf("recorded by hand, not listed: %q, want none", got)
 	}
 }
 
@@ -132,6 +139,18 @@ func TestSupportImported(t *testing.T) {
 	s.must(later, "george", pvczar.EventProtocolResumed, pvczar.EventData{Protocol: "pvfoo", Reason: "back"})
 	if f := p.SupportFindings(); len(f) != 1 || f[0] != "pvczar has pvfoo at prototype; SUPPORT.md's labels imply production" {
 		t.Errorf("findings after resuming: %v", f)
+	}
+	// An import that moves the protocol while a proposal is open leaves
+	// the proposal unable to be accepted: it started from another stage.
+	for _, gate := range []string{pvczar.GateImplementations, pvczar.GateVersion, pvczar.GateCompatibility} {
+		s.must(later, "george", pvczar.EventGateWaived, pvczar.EventData{Protocol: "pvfoo", Gate: gate, Reason: "a test"})
+	}
+	s.must(later, "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 7})
+	if _, err := s.doFrom(xen(c2), later, "george", pvczar.EventSupportImported, d3); err != nil || p.Stage != pvczar.StageProduction {
+		t.Fatalf("an import during a proposal: %v, %s", err, p.Stage)
+	}
+	if _, err := s.do(later.Add(8*24*time.Hour), "george", pvczar.EventProposalDecided, pvczar.EventData{Proposal: "pvfoo-1", Outcome: pvczar.ProposalAccepted}); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "pvfoo is at production, not at prototype where pvfoo-1 started") {
+		t.Errorf("accepting a proposal the import overtook: %v", err)
 	}
 	// The replay of the log gives the same state.
 	if diff := cmp.Diff(p.History, pvczar.Replay(s.cfg, s.log).Protocols["pvfoo"].History); diff != "" {

@@ -253,15 +253,13 @@ func checkSupport(data []byte, add func(Finding), protocolOf func(SupportEntry) 
 		add(Finding{Rule: RuleSupportSections, Severity: Warning, File: SupportPath,
 			Message: `SUPPORT.md lacks "Virtual driver support, guest side" or "Virtual device support, host side"`})
 	}
-	for _, f := range sf.Mixed(SupportPath) {
+	for _, f := range sf.Mixed(SupportPath, protocolOf) {
 		add(f)
 	}
 	byProtocol := map[string][]pvczar.Implementation{}
 	for _, e := range sf.Entries {
 		for _, st := range e.Statuses {
-			impl := e.Implementation(st)
-			impl.Listed = "tree"
-			byProtocol[protocolOf(e)] = append(byProtocol[protocolOf(e)], impl)
+			byProtocol[protocolOf(e)] = append(byProtocol[protocolOf(e)], e.Implementation(st))
 		}
 	}
 	for id, impls := range byProtocol {
@@ -286,13 +284,8 @@ func findingOf(err error, rule, file string) Finding {
 func (w *walk) supportStageSince(id string) (pvczar.Stage, time.Time) {
 	stage, since := pvczar.StageDesign, time.Time{}
 	for _, l := range w.listings[id] {
-		listed := make([]pvczar.Implementation, len(l.impls))
-		for i, impl := range l.impls {
-			listed[i] = impl
-			listed[i].Listed = "walk"
-		}
-		if s := pvczar.SupportStage(true, listed); s != stage {
-			stage, since = s, w.h.Commits[l.commit].Date
+		if l.stage != stage {
+			stage, since = l.stage, w.h.Commits[l.commit].Date
 		}
 	}
 	return stage, since

@@ -90,6 +90,7 @@ type ProtocolFacts struct {
 type listing struct {
 	commit int
 	impls  []pvczar.Implementation
+	stage  pvczar.Stage // what its labels imply
 }
 
 // walk is the state of a walk through the history.
@@ -164,7 +165,7 @@ func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 	}
 	if w.support != nil {
 		plan.Findings = append(plan.Findings, w.support.Warnings...)
-		plan.Findings = append(plan.Findings, w.support.Mixed(SupportPath)...)
+		plan.Findings = append(plan.Findings, w.support.Mixed(SupportPath, w.protocolOf)...)
 		for _, e := range w.support.Entries {
 			if w.protocolOf(e) == "" {
 				plan.Findings = append(plan.Findings, Finding{Rule: RuleSupportUnmapped, Severity: Note, File: SupportPath, Line: e.Line,
@@ -277,7 +278,7 @@ func (w *walk) readSupport(i int, blob string) error {
 		if known && slices.EqualFunc(impls, prev, sameListing) || !known && len(impls) == 0 {
 			continue
 		}
-		w.listings[id] = append(w.listings[id], listing{commit: i, impls: impls})
+		w.listings[id] = append(w.listings[id], listing{commit: i, impls: impls, stage: pvczar.SupportStage(true, impls)})
 		if len(impls) == 0 {
 			delete(w.last, id)
 		} else {
@@ -426,14 +427,10 @@ func (w *walk) facts(id string) ProtocolFacts {
 	if docs := w.designDoc(id); len(docs) > 0 {
 		f.DesignDoc = docs[len(docs)-1]
 	}
+	f.Stage = pvczar.StageDesign
 	if ls := w.listings[id]; len(ls) > 0 {
-		f.Listed = ls[len(ls)-1].impls
+		f.Listed, f.Stage = ls[len(ls)-1].impls, ls[len(ls)-1].stage
 	}
-	listed := slices.Clone(f.Listed)
-	for i := range listed {
-		listed[i].Listed = "head"
-	}
-	f.Stage = pvczar.SupportStage(true, listed)
 	return f
 }
 

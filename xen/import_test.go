@@ -151,7 +151,7 @@ func TestImportFixture(t *testing.T) {
 	for _, f := range plan.Findings {
 		rules = append(rules, f.Rule+"@"+f.Protocol)
 	}
-	if diff := cmp.Diff([]string{"support-no-header@cameraif", "support-mixed@", "support-unmapped@"}, rules); diff != "" {
+	if diff := cmp.Diff([]string{"support-no-header@cameraif", "support-mixed@fooif", "support-unmapped@"}, rules); diff != "" {
 		t.Errorf("findings (-want +got):\n%s\n%v", diff, plan.Findings)
 	}
 	// The registry sees the mixed labels too, for the web and the digest.

@@ -90,9 +90,7 @@ func DraftPatch(support []byte, opt PatchOptions) (*Patch, error) {
 	for _, e := range after.Entries {
 		if e.About(p.ID) {
 			for _, st := range e.Statuses {
-				impl := e.Implementation(st)
-				impl.Listed = "draft"
-				listed = append(listed, impl)
+				listed = append(listed, e.Implementation(st))
 			}
 		}
 	}

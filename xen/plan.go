@@ -283,12 +283,7 @@ func (p *planner) protocol(w *walk, facts ProtocolFacts) {
 			continue
 		}
 		if pr := have.OpenProposal(); pr != nil {
-			listed := make([]pvczar.Implementation, len(l.impls))
-			for i, impl := range l.impls {
-				listed[i] = impl
-				listed[i].Listed = c.ID
-			}
-			if implied := pvczar.SupportStage(true, listed); implied != stage {
+			if implied := l.stage; implied != stage {
 				stage = implied
 				p.plan.Findings = append(p.plan.Findings, Finding{Rule: RuleStatusDuringVote, Severity: Warning, File: SupportPath, Protocol: id,
 					Message: fmt.Sprintf("SUPPORT.md at %s (%s) implies %s for %s while proposal %s (%s to %s) is open", pvczar.ShortCommit(c.ID), c.Date.Format("2006-01-02"), implied, id, pr.ID, pr.From, pr.To)})

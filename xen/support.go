@@ -356,7 +356,8 @@ func lineErrorf(file string, line int, format string, args ...any) error {
 // Mixed finds implementations that an entry lists under several labels,
 // such as PV display's Linux frontend, Supported outside "backend
 // allocation" mode and Experimental in it. Deprecated variants do not count.
-func (sf *SupportFile) Mixed(file string) []Finding {
+// protocolOf names an entry's protocol.
+func (sf *SupportFile) Mixed(file string, protocolOf func(SupportEntry) string) []Finding {
 	var out []Finding
 	for _, e := range sf.Entries {
 		type group struct {
@@ -387,7 +388,7 @@ func (sf *SupportFile) Mixed(file string) []Finding {
 				if driver == "" {
 					driver = "the implementation"
 				}
-				out = append(out, Finding{Rule: RuleSupportMixed, Severity: Warning, File: file, Line: g.first, Protocol: e.Protocol,
+				out = append(out, Finding{Rule: RuleSupportMixed, Severity: Warning, File: file, Line: g.first, Protocol: protocolOf(e),
 					Message: fmt.Sprintf("%s of %q is listed under several labels (%s): which one holds for the protocol?", driver, e.Title, strings.Join(g.labels, ", "))})
 			}
 		}

@@ -118,13 +118,13 @@ func TestMixedLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mixed := sf.Mixed("SUPPORT.md")
+	mixed := sf.Mixed("SUPPORT.md", byTitle)
 	if len(mixed) != 1 || mixed[0].Line != 33 || mixed[0].Rule != xen.RuleSupportMixed || !strings.Contains(mixed[0].Message, "Experimental, Tech Preview") {
 		t.Errorf("mixed: %v", mixed)
 	}
 	// Deprecated variants and different code bases are not mixed labels.
 	sf, _ = xen.ParseSupport("SUPPORT.md", readFixture(t, "SUPPORT.md.3"))
-	if mixed := sf.Mixed("SUPPORT.md"); len(mixed) != 0 {
+	if mixed := sf.Mixed("SUPPORT.md", byTitle); len(mixed) != 0 {
 		t.Errorf("mixed in a file without: %v", mixed)
 	}
 }
@@ -184,6 +184,9 @@ func FuzzParseSupport(f *testing.F) {
 				}
 			}
 		}
-		sf.Mixed("SUPPORT.md")
+		sf.Mixed("SUPPORT.md", byTitle)
 	})
 }
+
+// byTitle names an entry's protocol by its title, as the table of titles does.
+func byTitle(e xen.SupportEntry) string { return e.Protocol }

@@ -119,10 +119,8 @@ func importInto(ctx context.Context, store *sqlstore.Store, h *xen.History, as s
 		if p == nil {
 			continue
 		}
-		for _, msg := range p.SupportFindings() {
-			if strings.Contains(msg, "mixed labels") {
-				continue // reported with their SUPPORT.md line
-			}
+		// mixed labels are reported with their SUPPORT.md line
+		if msg := p.StageDisagreement(); msg != "" {
 			plan.Findings = append(plan.Findings, xen.Finding{Rule: xen.RuleRegistry, Severity: xen.Warning, File: xen.SupportPath, Protocol: p.ID, Message: msg})
 		}
 	}
