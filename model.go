@@ -70,8 +70,8 @@ func ParseRole(s string) (Role, error) {
 	return "", Errorf(EINVALID, "unknown role %q: want czar, maintainer, contributor, reviewer or reader", s)
 }
 
-// rank orders roles so that a check can ask for "at least".
-func (r Role) rank() int {
+// Rank orders roles so that a check can ask for "at least".
+func (r Role) Rank() int {
 	switch r {
 	case RoleCzar:
 		return 4

@@ -91,7 +91,7 @@ func requireCzar(u *User, what string) error {
 // requireOwnerOrCzar lets the protocol's owners (if at least contributors)
 // and the Czar act on a protocol.
 func requireOwnerOrCzar(u *User, p *Protocol, what string) error {
-	if u.Role == RoleCzar || (p.IsOwner(u.Name) && u.Role.rank() >= RoleContributor.rank()) {
+	if u.Role == RoleCzar || (p.IsOwner(u.Name) && u.Role.Rank() >= RoleContributor.Rank()) {
 		return nil
 	}
 	return forbidden(u, what+" of "+p.ID+" (only its owners and the Czar may)")
@@ -192,7 +192,7 @@ func (r *Registry) decideRegister(cmd *Event, actor *User) error {
 	if r.Protocols[d.Protocol] != nil {
 		return Errorf(ECONFLICT, "protocol %q exists already", d.Protocol)
 	}
-	if actor.Role.rank() < RoleContributor.rank() {
+	if actor.Role.Rank() < RoleContributor.Rank() {
 		return forbidden(actor, "register protocols")
 	}
 	if err := requireText("title", d.Title); err != nil {

@@ -94,7 +94,10 @@ func (r *Repo) Log(ctx context.Context, rev string, paths ...string) ([]Commit, 
 		return nil, err
 	}
 	commits, parseErr := parseLog(stdout)
-	if err := cmd.Wait(); err != nil {
+	if parseErr != nil {
+		cmd.Process.Kill() // git would block on a pipe nobody reads
+	}
+	if err := cmd.Wait(); err != nil && parseErr == nil {
 		return nil, fmt.Errorf("%s: git log: %s", r.Path, strings.TrimSpace(stderr.String()))
 	}
 	if parseErr != nil {
@@ -153,21 +156,6 @@ func parseLog(rd io.Reader) ([]Commit, error) {
 	return out, sc.Err()
 }
 
-// Files lists the paths of the tree at rev under the given paths.
-func (r *Repo) Files(ctx context.Context, rev string, paths ...string) ([]string, error) {
-	out, err := r.git(ctx, append([]string{"ls-tree", "-r", "--name-only", "-z", rev, "--"}, paths...)...)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, f := range strings.Split(string(out), "\x00") {
-		if f != "" {
-			files = append(files, f)
-		}
-	}
-	return files, nil
-}
-
 // Blobs reads blobs by id through one `git cat-file --batch`.
 func (r *Repo) Blobs(ctx context.Context, ids []string) (map[string][]byte, error) {
 	out := map[string][]byte{}
@@ -212,6 +200,9 @@ func (r *Repo) Blobs(ctx context.Context, ids []string) (map[string][]byte, erro
 		}
 		out[id] = data[:size]
 	}
+	if readErr != nil {
+		cmd.Process.Kill() // git would block on a pipe nobody reads
+	}
 	if err := cmd.Wait(); err != nil && readErr == nil {
 		readErr = err
 	}
@@ -225,7 +216,7 @@ func (r *Repo) Blobs(ctx context.Context, ids []string) (map[string][]byte, erro
 func (r *Repo) Show(ctx context.Context, rev, path string) (data []byte, ok bool, err error) {
 	out, err := exec.CommandContext(ctx, "git", "--git-dir", r.gitDir, "cat-file", "blob", rev+":"+path).Output()
 	if err != nil {
-		if _, exists := r.exists(ctx, rev, path); !exists {
+		if !r.exists(ctx, rev, path) {
 			return nil, false, nil
 		}
 		return nil, false, fmt.Errorf("%s: reading %s at %s: %s", r.Path, path, rev, gitMessage(err))
@@ -233,9 +224,8 @@ func (r *Repo) Show(ctx context.Context, rev, path string) (data []byte, ok bool
 	return out, true, nil
 }
 
-func (r *Repo) exists(ctx context.Context, rev, path string) (string, bool) {
-	out, err := exec.CommandContext(ctx, "git", "--git-dir", r.gitDir, "rev-parse", "--verify", "--quiet", rev+":"+path).Output()
-	return strings.TrimSpace(string(out)), err == nil
+func (r *Repo) exists(ctx context.Context, rev, path string) bool {
+	return exec.CommandContext(ctx, "git", "--git-dir", r.gitDir, "rev-parse", "--verify", "--quiet", rev+":"+path).Run() == nil
 }
 
 // FileChange is one commit's change to one file, with both contents (nil

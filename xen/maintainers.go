@@ -281,7 +281,7 @@ func (m *MaintainersFile) Roles(paths []string) []RolePerson {
 			return
 		}
 		rp := &out[i]
-		if rank(role) > rank(rp.Role) {
+		if role.Rank() > rp.Role.Rank() {
 			rp.Role = role
 		}
 		if !slices.Contains(rp.Sections, section) {
@@ -317,16 +317,4 @@ type RolePerson struct {
 	Person
 	Role     pvczar.Role `json:"role"`
 	Sections []string    `json:"sections"`
-}
-
-func rank(r pvczar.Role) int {
-	switch r {
-	case pvczar.RoleCzar:
-		return 3
-	case pvczar.RoleMaintainer:
-		return 2
-	case pvczar.RoleReviewer:
-		return 1
-	}
-	return 0
 }

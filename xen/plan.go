@@ -110,14 +110,14 @@ func (p *planner) planUsers(mf *MaintainersFile, actor string, mc Commit) error 
 			add(actor, pvczar.EventUserEdited, edit)
 		}
 		target := person.Role
-		if !strings.HasPrefix(u.Source, pvczar.SourceXenPrefix) && roleRank(u.Role) >= roleRank(target) {
+		if !strings.HasPrefix(u.Source, pvczar.SourceXenPrefix) && u.Role.Rank() >= target.Rank() {
 			target = u.Role
 		}
 		p.changeRole(u, target, at, source)
 	}
 	// People an import added whom MAINTAINERS names no more become reviewers.
 	for _, u := range p.reg.SortedUsers() {
-		if !matched[u.Name] && strings.HasPrefix(u.Source, pvczar.SourceXenPrefix) && roleRank(u.Role) > roleRank(pvczar.RoleReviewer) {
+		if !matched[u.Name] && strings.HasPrefix(u.Source, pvczar.SourceXenPrefix) && u.Role.Rank() > pvczar.RoleReviewer.Rank() {
 			p.changeRole(u, pvczar.RoleReviewer, at, source)
 		}
 	}
@@ -129,7 +129,7 @@ func (p *planner) changeRole(u *pvczar.User, role pvczar.Role, at time.Time, sou
 		return
 	}
 	ev := pvczar.Event{Type: pvczar.EventUserRoleChanged, At: at, Actor: p.actor, Source: source, Data: pvczar.EventData{User: u.Name, Role: role}}
-	if roleRank(role) < roleRank(u.Role) {
+	if role.Rank() < u.Role.Rank() {
 		p.demotions = append(p.demotions, ev)
 		return
 	}
@@ -197,20 +197,6 @@ func userName(person Person, taken map[string]bool) string {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 	}
-}
-
-func roleRank(r pvczar.Role) int {
-	switch r {
-	case pvczar.RoleCzar:
-		return 4
-	case pvczar.RoleMaintainer:
-		return 3
-	case pvczar.RoleContributor:
-		return 2
-	case pvczar.RoleReviewer:
-		return 1
-	}
-	return 0
 }
 
 // protocol plans what the registry lacks of one protocol.
