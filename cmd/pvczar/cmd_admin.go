@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/xen-pvczar/pvczar"
 )
@@ -39,11 +38,11 @@ func init() {
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			now, err := c.now()
+			if !c.opts.dryRun {
+				now, err = c.writeTime("add --dry-run to ask what would happen then")
+			}
 			if err != nil {
 				return err
-			}
-			if !c.opts.dryRun && now.After(c.wall().Add(time.Minute)) {
-				return pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future: add --dry-run to ask what would happen then", pvczar.FormatUTC(now))
 			}
 			svc, err := c.open(ctx, false)
 			if err != nil {

@@ -84,11 +84,7 @@ func loadDemo(ctx context.Context, store *sqlstore.Store, now time.Time) (int, e
 	if err != nil {
 		return 0, err
 	}
-	reg, err := store.Registry(ctx, now)
-	if err != nil {
-		return 0, err
-	}
-	plan, err := xen.PlanImport(h, xen.ImportOptions{Registry: reg, Now: now})
+	plan, err := planImport(ctx, store, h, "", now)
 	if err != nil {
 		return 0, err
 	}

@@ -35,15 +35,9 @@ type importReport struct {
 }
 
 func runXenImport(ctx context.Context, c *cli, args []string) error {
-	now, err := c.now()
+	now, err := c.writeTime("an import records what happened")
 	if err != nil {
 		return err
-	}
-	if now.After(c.wall().Add(time.Minute)) {
-		return pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future; an import records what happened", pvczar.FormatUTC(now))
-	}
-	if c.server != "" {
-		return pvczar.Errorf(pvczar.EINVALID, "pvczar xen import writes to a database in one transaction, not through --server: run it where --db is")
 	}
 	repo, err := xen.OpenRepo(ctx, args[0])
 	if err != nil {
@@ -65,17 +59,10 @@ func runXenImport(ctx context.Context, c *cli, args []string) error {
 }
 
 // importHistory writes what h adds to the database (creating a SQLite file
-// when there is none), in one transaction, and reports it. The demo loads
-// its fixture through it too.
+// when there is none, removed again if the import fails), in one
+// transaction, and reports it.
 func importHistory(ctx context.Context, c *cli, h *xen.History, now time.Time) (*importReport, error) {
 	newFile := !isPostgres(c.db) && !fileExists(c.db)
-	if newFile {
-		// Plan against an empty registry first, so that a malformed tree
-		// leaves no new file behind.
-		if _, err := xen.PlanImport(h, xen.ImportOptions{Now: now}); err != nil {
-			return nil, err
-		}
-	}
 	store, err := c.openStore(ctx, newFile)
 	if err != nil {
 		return nil, err
@@ -94,16 +81,21 @@ func importHistory(ctx context.Context, c *cli, h *xen.History, now time.Time) (
 	return report, err
 }
 
-func importInto(ctx context.Context, store *sqlstore.Store, h *xen.History, as string, now time.Time) (*importReport, error) {
+// planImport plans the import of h against the store's registry, as as
+// (on an empty registry, as the Czar the import adds).
+func planImport(ctx context.Context, store *sqlstore.Store, h *xen.History, as string, now time.Time) (*xen.ImportPlan, error) {
 	reg, err := store.Registry(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	actor := ""
-	if len(reg.Users) > 0 {
-		actor = as
+	if len(reg.Users) == 0 {
+		as = ""
 	}
-	plan, err := xen.PlanImport(h, xen.ImportOptions{Registry: reg, Actor: actor, Now: now})
+	return xen.PlanImport(h, xen.ImportOptions{Registry: reg, Actor: as, Now: now})
+}
+
+func importInto(ctx context.Context, store *sqlstore.Store, h *xen.History, as string, now time.Time) (*importReport, error) {
+	plan, err := planImport(ctx, store, h, as, now)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +103,8 @@ func importInto(ctx context.Context, store *sqlstore.Store, h *xen.History, as s
 	if err != nil {
 		return nil, err
 	}
-	if reg, err = store.Registry(ctx, now); err != nil {
+	reg, err := store.Registry(ctx, now)
+	if err != nil {
 		return nil, err
 	}
 	for _, f := range plan.Protocols {

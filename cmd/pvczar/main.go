@@ -351,14 +351,21 @@ func (c *cli) now() (time.Time, error) {
 	return t, nil
 }
 
+// writeTime is the time a write is recorded at: --now may go back, not
+// ahead of the clock (by more than a minute); why says what to do instead.
+func (c *cli) writeTime(why string) (time.Time, error) {
+	at, err := c.now()
+	if err == nil && at.After(c.wall().Add(time.Minute)) {
+		err = pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future; %s", pvczar.FormatUTC(at), why)
+	}
+	return at, err
+}
+
 // act records one command as the acting user and prints what happened.
 func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventData) error {
-	at, err := c.now()
+	at, err := c.writeTime("only reads may look ahead")
 	if err != nil {
 		return err
-	}
-	if at.After(c.wall().Add(time.Minute)) {
-		return pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future; only reads may look ahead", pvczar.FormatUTC(at))
 	}
 	svc, err := c.open(ctx, false)
 	if err != nil {
