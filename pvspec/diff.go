@@ -130,6 +130,7 @@ var Rules = []struct {
 type differ struct {
 	old, new   *Spec
 	oldx, newx *index
+	newWriters map[string][2]bool // a type of the new spec -> whether frontends, backends write fields of it
 	out        []Change
 	renamed    map[string]string // old struct name -> new, for structs renamed with their layout
 	// sharedRenames are the new shared objects that are old ones renamed.
@@ -139,6 +140,21 @@ type differ struct {
 	// still offers the old version. A version number alone gates nothing:
 	// an old peer that does not negotiate never learns which one it got.
 	negotiated bool
+}
+
+// writers says, for each type the fields of s use, whether frontends and
+// whether backends write fields of it.
+func writers(s *Spec) map[string][2]bool {
+	out := map[string][2]bool{}
+	for _, st := range s.Structs {
+		for _, f := range st.Fields {
+			w := out[f.Type]
+			w[0] = w[0] || st.Writer != "backend"
+			w[1] = w[1] || st.Writer != "frontend"
+			out[f.Type] = w
+		}
+	}
+	return out
 }
 
 // sig is what a field is on the wire, found through the spec's index so
@@ -197,7 +213,7 @@ func (d *differ) bump() Severity {
 // and new frontend + old backend, and marks the changes the new spec
 // waives. Both specs should pass Check; Diff itself does not rely on it.
 func Diff(old, new *Spec) []Change {
-	d := &differ{old: old, new: new, oldx: newIndex(old), newx: newIndex(new), renamed: map[string]string{}, sharedRenames: map[string]bool{}}
+	d := &differ{old: old, new: new, oldx: newIndex(old), newx: newIndex(new), newWriters: writers(new), renamed: map[string]string{}, sharedRenames: map[string]bool{}}
 	d.negotiated = old.Versioning.negotiates() && new.Versioning.negotiates() && slices.Contains(new.Versioning.Offered, old.Version)
 	d.conventions()
 	d.enums()
@@ -255,7 +271,7 @@ func (d *differ) enums() {
 		}
 		oldByName, oldByValue := valueIndex(oe.Values)
 		newByName, newByValue := valueIndex(ne.Values)
-		front, back := d.newx.writers[ne.Name][0], d.newx.writers[ne.Name][1]
+		front, back := d.newWriters[ne.Name][0], d.newWriters[ne.Name][1]
 		for _, ov := range oe.Values {
 			if nv, ok := newByName[ov.Name]; ok {
 				if nv.Value != ov.Value {
@@ -375,12 +391,12 @@ func (d *differ) structs() {
 	// A struct removed and one added with the same layout is a rename.
 	bySig := map[string][]*Struct{}
 	for _, ns := range added {
-		k := d.layoutKey(d.newx, ns)
+		k := layoutKey(d.newx, ns)
 		bySig[k] = append(bySig[k], ns)
 	}
 	renamed := map[*Struct]bool{}
 	for _, olds := range removed {
-		k := d.layoutKey(d.oldx, olds)
+		k := layoutKey(d.oldx, olds)
 		if cands := bySig[k]; len(cands) > 0 {
 			ns := cands[0]
 			bySig[k] = cands[1:]
@@ -400,7 +416,7 @@ func (d *differ) structs() {
 
 // layoutKey says what a struct is on the wire: its size and its fields'
 // offsets, sizes and scalars.
-func (d *differ) layoutKey(x *index, st *Struct) string {
+func layoutKey(x *index, st *Struct) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d", st.Size)
 	for _, f := range st.Fields {
@@ -414,11 +430,15 @@ func (d *differ) layoutKey(x *index, st *Struct) string {
 // then by offset (a field renamed, perhaps retyped); what is left was
 // removed or added.
 func (d *differ) structPair(olds, ns *Struct, path string) {
-	flexed := d.flexed(olds, ns)
+	newByName := map[string]*Field{}
+	for _, nf := range ns.Fields {
+		newByName[nf.Name] = nf
+	}
+	flex := flexed(olds, newByName)
 	tail := false // the layout of a shared page grows into the page's unused tail
 	switch limit := d.pageLimit(ns.Name); {
 	case olds.Size == ns.Size:
-	case len(flexed) > 0:
+	case len(flex) > 0:
 		d.add("wire-size", None, ns.Pos, false, path, nil, "C's sizeof changed from %d to %d because a trailing array became a flexible array member, or one again: the wire is the same", olds.Size, ns.Size)
 	case limit > 0 && ns.Size > olds.Size && ns.Size <= limit:
 		tail = true
@@ -429,16 +449,12 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 	if olds.C != ns.C && olds.C != "" {
 		d.add("name-rename", Source, ns.Pos, false, path, nil, "its C tag changed from %s to %q", olds.C, ns.C)
 	}
-	newByName := map[string]*Field{}
-	for _, nf := range ns.Fields {
-		newByName[nf.Name] = nf
-	}
 	matched := map[*Field]bool{}
 	var gone []*Field
 	for _, of := range olds.Fields {
 		if nf := newByName[of.Name]; nf != nil {
 			matched[nf] = true
-			if flexed[nf] {
+			if flex[nf] {
 				d.add("wire-width", None, nf.Pos, false, path+"."+of.Name, nil, "%s is the same trailing array, declared with a length of 1 on one side and as a flexible array member on the other", nf.Name)
 				continue
 			}
@@ -456,6 +472,10 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 			}
 		}
 	}
+	var newSp spans // the new struct's fields by offset, for the removed ones
+	if len(gone) > 0 {
+		newSp = newSpans(d.newx, ns)
+	}
 	for _, of := range gone {
 		osig := d.oldx.sig(of)
 		nf := byAt[osig.at]
@@ -467,13 +487,13 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 				}
 				continue
 			}
-			d.field(of, nf, path+"."+nf.Name, " (renamed from "+of.Name+")")
+			d.field(of, nf, path+"."+nf.Name, of.Name)
 			continue
 		}
 		if of.Reserved {
 			continue // reserved bytes taken by fields: judged below
 		}
-		if d.reservedOver(ns, osig) {
+		if newSp.reservedOver(osig) {
 			d.add("wire-removed", Review, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes are reserved: peers that still use it now see zero", of.Name)
 		} else {
 			d.add("wire-removed", Breaking, of.Pos, true, path+"."+of.Name, both, "%s was removed and its bytes %d..%d are not reserved", of.Name, osig.at, osig.at+osig.size-1)
@@ -495,13 +515,10 @@ func (d *differ) structPair(olds, ns *Struct, path string) {
 // flexed finds the fields that are one trailing array declared two ways:
 // with a length of 1 (C before C99) in one spec, as a flexible array
 // member (length:) in the other, at the same offset. Xen's headers moved
-// from the first to the second with XEN_FLEX_ARRAY_DIM.
-func (d *differ) flexed(olds, ns *Struct) map[*Field]bool {
+// from the first to the second with XEN_FLEX_ARRAY_DIM. newByName finds
+// the new struct's fields by name.
+func flexed(olds *Struct, newByName map[string]*Field) map[*Field]bool {
 	out := map[*Field]bool{}
-	newByName := map[string]*Field{}
-	for _, nf := range ns.Fields {
-		newByName[nf.Name] = nf
-	}
 	for _, of := range olds.Fields {
 		nf := newByName[of.Name]
 		if nf == nil || of.At == nil || nf.At == nil || *of.At != *nf.At {
@@ -589,16 +606,20 @@ func (sp spans) overlap(at, size int) (reserved, fields int) {
 	return reserved, fields
 }
 
-// reservedOver tells whether reserved fields of st cover the bytes of sig.
-func (d *differ) reservedOver(st *Struct, sig fieldSig) bool {
-	reserved, _ := newSpans(d.newx, st).overlap(sig.at, sig.size)
+// reservedOver tells whether reserved fields cover the bytes of sig.
+func (sp spans) reservedOver(sig fieldSig) bool {
+	reserved, _ := sp.overlap(sig.at, sig.size)
 	return reserved >= sig.size
 }
 
-// field compares one field present in both specs; renamed says it was
-// paired by offset.
-func (d *differ) field(of, nf *Field, path, renamed string) {
+// field compares one field present in both specs; renamedFrom, when not
+// "", is the old name of a field paired by offset.
+func (d *differ) field(of, nf *Field, path, renamedFrom string) {
 	a, b := d.oldx.sig(of), d.newx.sig(nf)
+	renamed := "" // what the findings add of a rename
+	if renamedFrom != "" {
+		renamed = " (renamed from " + renamedFrom + ")"
+	}
 	sev := d.bump()
 	switch {
 	case of.Reserved && nf.Reserved:
@@ -615,8 +636,8 @@ func (d *differ) field(of, nf *Field, path, renamed string) {
 		d.add("wire-discriminator", Breaking, nf.Pos, false, path, both, "it changed from %s to %s%s", of.Type, nf.Type, renamed)
 	case of.Type != nf.Type:
 		d.add("wire-type", Source, nf.Pos, false, path, nil, "its type is now called %s instead of %s; the representation is the same%s", nf.Type, of.Type, renamed)
-	case renamed != "":
-		d.add("name-rename", Source, nf.Pos, false, path, nil, "%s is the old%s", nf.Name, strings.TrimSuffix(strings.TrimPrefix(renamed, " (renamed from"), ")"))
+	case renamedFrom != "":
+		d.add("name-rename", Source, nf.Pos, false, path, nil, "%s is the old %s", nf.Name, renamedFrom)
 	}
 	if of.Reserved && !nf.Reserved {
 		d.reservedTaken(nf, path)
@@ -684,10 +705,12 @@ func (d *differ) shared() {
 	oldNames := map[string]bool{}
 	for _, oo := range d.old.Shared {
 		oldNames[oo.Name] = true
+	}
+	for _, oo := range d.old.Shared {
 		path := "shared." + oo.Name
 		no := newByName[oo.Name]
 		if no == nil {
-			no = d.renamedShared(oo)
+			no = d.renamedShared(oo, oldNames)
 			if no != nil {
 				d.add("name-rename", Source, no.Pos, false, "shared."+no.Name, nil, "%s is the old %s renamed: the same layout", no.Name, oo.Name)
 				path = "shared." + no.Name
@@ -732,11 +755,8 @@ func (d *differ) rename(name string) string {
 
 // renamedShared finds the new shared object an old one became when only
 // its name changed: the same kind, over the same (or renamed) structs.
-func (d *differ) renamedShared(oo *Shared) *Shared {
-	oldNames := map[string]bool{}
-	for _, o := range d.old.Shared {
-		oldNames[o.Name] = true
-	}
+// oldNames are the names of the old spec's shared objects.
+func (d *differ) renamedShared(oo *Shared, oldNames map[string]bool) *Shared {
 	for _, no := range d.new.Shared {
 		if oldNames[no.Name] || d.sharedRenames[no.Name] || no.Kind != oo.Kind {
 			continue

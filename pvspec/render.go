@@ -19,11 +19,10 @@ type index struct {
 	types   map[string]*NamedType
 	enums   map[string]*Enum
 	structs map[string]*Struct
-	writers map[string][2]bool // a type -> whether frontends, backends write fields of it
 }
 
 func newIndex(s *Spec) *index {
-	x := &index{types: map[string]*NamedType{}, enums: map[string]*Enum{}, structs: map[string]*Struct{}, writers: map[string][2]bool{}}
+	x := &index{types: map[string]*NamedType{}, enums: map[string]*Enum{}, structs: map[string]*Struct{}}
 	for i := range s.Types {
 		x.types[s.Types[i].Name] = &s.Types[i]
 	}
@@ -32,12 +31,6 @@ func newIndex(s *Spec) *index {
 	}
 	for _, st := range s.Structs {
 		x.structs[st.Name] = st
-		for _, f := range st.Fields {
-			w := x.writers[f.Type]
-			w[0] = w[0] || st.Writer != "backend"
-			w[1] = w[1] || st.Writer != "frontend"
-			x.writers[f.Type] = w
-		}
 	}
 	return x
 }

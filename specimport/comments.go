@@ -19,16 +19,15 @@ import (
 type comments struct {
 	text map[int]string
 	code map[int]bool // lines that hold code outside comments
-	max  int
 }
 
 // scanComments reads the comments of C source.
 func scanComments(src []byte) *comments {
 	c := &comments{text: map[int]string{}, code: map[int]bool{}}
-	line, inBlock := 1, false
+	inBlock := false
 	lines := strings.Split(string(src), "\n")
 	for i, l := range lines {
-		line = i + 1
+		line := i + 1
 		var text strings.Builder
 		rest := l
 		for rest != "" {
@@ -70,7 +69,6 @@ func scanComments(src []byte) *comments {
 			c.text[line] = t
 		}
 	}
-	c.max = line
 	return c
 }
 

@@ -52,7 +52,7 @@ func Import(file string, src []byte, id string) (*Result, error) {
 	// findings are placed in the skeleton, not the header.
 	s, err := pvspec.Decode(id+".yaml", out)
 	if err != nil {
-		return nil, fmt.Errorf("the generated spec does not decode: %v", err)
+		return nil, fmt.Errorf("the generated spec does not decode: %w", err)
 	}
 	r := &Result{YAML: out, Spec: s, Header: h, Structs: len(imp.structs), Fields: imp.fields, Enums: len(imp.enums), Rings: len(h.Rings),
 		Differences: append([]string{}, imp.diffs...), Notes: []string{}, TODOs: []string{}}
@@ -248,7 +248,7 @@ func defineGroups(h *cheader.Header) []*enumGroup {
 // (XEN_NETIF_EXTRA_TYPE_MAX, XS_TYPE_COUNT): no value a peer sends, so
 // not a value of the enum.
 func isSentinel(name string) bool {
-	for _, suffix := range []string{"_MAX", "_COUNT", "_NR", "_TYPE_COUNT", "_NUM_TYPES"} {
+	for _, suffix := range []string{"_MAX", "_COUNT", "_NR", "_NUM_TYPES"} {
 		if strings.HasSuffix(name, suffix) {
 			return true
 		}
@@ -558,7 +558,7 @@ func (imp *importer) structNode(t *cheader.Type, name string) *yaml.Node {
 		fields = append(fields, field{0, t.Size(x), imp.unionNode(t, "u", 0, nil)})
 		imp.fields++
 	} else {
-		imp.structFields(t, t, 0, "", &fields, &only)
+		imp.structFields(t, t, 0, &fields, &only)
 	}
 	// Make padding explicit.
 	var seq []*yaml.Node
@@ -602,7 +602,7 @@ func (imp *importer) structNode(t *cheader.Type, name string) *yaml.Node {
 
 // structFields adds a struct's fields, flattening anonymous struct
 // members (whose fields C lets one name directly).
-func (imp *importer) structFields(top, t *cheader.Type, base int, prefix string, out *[]field, only *[]string) {
+func (imp *importer) structFields(top, t *cheader.Type, base int, out *[]field, only *[]string) {
 	x := cheader.X86_64
 	for i, f := range t.Fields {
 		if !f.ABIs.Has(x) {
@@ -618,7 +618,7 @@ func (imp *importer) structFields(top, t *cheader.Type, base int, prefix string,
 		}
 		at := base + f.Offset[x]
 		if f.Name == "" && f.Type.Kind == cheader.Struct {
-			imp.structFields(top, f.Type, at, prefix, out, only)
+			imp.structFields(top, f.Type, at, out, only)
 			continue
 		}
 		name := f.Name

@@ -21,11 +21,7 @@ func importStated(t *testing.T) (*specimport.Result, *pvspec.Spec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := pvspec.Decode("stated.yaml", r.YAML)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, r.YAML)
-	}
-	return r, s
+	return r, r.Spec
 }
 
 // TestImportReadsComments: the keys of the XenBus Nodes sections (sides,
@@ -128,8 +124,9 @@ func countContaining(list []string, s string) int {
 	return n
 }
 
-// FuzzImport: the translator never panics, and what it writes is a spec
-// (Import decodes its own output).
+// FuzzImport: the translator never panics; what it writes is a spec
+// (Import decodes its own output) with the id asked for and every struct
+// and enum it counts, and spec check's findings are placed in it.
 func FuzzImport(f *testing.F) {
 	for _, name := range []string{"testdata/stated.h", "../cheader/testdata/demoif.h"} {
 		src, err := os.ReadFile(name)
@@ -147,8 +144,17 @@ func FuzzImport(f *testing.F) {
 			}
 			return
 		}
-		if _, err := pvspec.Decode("fuzz.yaml", r.YAML); err != nil {
-			t.Fatalf("the skeleton does not decode: %v", err)
+		s := r.Spec
+		if s == nil || s.ID != "fuzz" || s.File != "fuzz.yaml" {
+			t.Fatalf("the skeleton is not spec fuzz in fuzz.yaml: %+v", s)
+		}
+		if len(s.Structs) != r.Structs || len(s.Enums) != r.Enums {
+			t.Errorf("%d structs and %d enums in the skeleton, %d and %d counted\n%s", len(s.Structs), len(s.Enums), r.Structs, r.Enums, r.YAML)
+		}
+		for _, todo := range r.TODOs {
+			if !strings.HasPrefix(todo, "fuzz.yaml:") {
+				t.Errorf("a TODO not placed in the skeleton: %s", todo)
+			}
 		}
 	})
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os/exec"
-	"strings"
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/pvspec"
+	"github.com/xen-pvczar/pvczar/xen"
 )
 
 func init() {
@@ -39,10 +38,17 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 		if len(args) != 4 {
 			return pvczar.Errorf(pvczar.EINVALID, "--git takes REPO REV1 REV2 PATH")
 		}
-		if old, err = specAt(ctx, args[0], args[1], args[3]); err != nil {
+		repo, err := xen.OpenRepo(ctx, args[0])
+		if ctx.Err() != nil {
+			return ctx.Err() // git was stopped by SIGINT or SIGTERM
+		}
+		if err != nil {
 			return err
 		}
-		if new, err = specAt(ctx, args[0], args[2], args[3]); err != nil {
+		if old, err = specAt(ctx, repo, args[1], args[3]); err != nil {
+			return err
+		}
+		if new, err = specAt(ctx, repo, args[2], args[3]); err != nil {
 			return err
 		}
 	} else {
@@ -91,19 +97,23 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 }
 
 // specAt reads a spec from a git revision; the file is named REV:PATH.
-func specAt(ctx context.Context, repo, rev, path string) (*pvspec.Spec, error) {
-	if strings.HasPrefix(rev, "-") {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "revision %q: a revision may not start with -", rev)
-	}
-	cmd := exec.CommandContext(ctx, "git", "-C", repo, "show", rev+":"+path)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	data, err := cmd.Output()
+func specAt(ctx context.Context, repo *xen.Repo, rev, path string) (*pvspec.Spec, error) {
+	commit, err := repo.Resolve(ctx, rev) // refuses a revision that starts with -
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // git was stopped by SIGINT or SIGTERM
 	}
 	if err != nil {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "git show %s:%s in %s: %s", rev, path, repo, strings.TrimSpace(stderr.String()))
+		return nil, err
+	}
+	data, ok, err := repo.Show(ctx, commit, path)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	switch {
+	case err != nil:
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err) // e.g. PATH is a directory
+	case !ok:
+		return nil, pvczar.Errorf(pvczar.EINVALID, "%s: %s does not exist at %s", repo.Path, path, rev)
 	}
 	if len(data) > pvspec.MaxFileSize {
 		return nil, pvczar.Errorf(pvczar.EINVALID, "%s:%s has %d bytes; a spec may have at most %d", rev, path, len(data), pvspec.MaxFileSize)

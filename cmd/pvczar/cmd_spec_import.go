@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,8 +42,12 @@ func runSpecImport(ctx context.Context, c *cli, args []string) error {
 		id = strings.TrimSuffix(filepath.Base(file), ".h")
 	}
 	r, err := specimport.Import(file, src, id)
-	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+	var bad *cheader.Error
+	switch {
+	case errors.As(err, &bad):
+		return pvczar.Errorf(pvczar.EINVALID, "%v", err) // a header cheader cannot read
+	case err != nil:
+		return err // a skeleton that is not a spec: a fault of the import
 	}
 	if c.opts.out != "" {
 		if err := os.WriteFile(c.opts.out, r.YAML, 0o644); err != nil {
