@@ -72,19 +72,29 @@ type Table struct {
 	RowAt  []int      // the line of each body row
 }
 
+// ParseError is a document Parse cannot read, at a line.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
 // Parse reads a Markdown or pandoc document, or a C header (a file name
-// ending in .h), whose comments are then the document.
+// ending in .h), whose comments are then the document. It refuses, with a
+// *ParseError, a file that is too large or is not text.
 func Parse(file string, data []byte) (*Doc, error) {
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s:1: the file has %d bytes; a document may have at most %d", file, len(data), MaxFileSize)
+		return nil, &ParseError{file, 1, fmt.Sprintf("the file has %d bytes; a document may have at most %d", len(data), MaxFileSize)}
 	}
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
-		return nil, fmt.Errorf("%s:%d: the file is not UTF-8 text", file, line)
+		return nil, &ParseError{file, line, "the file is not UTF-8 text"}
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		line := 1 + bytes.Count(data[:bytes.IndexByte(data, 0)], []byte("\n"))
-		return nil, fmt.Errorf("%s:%d: the file holds a NUL byte: not a text document", file, line)
+		return nil, &ParseError{file, line, "the file holds a NUL byte: not a text document"}
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	d := &Doc{File: file}

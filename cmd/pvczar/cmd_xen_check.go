@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -117,12 +118,13 @@ func checkTree(ctx context.Context, repo *xen.Repo, rev string, opt xen.CheckOpt
 // the protocol's header, and keeps its errors. A header the C reader
 // cannot read is a note, and the document is checked on its own.
 func checkDesignDoc(c xen.DocCheck) []xen.Finding {
-	if len(c.DocData) > designdoc.MaxFileSize {
-		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Message: "too large for the design-document check"}}
-	}
 	d, err := designdoc.Parse(c.Doc, c.DocData)
 	if err != nil {
-		return []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Message: err.Error()}}
+		f := xen.Finding{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: c.Doc, Message: err.Error()}
+		if pe := (*designdoc.ParseError)(nil); errors.As(err, &pe) {
+			f.Line, f.Message = pe.Line, pe.Msg
+		}
+		return []xen.Finding{f}
 	}
 	var out []xen.Finding
 	opts := designdoc.Options{Stage: string(c.Stage)}

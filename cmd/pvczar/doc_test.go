@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/xen"
 )
 
 // TestDocCheck: a clean document exits 0, one with findings lists them
@@ -128,5 +131,15 @@ entries fit on one page.
 	}
 	if code, out, _ := run(t, "doc", "check", "--help"); code != 0 || !strings.Contains(out, "-header") {
 		t.Errorf("--help: exit %d: %s", code, out)
+	}
+}
+
+// TestXenCheckUnreadableDoc: a design document that is not text is one
+// finding of xen check at its line, not a garbled message.
+func TestXenCheckUnreadableDoc(t *testing.T) {
+	got := checkDesignDoc(xen.DocCheck{Doc: "docs/misc/x.pandoc", DocData: []byte("# x\n\xff\n"), Stage: pvczar.StageDesign})
+	want := []xen.Finding{{Rule: xen.RuleDocCheck, Severity: xen.Warning, File: "docs/misc/x.pandoc", Line: 2, Message: "the file is not UTF-8 text"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
