@@ -283,36 +283,44 @@ func (s *Store) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error)
 		if err != nil {
 			return err
 		}
-		seen := cmd.Version
-		cmd.Version = 0
 		before := reg.CloneFor(protocols...)
-		if cmd.At.IsZero() {
-			// Stamped here, under the write lock, so that concurrent commands
-			// get times in the order they are logged.
-			cmd.At = s.Now().UTC().Truncate(time.Second)
-		}
-		e, err := reg.Decide(cmd)
-		if err != nil {
+		if out, err = s.record(ctx, tx, reg, versions, cmd); err != nil {
 			return err
 		}
-		if seen != 0 && seen != versions[e.Stream] {
-			return pvczar.Errorf(pvczar.ESTALE, "%s has changed since you read it (you saw version %d, it is now at %d): reload and try again", e.Stream, seen, versions[e.Stream])
-		}
-		e.Version = versions[e.Stream] + 1
-		if err := s.insert(ctx, tx, &e); err != nil {
-			return err
-		}
-		reg.Apply(e)
-		out = e
-		return s.projectChange(ctx, tx, before, reg, e.Stream, e.Data.Proposal)
+		return s.projectChange(ctx, tx, before, reg, out.Stream, out.Data.Proposal)
 	})
 	return out, err
 }
 
+// record decides cmd against reg, logs it at its stream's next version in
+// tx and applies it: what Act and ActAll do with each command. A command
+// without a time is stamped here, under the write lock, so that concurrent
+// commands get times in the order they are logged; one with a version is
+// refused when its stream has moved on since.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, versions map[string]int, cmd pvczar.Event) (pvczar.Event, error) {
+	if cmd.At.IsZero() {
+		cmd.At = s.Now().UTC().Truncate(time.Second)
+	}
+	e, err := reg.Decide(cmd)
+	if err != nil {
+		return e, err
+	}
+	if seen := cmd.Version; seen != 0 && seen != versions[e.Stream] {
+		return e, pvczar.Errorf(pvczar.ESTALE, "%s has changed since you read it (you saw version %d, it is now at %d): reload and try again", e.Stream, seen, versions[e.Stream])
+	}
+	versions[e.Stream]++
+	e.Version = versions[e.Stream]
+	if err := s.insert(ctx, tx, &e); err != nil {
+		return e, err
+	}
+	reg.Apply(e)
+	return e, nil
+}
+
 // ActAll records cmds in order, all or none, in one transaction: an import
 // of xen.git's history. Each command is decided against the state the ones
-// before it made. On an error nothing is written, and the error names the
-// command that failed.
+// before it made. On an error nothing is written, and a refused command is
+// named in the error.
 func (s *Store) ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error) {
 	var ids []string
 	for _, cmd := range cmds {
@@ -322,7 +330,6 @@ func (s *Store) ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event
 	}
 	var out []pvczar.Event
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
 		reg, versions, err := s.current(ctx, tx, ids...)
 		if err != nil {
 			return err
@@ -330,20 +337,13 @@ func (s *Store) ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event
 		before := reg.CloneFor(ids...)
 		var streams []string
 		for i, cmd := range cmds {
-			cmd.Version = 0
-			if cmd.At.IsZero() {
-				cmd.At = s.Now().UTC().Truncate(time.Second)
+			e, err := s.record(ctx, tx, reg, versions, cmd)
+			var refused *pvczar.Error
+			if errors.As(err, &refused) {
+				return pvczar.Errorf(refused.Code, "command %d of %d (%s): %s", i+1, len(cmds), cmd.Describe(), refused.Message)
+			} else if err != nil {
+				return err // the database's, which inTx reports
 			}
-			e, err := reg.Decide(cmd)
-			if err != nil {
-				return pvczar.Errorf(pvczar.ErrorCode(err), "command %d of %d (%s): %s", i+1, len(cmds), cmd.Describe(), pvczar.ErrorMessage(err))
-			}
-			versions[e.Stream]++
-			e.Version = versions[e.Stream]
-			if err := s.insert(ctx, tx, &e); err != nil {
-				return err
-			}
-			reg.Apply(e)
 			out = append(out, e)
 			if !slices.Contains(streams, e.Stream) {
 				streams = append(streams, e.Stream)
