@@ -2,6 +2,7 @@ package pvczar
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -167,3 +168,14 @@ func Slugify(s string) string {
 
 // ShortCommit abbreviates a commit id for people to read.
 func ShortCommit(commit string) string { return commit[:min(len(commit), 12)] }
+
+// xenbits is xen.git's gitweb.
+const xenbits = "https://xenbits.xen.org/gitweb/?p=xen.git"
+
+// XenCommitURL is the page of a xen.git commit on xenbits.
+func XenCommitURL(commit string) string { return xenbits + ";a=commit;h=" + url.QueryEscape(commit) }
+
+// XenFileURL is the page of a xen.git file at a commit on xenbits.
+func XenFileURL(path, commit string) string {
+	return xenbits + ";a=blob;f=" + url.QueryEscape(path) + ";hb=" + url.QueryEscape(commit)
+}

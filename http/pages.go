@@ -28,20 +28,18 @@ type pages struct {
 }
 
 var pageFuncs = template.FuncMap{
-	"aoe":    pvczar.FormatAoE,
-	"utc":    pvczar.FormatUTC,
-	"day":    func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"ago":    ago,
-	"until":  until,
-	"gitweb": gitweb,
-	"commitlink": func(commit string) string {
-		return "https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h=" + url.QueryEscape(commit)
-	},
+	"aoe":        pvczar.FormatAoE,
+	"utc":        pvczar.FormatUTC,
+	"day":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":        ago,
+	"until":      until,
+	"gitweb":     pvczar.XenFileURL,
+	"commitlink": pvczar.XenCommitURL,
 	"lore": func(id string) string {
 		return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/"
 	},
-	"shortsha": func(s string) string { return s[:min(len(s), 12)] },
+	"shortsha": pvczar.ShortCommit,
 }
 
 func newPages() *pages {
@@ -166,10 +164,6 @@ func until(now, t time.Time) string {
 		return "passed " + pvczar.FormatDuration(now.Sub(t)) + " ago"
 	}
 	return "in " + pvczar.FormatDuration(t.Sub(now))
-}
-
-func gitweb(path, commit string) string {
-	return "https://xenbits.xen.org/gitweb/?p=xen.git;a=blob;f=" + url.QueryEscape(path) + ";hb=" + url.QueryEscape(commit)
 }
 
 func (s *Server) registerPages() {

@@ -247,9 +247,10 @@ func printHistory(w io.Writer, r historyReport) {
 }
 
 var historyPage = template.Must(template.New("history").Funcs(template.FuncMap{
-	"day":   func(t time.Time) string { return t.Format("2006-01-02") },
-	"short": pvczar.ShortCommit,
-	"base":  path.Base,
+	"day":        func(t time.Time) string { return t.Format("2006-01-02") },
+	"short":      pvczar.ShortCommit,
+	"commitlink": pvczar.XenCommitURL,
+	"base":       path.Base,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Changes to Xen's PV ABI</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;vertical-align:top}
@@ -259,7 +260,7 @@ var historyPage = template.Must(template.New("history").Funcs(template.FuncMap{
 <table><tr><th>verdict</th><th>header changes</th></tr>{{range $v, $n := .Verdicts}}<tr><td>{{$v}}</td><td>{{$n}}</td></tr>{{end}}</table>
 <h2>Every change</h2>
 <table><tr><th>date</th><th>commit</th><th>author</th><th>header</th><th>verdict</th><th>findings</th></tr>
-{{range .Changes}}<tr class="{{.Verdict}}"><td>{{day .Date}}</td><td><a href="https://xenbits.xen.org/gitweb/?p=xen.git;a=commit;h={{.Commit}}"><code>{{short .Commit}}</code></a></td><td>{{.Author}}</td><td>{{base .Header}}</td><td>{{.Verdict}}</td>
+{{range .Changes}}<tr class="{{.Verdict}}"><td>{{day .Date}}</td><td><a href="{{commitlink .Commit}}"><code>{{short .Commit}}</code></a></td><td>{{.Author}}</td><td>{{base .Header}}</td><td>{{.Verdict}}</td>
 <td>{{with .Error}}{{.}}{{end}}<ul>{{range .Changes}}{{if ne .Severity "none"}}<li>{{.Severity}} {{.Rule}} {{.Path}}: {{.Reason}}</li>{{end}}{{end}}</ul></td></tr>
 {{end}}</table></body></html>
 `))
