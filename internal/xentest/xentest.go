@@ -33,10 +33,7 @@ var (
 // by every test and run: do not change it.
 func Tree(t testing.TB) (root, commit string) {
 	t.Helper()
-	gitDir := os.Getenv("PVCZAR_XEN_GIT")
-	if gitDir == "" {
-		t.Skip("PVCZAR_XEN_GIT is not set: no xen.git to compare with")
-	}
+	gitDir := GitDir(t)
 	once.Do(func() {
 		ref := os.Getenv("PVCZAR_XEN_REV")
 		if ref == "" {
