@@ -203,11 +203,7 @@ func supportLines(p *Protocol) string {
 		if name == "" {
 			name = impl.CodeBase
 		}
-		fmt.Fprintf(&b, "    SUPPORT.md: %s %s: %s", name, impl.Side, impl.Support)
-		if impl.SupportNote != "" {
-			b.WriteString(", " + impl.SupportNote)
-		}
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "    SUPPORT.md: %s %s: %s\n", name, impl.Side, impl.Label())
 		if impl.Caveat != "" {
 			fmt.Fprintf(&b, "      (%s)\n", strings.ReplaceAll(impl.Caveat, "\n\n", "\n       "))
 		}

@@ -115,6 +115,15 @@ func (p *Protocol) MixedLabels() []string {
 	return out
 }
 
+// Label is an implementation's SUPPORT.md label with its note:
+// "Supported, with caveats".
+func (impl Implementation) Label() string {
+	if impl.Support == "" || impl.SupportNote == "" {
+		return impl.Support + impl.SupportNote
+	}
+	return impl.Support + ", " + impl.SupportNote
+}
+
 // driverOf is the implementation part of a SUPPORT.md name, without the
 // variant after a comma: `QEMU (xen_disk)` of `QEMU (xen_disk), raw format`.
 func driverOf(name string) string {

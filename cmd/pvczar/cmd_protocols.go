@@ -140,11 +140,7 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 	if len(p.Implementations) > 0 {
 		fmt.Fprintln(w, "  implementations:")
 		for _, impl := range p.Implementations {
-			label := dash(impl.Support)
-			if impl.SupportNote != "" {
-				label += ", " + impl.SupportNote
-			}
-			fmt.Fprintf(w, "    %-18s %-13s upstream %s\n", impl.ID, label, dash(impl.UpstreamCommit))
+			fmt.Fprintf(w, "    %-18s %-13s upstream %s\n", impl.ID, dash(impl.Label()), dash(impl.UpstreamCommit))
 			if impl.Listed != "" {
 				fmt.Fprintf(w, "      SUPPORT.md at %s: %q\n", pvczar.ShortCommit(impl.Listed), impl.Name)
 			}
