@@ -135,10 +135,7 @@ func (r *Registry) decideUser(cmd *Event) error {
 		if u != nil {
 			return Errorf(ECONFLICT, "user %q exists already", d.User)
 		}
-		if d.Email != "" && !strings.Contains(d.Email, "@") {
-			return Errorf(EINVALID, "invalid email %q", d.Email)
-		}
-		return nil
+		return r.checkEmail(d.User, d.Email)
 	}
 	if u == nil {
 		return Errorf(ENOTFOUND, "unknown user %q", d.User)
@@ -165,11 +162,20 @@ func (r *Registry) decideUserEdit(d *EventData, actor *User) error {
 	if d.Display == "" && d.Email == "" {
 		return Errorf(EINVALID, "nothing to change: give a display name or an email")
 	}
-	if d.Email != "" && !strings.Contains(d.Email, "@") {
-		return Errorf(EINVALID, "invalid email %q", d.Email)
+	return r.checkEmail(d.User, d.Email)
+}
+
+// checkEmail checks the address user is given, if any: an address, and
+// no one else's (mail commands are matched to people by it).
+func (r *Registry) checkEmail(user, email string) error {
+	if email == "" {
+		return nil
 	}
-	if other := r.UserByEmail(d.Email); d.Email != "" && other != nil && other.Name != d.User {
-		return Errorf(ECONFLICT, "%s is the address of %s already", d.Email, other.Name)
+	if !strings.Contains(email, "@") {
+		return Errorf(EINVALID, "invalid email %q", email)
+	}
+	if other := r.UserByEmail(email); other != nil && other.Name != user {
+		return Errorf(ECONFLICT, "%s is the address of %s already", email, other.Name)
 	}
 	return nil
 }
@@ -344,7 +350,7 @@ func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
 	if err := requireCzar(actor, "import SUPPORT.md"); err != nil {
 		return err
 	}
-	if !cmd.IsImported() || d.Commit == "" || cmd.Source != SourceXenPrefix+d.Commit {
+	if d.Commit == "" || cmd.Source != SourceXenPrefix+d.Commit {
 		return Errorf(EINVALID, "a SUPPORT.md import names its xen.git commit, as its source %q", SourceXenPrefix+"<commit>")
 	}
 	seen := map[string]bool{}

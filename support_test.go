@@ -167,6 +167,9 @@ func TestUserEdited(t *testing.T) {
 	s.fails(pvczar.EINVALID, t0, "george", pvczar.EventUserEdited, pvczar.EventData{User: "dave"})
 	s.fails(pvczar.EINVALID, t0, "george", pvczar.EventUserEdited, pvczar.EventData{User: "dave", Email: "nope"})
 	s.fails(pvczar.ENOTFOUND, t0, "george", pvczar.EventUserEdited, pvczar.EventData{User: "zoe", Email: "z@example.org"})
+	// An address is one person's when they are added too.
+	s.fails(pvczar.ECONFLICT, t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "zoe", Role: pvczar.RoleReviewer, Email: "carol@EXAMPLE.org"})
+	s.fails(pvczar.EINVALID, t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "zoe", Role: pvczar.RoleReviewer, Email: "zoe"})
 	if u := s.reg.Users["carol"]; u.Email != "carol@example.org" || u.Display != "Carol" || u.Role != pvczar.RoleMaintainer || s.reg.UserByEmail("CAROL@example.org") != u {
 		t.Errorf("carol: %+v", u)
 	}
