@@ -39,9 +39,6 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 			return pvczar.Errorf(pvczar.EINVALID, "--git takes REPO REV1 REV2 PATH")
 		}
 		repo, err := xen.OpenRepo(ctx, args[0])
-		if ctx.Err() != nil {
-			return ctx.Err() // git was stopped by SIGINT or SIGTERM
-		}
 		if err != nil {
 			return err
 		}
@@ -99,16 +96,10 @@ func runSpecDiff(ctx context.Context, c *cli, args []string) error {
 // specAt reads a spec from a git revision; the file is named REV:PATH.
 func specAt(ctx context.Context, repo *xen.Repo, rev, path string) (*pvspec.Spec, error) {
 	commit, err := repo.Resolve(ctx, rev) // refuses a revision that starts with -
-	if ctx.Err() != nil {
-		return nil, ctx.Err() // git was stopped by SIGINT or SIGTERM
-	}
 	if err != nil {
 		return nil, err
 	}
 	data, ok, err := repo.Show(ctx, commit, path)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
 	switch {
 	case err != nil:
 		return nil, pvczar.Errorf(pvczar.EINVALID, "%v", err) // e.g. PATH is a directory

@@ -150,6 +150,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	if err := cmd.run(ctx, c, positional); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err() // SIGINT or SIGTERM: whatever failed then (a git that was killed) failed for it
+		}
 		return c.fail(err)
 	}
 	return exitOK

@@ -124,6 +124,7 @@ func TestSpecDiffInterrupted(t *testing.T) {
 	for _, args := range [][]string{
 		{"spec", "diff", "../../pvspec/testdata/toy.yaml", "../../pvspec/testdata/toy.yaml"},
 		{"spec", "diff", "--git", "../..", "HEAD", "HEAD", "pvspec/testdata/toy.yaml"},
+		{"spec", "history", "../..", "pvspec/testdata"}, // git log is killed: reported as the interruption
 	} {
 		var out, errOut bytes.Buffer
 		if code := Run(ctx, args, &out, &errOut); code != exitInterrupt || out.Len() != 0 || !strings.Contains(errOut.String(), "interrupted") {
