@@ -262,7 +262,13 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 		if err := requireOwnerOrCzar(actor, p, "record implementations"); err != nil {
 			return err
 		}
-		return checkImplementation(d.Implementation)
+		if err := checkImplementation(d.Implementation); err != nil {
+			return err
+		}
+		if impl := d.Implementation; impl.Support != "" && slices.ContainsFunc(p.listed(), func(l Implementation) bool { return l.ID == impl.ID }) {
+			return Errorf(ECONFLICT, "SUPPORT.md labels %s (%s): a label is changed there, by a patch, and imported", impl.ID, impl.Support)
+		}
+		return nil
 	case EventSupportImported:
 		return decideSupportImport(cmd, actor, p)
 	case EventEvidenceRecorded:

@@ -112,6 +112,8 @@ func TestSupportImported(t *testing.T) {
 	// Hand-recorded facts survive a new listing; what SUPPORT.md no longer
 	// lists goes.
 	s.must(at, "george", pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: "pvfoo", Implementation: &pvczar.Implementation{Side: "backend", CodeBase: "linux", UpstreamCommit: "abc"}})
+	// A label SUPPORT.md gives is not changed by hand.
+	s.fails(pvczar.ECONFLICT, at, "george", pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: "pvfoo", Implementation: &pvczar.Implementation{Side: "frontend", CodeBase: "linux", Support: "Experimental"}})
 	later := at.Add(24 * time.Hour)
 	d2 := pvczar.EventData{Protocol: "pvfoo", Commit: c1, Implementations: []pvczar.Implementation{{Side: "frontend", CodeBase: "qemu", Support: "Supported"}}, Since: &later}
 	if _, err := s.doFrom(xen(c1), later, "george", pvczar.EventSupportImported, d2); err != nil {
