@@ -180,8 +180,13 @@ func samePerson(a, b MailAddress) bool {
 	if a.Email != "" && b.Email != "" && strings.EqualFold(a.Email, b.Email) {
 		return true
 	}
-	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-	return a.Name != "" && norm(a.Name) == norm(b.Name)
+	return a.Name != "" && SameName(a.Name, b.Name)
+}
+
+// SameName reports whether two people's names are the same, but for case
+// and spacing.
+func SameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 // ArchivedMail is a mail as kept: where it was read, the proposal it

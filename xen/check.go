@@ -198,9 +198,8 @@ func Check(ctx context.Context, h *History, t *Tree, opt CheckOptions) ([]Findin
 	if mf, err := ParseMaintainers(MaintainersPath, files[MaintainersPath]); err != nil {
 		add(findingOf(err, RuleMaintainersSyntax, MaintainersPath))
 	} else {
-		if s := mf.Section(CzarSection); s == nil || len(s.Maintainers) == 0 {
-			add(Finding{Rule: RuleMaintainersNoCzar, Severity: Error, File: MaintainersPath,
-				Message: fmt.Sprintf("no entry %q with a maintainer: nobody is the PV protocols Czar", CzarSection)})
+		if f := mf.noCzar(); f != nil {
+			add(*f)
 		}
 		for _, p := range headers {
 			if !mf.CoveredBeyondCatchAll(p) {

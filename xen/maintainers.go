@@ -318,3 +318,13 @@ type RolePerson struct {
 	Role     pvczar.Role `json:"role"`
 	Sections []string    `json:"sections"`
 }
+
+// noCzar is the finding that the file names no Czar (no maintainer of
+// CzarSection), or nil.
+func (mf *MaintainersFile) noCzar() *Finding {
+	if s := mf.Section(CzarSection); s != nil && len(s.Maintainers) > 0 {
+		return nil
+	}
+	return &Finding{Rule: RuleMaintainersNoCzar, Severity: Error, File: MaintainersPath,
+		Message: fmt.Sprintf("no entry %q with a maintainer: nobody is the PV protocols Czar", CzarSection)}
+}

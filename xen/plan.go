@@ -42,9 +42,8 @@ func (p *planner) clampNow(t time.Time) time.Time {
 // roles. People an import added follow MAINTAINERS; people added by hand
 // are only ever raised by it.
 func (p *planner) planUsers(mf *MaintainersFile, actor string, mc Commit) error {
-	if mf.Section(CzarSection) == nil || len(mf.Section(CzarSection).Maintainers) == 0 {
-		p.plan.Findings = append(p.plan.Findings, Finding{Rule: RuleMaintainersNoCzar, Severity: Error, File: MaintainersPath,
-			Message: fmt.Sprintf("no entry %q with a maintainer: pvczar cannot tell who the Czar is", CzarSection)})
+	if f := mf.noCzar(); f != nil {
+		p.plan.Findings = append(p.plan.Findings, *f)
 		if len(p.reg.Users) == 0 {
 			return pvczar.Errorf(pvczar.EINVALID, "%s: MAINTAINERS at %s has no entry %q with a maintainer, so there is no Czar to create the registry with", p.h.Source, pvczar.ShortCommit(mc.ID), CzarSection)
 		}
@@ -159,7 +158,7 @@ func (p *planner) match(person Person, matched map[string]bool) *pvczar.User {
 		return u
 	}
 	for _, u := range p.reg.SortedUsers() {
-		if !matched[u.Name] && u.Display != "" && strings.EqualFold(strings.Join(strings.Fields(u.Display), " "), strings.Join(strings.Fields(person.Name), " ")) {
+		if !matched[u.Name] && u.Display != "" && pvczar.SameName(u.Display, person.Name) {
 			return u
 		}
 	}
