@@ -148,8 +148,16 @@ func TestSupportImported(t *testing.T) {
 		s.must(later, "george", pvczar.EventGateWaived, pvczar.EventData{Protocol: "pvfoo", Gate: gate, Reason: "a test"})
 	}
 	s.must(later, "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 7})
-	if _, err := s.doFrom(xen(c2), later, "george", pvczar.EventSupportImported, d3); err != nil || p.Stage != pvczar.StageProduction {
+	// Its commit is older than pvfoo's last move: the move is dated at
+	// that move, so that the history stays in order.
+	lastMove, early := p.StageSince, since
+	d4 := d3
+	d4.Since = &early
+	if _, err := s.doFrom(xen(c2), later, "george", pvczar.EventSupportImported, d4); err != nil || p.Stage != pvczar.StageProduction {
 		t.Fatalf("an import during a proposal: %v, %s", err, p.Stage)
+	}
+	if got := p.History[len(p.History)-1].At; !got.Equal(lastMove) || !p.StageSince.Equal(lastMove) {
+		t.Errorf("an imported move older than the last move is dated %s, want %s", got, lastMove)
 	}
 	if _, err := s.do(later.Add(8*24*time.Hour), "george", pvczar.EventProposalDecided, pvczar.EventData{Proposal: "pvfoo-1", Outcome: pvczar.ProposalAccepted}); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "pvfoo is at production, not at prototype where pvfoo-1 started") {
 		t.Errorf("accepting a proposal the import overtook: %v", err)
