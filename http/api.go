@@ -303,6 +303,12 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
 
 // requireCzar returns the identified user if it is the Czar.
 func (s *Server) requireCzar(r *http.Request, what string) (string, error) {
+	return s.requireRole(r, pvczar.RoleCzar, what)
+}
+
+// requireRole returns the identified user if their role is at least least
+// (maintainers and the Czar, for RoleMaintainer).
+func (s *Server) requireRole(r *http.Request, least pvczar.Role, what string) (string, error) {
 	user, err := requireUser(r)
 	if err != nil {
 		return "", err
@@ -311,8 +317,11 @@ func (s *Server) requireCzar(r *http.Request, what string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if u := reg.Users[user]; u == nil || u.Role != pvczar.RoleCzar {
-		return "", pvczar.Errorf(pvczar.EFORBIDDEN, "only the Czar may %s", what)
+	if u := reg.Users[user]; u == nil || u.Role.Rank() < least.Rank() {
+		if least == pvczar.RoleCzar {
+			return "", pvczar.Errorf(pvczar.EFORBIDDEN, "only the Czar may %s", what)
+		}
+		return "", pvczar.Errorf(pvczar.EFORBIDDEN, "only %ss and the Czar may %s", least, what)
 	}
 	return user, nil
 }
@@ -336,6 +345,9 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 // tickRequest is the body of POST /tick.
 type tickRequest struct {
 	DryRun bool `json:"dry_run"`
+	// Now asks a dry run what the clock would apply then; a tick that
+	// writes runs at the server's time.
+	Now *time.Time `json:"now,omitempty"`
 }
 
 func (s *Server) apiTick(w http.ResponseWriter, r *http.Request) {
@@ -348,7 +360,19 @@ func (s *Server) apiTick(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	events, err := s.svc.Tick(r.Context(), s.now(), req.DryRun)
+	if _, err := s.requireRole(r, pvczar.RoleMaintainer, "apply the clock (tick)"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	if req.Now != nil {
+		if !req.DryRun {
+			s.fail(w, r, pvczar.Errorf(pvczar.EINVALID, "field now: only a dry run may ask about another time; a tick that writes runs at the server's time"))
+			return
+		}
+		now = *req.Now
+	}
+	events, err := s.svc.Tick(r.Context(), now, req.DryRun)
 	if err != nil {
 		s.fail(w, r, err)
 		return

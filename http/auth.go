@@ -22,6 +22,11 @@ const (
 	signInCookie = "pvczar_signin"
 )
 
+// actAsHeader carries who an API client means to act as (the CLI's --as):
+// a request whose token is someone else's is refused, never recorded as
+// the token's user in their place.
+const actAsHeader = "Pvczar-As"
+
 // identity is who a request comes from.
 type identity struct {
 	user          string
@@ -61,6 +66,14 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) *http.Request 
 				return nil
 			}
 			id.user = user
+		}
+		if as := r.Header.Get(actAsHeader); as != "" && as != id.user {
+			if id.user == "" {
+				s.fail(w, r, pvczar.Errorf(pvczar.EUNAUTHORIZED, "acting as %q needs a token of %s (--token)", as, as))
+			} else {
+				s.fail(w, r, pvczar.Errorf(pvczar.EFORBIDDEN, "the token is %s's; it cannot act as %q (drop --as, or use %s's token)", id.user, as, as))
+			}
+			return nil
 		}
 	} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		sess, err := s.creds.Session(r.Context(), c.Value, s.now())

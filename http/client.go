@@ -19,6 +19,10 @@ import (
 // store, and manages credentials, so the CLI runs unchanged against either.
 // Commands act as the token's user at the server's time.
 type Client struct {
+	// As is who the caller means to act as (the CLI's --as); when set, it
+	// goes with every request, and the server refuses the request unless it
+	// is the token's user.
+	As    string
 	base  string
 	token string
 	http  *http.Client
@@ -63,6 +67,9 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if c.As != "" {
+		req.Header.Set(actAsHeader, c.As)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, pvczar.Errorf(pvczar.EINTERNAL, "server %s: %v", c.base, err)
@@ -94,8 +101,15 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 }
 
 // Act implements pvczar.Service by the command's route. The server records
-// the command as the token's user, at its own time.
+// the command as the token's user, at its own time: a command with a time,
+// or with an actor other than As, is refused rather than silently changed.
 func (c *Client) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error) {
+	if !cmd.At.IsZero() {
+		return pvczar.Event{}, pvczar.Errorf(pvczar.EINVALID, "a server records writes at its own time; the command's time %s cannot be sent", pvczar.FormatUTC(cmd.At))
+	}
+	if cmd.Actor != "" && cmd.Actor != c.As {
+		return pvczar.Event{}, pvczar.Errorf(pvczar.EINVALID, "a server records writes as the token's user; set Client.As to %q to act as them", cmd.Actor)
+	}
 	rt, ok := routeFor(cmd.Type)
 	if !ok {
 		return pvczar.Event{}, pvczar.Errorf(pvczar.EINVALID, "%s cannot be sent to a server", cmd.Type)
@@ -140,13 +154,17 @@ func (c *Client) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error
 	return e, err
 }
 
-// Tick implements pvczar.Service; the server ticks at its own time, so now
-// is not sent.
+// Tick implements pvczar.Service. A tick that writes runs at the server's
+// own time, so now is sent only with a dry run ("what if it were then").
 func (c *Client) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar.Event, error) {
 	var out struct {
 		Events []pvczar.Event `json:"events"`
 	}
-	_, err := c.do(ctx, "POST", "/tick", nil, tickRequest{DryRun: dryRun}, &out)
+	req := tickRequest{DryRun: dryRun}
+	if dryRun && !now.IsZero() {
+		req.Now = &now
+	}
+	_, err := c.do(ctx, "POST", "/tick", nil, req, &out)
 	return out.Events, err
 }
 

@@ -32,7 +32,7 @@ var apiOperations = []apiOperation{
 	{Method: "GET", Path: "/proposals", Summary: "Proposals, optionally by status.", Query: []string{"status", "now", "after", "limit"}},
 	{Method: "GET", Path: "/proposals/{proposal}", Summary: "A proposal: window, positions, objections, quorum, gates, what it still needs. The ETag is for If-Match.", Query: []string{"now"}},
 	{Method: "GET", Path: "/audit", Summary: "Refold the log and compare it with the stored tables (the Czar).", Auth: "czar"},
-	{Method: "POST", Path: "/tick", Summary: "Apply the clock's changes due now (any identified user; the server's scheduler does it by itself).", Auth: "user", Body: tickRequest{}},
+	{Method: "POST", Path: "/tick", Summary: "Apply the clock's changes due now (maintainers and the Czar; the server's scheduler does it by itself). With dry_run, only show them; now asks a dry run about another instant.", Auth: "user", Body: tickRequest{}},
 	{Method: "POST", Path: "/tokens", Summary: "Create an API token; the secret is in the answer, and only there. Yours, or anyone's for the Czar.", Auth: "user", Body: tokenRequest{}, Status: 201},
 	{Method: "GET", Path: "/tokens", Summary: "List tokens: yours, another user's (the Czar), or everyone's with user=* (the Czar).", Auth: "user", Query: []string{"user"}},
 	{Method: "DELETE", Path: "/tokens/{id}", Summary: "Revoke a token: yours, or anyone's for the Czar.", Auth: "user", Status: 204, Conflict: "The token was already revoked."},

@@ -47,8 +47,10 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	}
 	now := func() time.Time { return c.wall() }
 	if c.nowArg != "" {
-		// A fixed --now shifts the server's clock: it runs from that instant.
-		at, err := c.now()
+		// A fixed --now shifts the server's clock: it runs from that instant,
+		// which may lie in the past but not ahead, where the scheduler and
+		// the commands would log events dated in the future.
+		at, err := c.writeTime("the server would record events dated in the future; ask `pvczar status --now` or `pvczar tick --dry-run --now` what happens then")
 		if err != nil {
 			return err
 		}

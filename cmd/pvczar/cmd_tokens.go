@@ -26,7 +26,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			now, err := c.now()
+			now, err := c.writeTime("a token is created now")
 			if err != nil {
 				return err
 			}
@@ -75,7 +75,7 @@ func init() {
 	register(&command{
 		name: "token revoke", args: "ID", summary: "revoke an API token (yours, or anyone's for the Czar)", nargs: [2]int{1, 1},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			now, err := c.now()
+			now, err := c.writeTime("a token is revoked now")
 			if err != nil {
 				return err
 			}

@@ -288,6 +288,7 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 		if err != nil {
 			return nil, err
 		}
+		cl.As = c.as // the server refuses it unless it is the token's user
 		c.svc = cl
 		return cl, nil
 	}
@@ -356,7 +357,12 @@ func (c *cli) now() (time.Time, error) {
 
 // writeTime is the time a write is recorded at: --now may go back, not
 // ahead of the clock (by more than a minute); why says what to do instead.
+// Through a server a write is recorded at the server's time, so --now is
+// refused there.
 func (c *cli) writeTime(why string) (time.Time, error) {
+	if c.server != "" && c.nowArg != "" {
+		return time.Time{}, pvczar.Errorf(pvczar.EINVALID, "--now %s: a server records writes at its own time; --now is for reads and dry runs", c.nowArg)
+	}
 	at, err := c.now()
 	if err == nil && at.After(c.wall().Add(time.Minute)) {
 		err = pvczar.Errorf(pvczar.EINVALID, "--now %s is in the future; %s", pvczar.FormatUTC(at), why)
@@ -365,10 +371,16 @@ func (c *cli) writeTime(why string) (time.Time, error) {
 }
 
 // act records one command as the acting user and prints what happened.
+// Without --now the command goes without a time, and the store stamps it
+// under its write lock: concurrent writers then never see the clock run
+// backwards.
 func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventData) error {
-	at, err := c.writeTime("only reads may look ahead")
-	if err != nil {
-		return err
+	var at time.Time
+	if c.nowArg != "" {
+		var err error
+		if at, err = c.writeTime("only reads may look ahead"); err != nil {
+			return err
+		}
 	}
 	svc, err := c.open(ctx, false)
 	if err != nil {

@@ -207,3 +207,53 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 		t.Fatalf("the command in flight is not in the log:\n%s", log)
 	}
 }
+
+// TestServerOneIdentityOneClock: through --server a command acts as the
+// token's user at the server's time. An --as that names someone else, or a
+// --now on a write, is refused and writes nothing; --now still asks a dry
+// run or a read about another time; readers may not tick.
+func TestServerOneIdentityOneClock(t *testing.T) {
+	db := t.TempDir() + "/demo.db"
+	url, out, stop := startServe(t, "--demo", "--db", db)
+	defer stop()
+	czar := regexp.MustCompile(`token, valid for one day: (pvz_\S+)`).FindStringSubmatch(out.String())[1]
+	events := func() int {
+		var all []json.RawMessage
+		json.Unmarshal([]byte(mustRun(t, "log", "--db", db, "--json")), &all)
+		return len(all)
+	}
+	before := events()
+	code, _, stderr := run(t, "ack", "cameraif-1", "--as", "example-author", "--server", url, "--token", czar)
+	if code != exitForbidden || !strings.Contains(stderr, `the token is jgross's; it cannot act as "example-author"`) {
+		t.Errorf("--as another user with the Czar's token: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "comment", "cameraif-1", "--text", "x", "--as", "example-author", "--server", url); code != exitForbidden || !strings.Contains(stderr, "needs a token") {
+		t.Errorf("--as without a token: exit %d: %s", code, stderr)
+	}
+	yesterday := time.Now().UTC().Add(-24 * time.Hour).Format(time.RFC3339)
+	if code, _, stderr := run(t, "comment", "cameraif-1", "--text", "x", "--now", yesterday, "--server", url, "--token", czar); code != exitUsage || !strings.Contains(stderr, "a server records writes at its own time") {
+		t.Errorf("--now on a write through the server: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "tick", "--now", yesterday, "--server", url, "--token", czar); code != exitUsage || !strings.Contains(stderr, "a server records writes at its own time") {
+		t.Errorf("--now on a tick through the server: exit %d: %s", code, stderr)
+	}
+	if after := events(); after != before {
+		t.Fatalf("refused commands wrote %d event(s)", after-before)
+	}
+	// --as naming the token's own user is fine.
+	mustRun(t, "comment", "cameraif-1", "--text", "mine", "--as", "jgross", "--server", url, "--token", czar)
+	// A dry run asks the server about another time, as it asks the database.
+	later := "2030-01-01T00:00:00Z"
+	remote := mustRun(t, "tick", "--dry-run", "--json", "--now", later, "--server", url, "--token", czar)
+	local := mustRun(t, "tick", "--dry-run", "--json", "--now", later, "--db", db)
+	if remote != local || !strings.Contains(remote, "window") {
+		t.Errorf("tick --dry-run --now through the server differs from the database's:\n%s\n%s", remote, local)
+	}
+	// A reviewer may not tick.
+	created := mustRun(t, "token", "create", "--user", "example-reviewer", "--name", "t", "--as", "jgross", "--db", db, "--json")
+	var tok struct{ Secret string }
+	json.Unmarshal([]byte(created), &tok)
+	if code, _, stderr := run(t, "tick", "--server", url, "--token", tok.Secret); code != exitForbidden || !strings.Contains(stderr, "only maintainers and the Czar may apply the clock") {
+		t.Errorf("a reviewer ticking: exit %d: %s", code, stderr)
+	}
+}
