@@ -130,10 +130,18 @@ type EventData struct {
 	Implementation  *Implementation  `json:"implementation,omitempty"`
 	Implementations []Implementation `json:"implementations,omitempty"` // support.imported: every implementation SUPPORT.md lists
 
-	Evidence      string   `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
-	SpecText      string   `json:"spec_text,omitempty"`
-	SpecVersion   int      `json:"spec_version,omitempty"`
-	Breaking      []string `json:"breaking,omitempty"` // spec: breaking changes against the production spec
+	Evidence string `json:"evidence,omitempty"` // design-doc, doc-check, design-thread, version, compatibility, spec
+	// SpecText is a spec's text: the spec recorded, or for a doc-check the
+	// spec the document was checked against.
+	SpecText string `json:"spec_text,omitempty"`
+	// DocText is the design document a doc-check checked.
+	DocText     string `json:"doc_text,omitempty"`
+	SpecVersion int    `json:"spec_version,omitempty"`
+	// Breaking lists a spec's breaking changes against the production spec
+	// whose digest is Baseline. Both, like a doc-check's Passed and Text,
+	// are pvczar's findings (package verify), never a client's.
+	Breaking      []string `json:"breaking,omitempty"`
+	Baseline      string   `json:"baseline,omitempty"`
 	Path          string   `json:"path,omitempty"`
 	Commit        string   `json:"commit,omitempty"`
 	MessageID     string   `json:"message_id,omitempty"`

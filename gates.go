@@ -17,8 +17,9 @@ const (
 	GateSpecCompat      = "spec-compat"
 )
 
-// MaxSpecText bounds the spec text an evidence event keeps.
-const MaxSpecText = 1 << 20
+// MaxEvidenceText bounds the text of a spec or a design document that an
+// evidence event keeps.
+const MaxEvidenceText = 1 << 20
 
 // RevisionGates are the gates of a revision: a proposal on a production
 // protocol, which adopts its latest recorded spec.

@@ -416,6 +416,9 @@ func checkImplementation(impl *Implementation) error {
 }
 
 func checkEvidence(d *EventData, p *Protocol) error {
+	if d.Evidence != EvidenceDocCheck && d.Evidence != EvidenceSpec && (d.DocText != "" || d.SpecText != "") {
+		return Errorf(EINVALID, "evidence %s takes no document or spec text", d.Evidence)
+	}
 	switch d.Evidence {
 	case EvidenceDesignDoc:
 		if err := requireText("the design document's path", d.Path); err != nil {
@@ -425,6 +428,9 @@ func checkEvidence(d *EventData, p *Protocol) error {
 	case EvidenceDocCheck:
 		if d.Passed == nil {
 			return Errorf(EINVALID, "the check's result (passed or failed) is required")
+		}
+		if len(d.DocText) > MaxEvidenceText || len(d.SpecText) > MaxEvidenceText {
+			return Errorf(EINVALID, "the document and its spec may have at most %d bytes each", MaxEvidenceText)
 		}
 		if d.Commit == "" && p.DesignDoc != nil {
 			d.Commit = p.DesignDoc.Commit
@@ -443,10 +449,14 @@ func checkEvidence(d *EventData, p *Protocol) error {
 		switch {
 		case strings.TrimSpace(d.SpecText) == "":
 			return Errorf(EINVALID, "the spec's text is required")
-		case len(d.SpecText) > MaxSpecText:
-			return Errorf(EINVALID, "the spec has %d bytes; at most %d are kept", len(d.SpecText), MaxSpecText)
+		case len(d.SpecText) > MaxEvidenceText:
+			return Errorf(EINVALID, "the spec has %d bytes; at most %d are kept", len(d.SpecText), MaxEvidenceText)
 		case d.SpecVersion < 1:
 			return Errorf(EINVALID, "the spec's protocol version (at least 1) is required")
+		case p.ProductionSpec != nil && d.Baseline != p.ProductionSpec.Digest:
+			// The comparison was made outside the write lock: a production
+			// spec that changed since makes its findings wrong.
+			return Errorf(ECONFLICT, "the spec was compared with a production spec that is not %s's current one: send it again", p.ID)
 		}
 		return requireText("the spec's path", d.Path)
 	}

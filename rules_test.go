@@ -554,3 +554,21 @@ func TestDescribeSurvivesDamagedEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecComparedWithAnotherBaseline: a spec's breaking changes were found
+// against the production spec of its Baseline, outside the write lock; if
+// the production spec is another by the time it is recorded, the command is
+// refused as a conflict, never recorded with findings about the wrong spec.
+func TestSpecComparedWithAnotherBaseline(t *testing.T) {
+	s := newScenario(t, def)
+	since := at(-400, 0)
+	s.must(at(0, 0), "george", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvprod", Title: "PV Prod", Stage: pvczar.StageProduction, Since: &since})
+	spec := func(text, baseline string) pvczar.EventData {
+		return pvczar.EventData{Protocol: "pvprod", Evidence: pvczar.EvidenceSpec, Path: "pvprod.yaml", SpecText: text, SpecVersion: 1, Baseline: baseline}
+	}
+	s.must(at(0, 1), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # first\n", ""))
+	current := s.protocol("pvprod", at(0, 2)).ProductionSpec.Digest
+	s.fails(pvczar.ECONFLICT, at(0, 2), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # second\n", ""))
+	s.fails(pvczar.ECONFLICT, at(0, 2), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # second\n", pvczar.SpecDigest("another")))
+	s.must(at(0, 2), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # second\n", current))
+}

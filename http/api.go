@@ -579,6 +579,16 @@ func strictUnmarshal(raw []byte, v any) error {
 	return pvczar.Errorf(pvczar.EINVALID, "the body: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// computedFields are the results of checks that the server computes from
+// the evidence's text (package verify) and never takes from a client.
+var computedFields = map[string]string{
+	"passed":       "pvczar runs the design-document check itself; send the document as doc_text",
+	"text":         "a doc-check's summary is pvczar's; send the document as doc_text",
+	"breaking":     "pvczar compares a spec with the production spec itself; send the spec as spec_text",
+	"baseline":     "pvczar compares a spec with the production spec itself; send the spec as spec_text",
+	"spec_version": "pvczar reads the version from spec_text",
+}
+
 // decodeCommand reads a command's body: only the route's fields are allowed.
 func decodeCommand(rt commandRoute, raw []byte) (pvczar.EventData, error) {
 	var d pvczar.EventData
@@ -590,6 +600,9 @@ func decodeCommand(rt commandRoute, raw []byte) (pvczar.EventData, error) {
 		return d, err
 	}
 	for name := range fields {
+		if why, ok := computedFields[name]; ok && rt.Type == pvczar.EventEvidenceRecorded {
+			return d, pvczar.Errorf(pvczar.EINVALID, "field %s is refused: %s", name, why)
+		}
 		if !slices.Contains(rt.Fields, name) {
 			return d, pvczar.Errorf(pvczar.EINVALID, "unknown field %q: %s %s takes %s", name, rt.Method, apiPrefix+rt.Path, strings.Join(rt.Fields, ", "))
 		}

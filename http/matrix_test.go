@@ -117,6 +117,9 @@ func matrixCases() []matrixCase {
 			allowed: matrixOwnerOrCzar, noForm: true},
 		{name: "record", method: "POST", path: "/api/v1/protocols/{protocol}/evidence", body: `{"evidence":"version","version":"1.0"}`,
 			allowed: matrixOwnerOrCzar},
+		// The server checks the document itself (TestEvidenceResultsAreTheServers).
+		{name: "doc-check", method: "POST", path: "/api/v1/protocols/{protocol}/evidence", body: `{"evidence":"doc-check","path":"t.md","doc_text":"# T\n\nA ring.\n"}`,
+			allowed: matrixOwnerOrCzar},
 		// Maintainers may record known issues of any protocol.
 		{name: "add", method: "POST", path: "/api/v1/protocols/{protocol}/known-issues", body: `{"text":"the ring may overflow"}`,
 			allowed: []string{"author", "maint", "czar"}},

@@ -26,8 +26,8 @@ import (
 const (
 	maxBodyBytes = 64 << 10
 	// maxEvidenceBytes is the evidence route's limit: its body may carry a
-	// whole spec.
-	maxEvidenceBytes = pvczar.MaxSpecText + 64<<10
+	// whole design document and the spec it must agree with.
+	maxEvidenceBytes = 2*pvczar.MaxEvidenceText + 64<<10
 	maxPageSize      = 500
 )
 

@@ -16,6 +16,7 @@ import (
 	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/sqlite"
 	"github.com/xen-pvczar/pvczar/sqlstore"
+	"github.com/xen-pvczar/pvczar/verify"
 )
 
 // testEnv is a real server on a real SQLite file, with one user of each
@@ -87,7 +88,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	act("author", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "testif", To: pvczar.StagePrototype})
 	act("objector", pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "testif-1", Objection: "ring-size",
 		About: "the ring size key", Resolution: "say what a backend does with a bigger ring", Reason: "frontends disagree today"})
-	env.server = pvhttp.New(store, store, pvhttp.Options{
+	checked := verify.New(store)
+	checked.Now = env.clock
+	env.server = pvhttp.New(checked, store, pvhttp.Options{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: env.clock, Health: store.Ping,
 		SignInBurst: 1000, SignInEvery: time.Millisecond})
 	env.http = httptest.NewServer(env.server.Handler())

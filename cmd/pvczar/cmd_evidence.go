@@ -4,12 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/designdoc"
 	"github.com/xen-pvczar/pvczar/pvspec"
+	"github.com/xen-pvczar/pvczar/verify"
 )
 
 func init() {
@@ -66,7 +67,7 @@ func init() {
 					return err
 				}
 			case pvczar.EvidenceSpec:
-				if err := c.specEvidence(ctx, &d); err != nil {
+				if err := c.specEvidence(&d); err != nil {
 					return err
 				}
 			default:
@@ -74,7 +75,14 @@ func init() {
 					return pvczar.Errorf(pvczar.EINVALID, "evidence %s takes flags, not a value (%q)", args[1], value)
 				}
 			}
-			return c.act(ctx, pvczar.EventEvidenceRecorded, d)
+			e, err := c.record(ctx, pvczar.EventEvidenceRecorded, d)
+			if err != nil {
+				return err
+			}
+			if n := len(e.Data.Breaking); n > 0 {
+				fmt.Fprintf(c.stderr, "pvczar evidence: %d breaking change(s) against the production spec; a revision needs the Czar's waiver of gate %s\n", n, pvczar.GateSpecCompat)
+			}
+			return c.printEvent(e)
 		},
 	})
 	register(&command{
@@ -122,15 +130,14 @@ func init() {
 	})
 }
 
-// specEvidence reads the spec of --file, refuses it unless spec check
-// passes, and on a protocol in production lists the unwaived breaking
-// changes spec diff finds against the production spec: they fail the
-// revision's spec-compat gate until the Czar waives it.
-func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
+// specEvidence reads the spec of --file and refuses it unless spec check
+// passes (printing the findings); the store's verifier (package verify), or
+// the server's, checks it again and compares it with the production spec.
+func (c *cli) specEvidence(d *pvczar.EventData) error {
 	if c.opts.file == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "evidence spec needs --file SPEC")
 	}
-	text, err := readBounded(c.opts.file, pvspec.MaxFileSize)
+	text, err := readBounded(c.opts.file, pvczar.MaxEvidenceText)
 	if err != nil {
 		return err
 	}
@@ -144,90 +151,45 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 		}
 		return checkFindings{len(findings)}
 	}
-	d.SpecText, d.SpecVersion = string(text), s.Version
+	d.SpecText = string(text)
 	if d.Path == "" {
 		d.Path = c.opts.file
-	}
-	reg, _, err := c.registry(ctx)
-	if err != nil {
-		return err
-	}
-	p := reg.Protocols[d.Protocol]
-	if p == nil || p.ProductionSpec == nil {
-		return nil
-	}
-	baseText, err := c.recordedSpec(ctx, d.Protocol, p.ProductionSpec.Digest)
-	if err != nil {
-		return err
-	}
-	base, err := pvspec.Decode(p.ProductionSpec.Path+"@production", []byte(baseText))
-	if err != nil {
-		return pvczar.Errorf(pvczar.EINTERNAL, "the recorded production spec does not decode: %v", err)
-	}
-	for _, ch := range pvspec.Diff(base, s) {
-		if ch.Severity == pvspec.Breaking && ch.Waived == "" {
-			d.Breaking = append(d.Breaking, fmt.Sprintf("%s %s: %s", ch.Rule, ch.Path, ch.Reason))
-		}
-	}
-	if len(d.Breaking) > 0 {
-		fmt.Fprintf(c.stderr, "pvczar evidence: %d breaking change(s) against the production spec; a revision needs the Czar's waiver of gate %s\n", len(d.Breaking), pvczar.GateSpecCompat)
 	}
 	return nil
 }
 
-// recordedSpec finds the text of a spec recorded for a protocol in its
-// evidence events, by digest.
-func (c *cli) recordedSpec(ctx context.Context, protocol, digest string) (string, error) {
-	svc, err := c.open(ctx, false)
-	if err != nil {
-		return "", err
-	}
-	events, err := svc.Events(ctx, pvczar.EventFilter{Stream: pvczar.ProtocolStream(protocol)})
-	if err != nil {
-		return "", err
-	}
-	for _, e := range events {
-		if e.Type == pvczar.EventEvidenceRecorded && e.Data.Evidence == pvczar.EvidenceSpec && pvczar.SpecDigest(e.Data.SpecText) == digest {
-			return e.Data.SpecText, nil
-		}
-	}
-	return "", pvczar.Errorf(pvczar.EINTERNAL, "no evidence event of %s holds the production spec (digest %s)", protocol, digest)
-}
-
-// docCheckEvidence runs the design-document check on --file, for the
-// prototype gate, and records whether it passed, with a summary of the
-// findings; the findings themselves go to stderr.
+// docCheckEvidence reads the design document of --file (and the spec of
+// --spec) for the evidence, and prints the findings of the check the
+// verifier runs on them, for the prototype gate.
 func (c *cli) docCheckEvidence(d *pvczar.EventData) error {
 	if c.opts.file == "" {
-		return pvczar.Errorf(pvczar.EINVALID, "evidence doc-check needs --file DOC: it runs pvczar doc check on it")
+		return pvczar.Errorf(pvczar.EINVALID, "evidence doc-check needs --file DOC: pvczar checks the document itself")
 	}
-	findings, err := checkDoc(c.opts.file, c.opts.specFile, "", designdoc.StagePrototype)
+	doc, err := readBounded(c.opts.file, pvczar.MaxEvidenceText)
+	if err != nil {
+		return err
+	}
+	var spec *pvspec.Spec
+	if c.opts.specFile != "" {
+		text, err := readBounded(c.opts.specFile, pvczar.MaxEvidenceText)
+		if err != nil {
+			return err
+		}
+		if spec, err = decodeSpec(c.opts.specFile, text); err != nil {
+			return err
+		}
+		d.SpecText = string(text)
+	}
+	findings, err := verify.CheckDocument(c.opts.file, doc, spec)
 	if err != nil {
 		return err
 	}
 	for _, f := range findings {
 		fmt.Fprintln(c.stderr, f)
 	}
-	errs := designdoc.Errors(findings)
-	passed := errs == 0
-	d.Passed = &passed
-	rules := map[string]int{}
-	var names []string
-	for _, f := range findings {
-		if f.Severity == designdoc.SevError {
-			if rules[f.Rule] == 0 {
-				names = append(names, f.Rule)
-			}
-			rules[f.Rule]++
-		}
-	}
-	var parts []string
-	for _, r := range names {
-		parts = append(parts, fmt.Sprintf("%s ×%d", r, rules[r]))
-	}
-	d.Text = fmt.Sprintf("pvczar doc check %s: %d error(s), %d warning(s)", c.opts.file, errs, len(findings)-errs)
-	if len(parts) > 0 {
-		d.Text += ": " + strings.Join(parts, ", ")
+	d.DocText = string(doc)
+	if d.Path == "" {
+		d.Path = filepath.Base(c.opts.file)
 	}
 	return nil
 }

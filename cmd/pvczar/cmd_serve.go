@@ -11,6 +11,7 @@ import (
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
 	"github.com/xen-pvczar/pvczar/sqlstore"
+	"github.com/xen-pvczar/pvczar/verify"
 )
 
 func init() {
@@ -72,7 +73,9 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		}
 		go announce(ctx, c, store, logger, now, c.opts.mailEvery)
 	}
-	srv := pvhttp.New(store, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
+	checked := verify.New(store) // the server runs the checks of evidence itself
+	checked.Now = now
+	srv := pvhttp.New(checked, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery})
 	logger.Info("starting", "db", c.db)
 	return srv.Serve(ctx, c.opts.addr, func(url string) {

@@ -26,6 +26,7 @@ import (
 	"github.com/xen-pvczar/pvczar/pvspec"
 	"github.com/xen-pvczar/pvczar/sqlite"
 	"github.com/xen-pvczar/pvczar/sqlstore"
+	"github.com/xen-pvczar/pvczar/verify"
 )
 
 // Exit codes.
@@ -292,11 +293,10 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 		c.svc = cl
 		return cl, nil
 	}
-	s, err := c.openStore(ctx, create)
-	if err != nil {
+	if _, err := c.openStore(ctx, create); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return c.svc, nil
 }
 
 // openStore opens the local database, refusing --server.
@@ -311,19 +311,18 @@ func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, erro
 	if err != nil {
 		return nil, err
 	}
+	var s *sqlstore.Store
 	if isPostgres(c.db) {
-		s, err := postgres.Open(ctx, c.db, cfg)
-		if err != nil {
-			return nil, err
-		}
-		c.svc, c.store, c.closeSvc = s, s, s.Close
-		return s, nil
+		s, err = postgres.Open(ctx, c.db, cfg)
+	} else {
+		s, err = sqlite.Open(ctx, c.db, create, cfg)
 	}
-	s, err := sqlite.Open(ctx, c.db, create, cfg)
 	if err != nil {
 		return nil, err
 	}
-	c.svc, c.store, c.closeSvc = s, s, s.Close
+	// Commands go through the verifier, which runs the checks of evidence
+	// itself, as the server does for its clients.
+	c.svc, c.store, c.closeSvc = verify.New(s), s, s.Close
 	return s, nil
 }
 
@@ -371,25 +370,34 @@ func (c *cli) writeTime(why string) (time.Time, error) {
 }
 
 // act records one command as the acting user and prints what happened.
-// Without --now the command goes without a time, and the store stamps it
-// under its write lock: concurrent writers then never see the clock run
-// backwards.
 func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventData) error {
+	e, err := c.record(ctx, typ, data)
+	if err != nil {
+		return err
+	}
+	return c.printEvent(e)
+}
+
+// record records one command as the acting user. Without --now the
+// command goes without a time, and the store stamps it under its write
+// lock: concurrent writers then never see the clock run backwards.
+func (c *cli) record(ctx context.Context, typ pvczar.EventType, data pvczar.EventData) (pvczar.Event, error) {
 	var at time.Time
 	if c.nowArg != "" {
 		var err error
 		if at, err = c.writeTime("only reads may look ahead"); err != nil {
-			return err
+			return pvczar.Event{}, err
 		}
 	}
 	svc, err := c.open(ctx, false)
 	if err != nil {
-		return err
+		return pvczar.Event{}, err
 	}
-	e, err := svc.Act(ctx, pvczar.Event{Type: typ, At: at, Actor: c.as, Source: pvczar.SourceCLI, Data: data})
-	if err != nil {
-		return err
-	}
+	return svc.Act(ctx, pvczar.Event{Type: typ, At: at, Actor: c.as, Source: pvczar.SourceCLI, Data: data})
+}
+
+// printEvent prints a recorded event: as JSON, or as one line.
+func (c *cli) printEvent(e pvczar.Event) error {
 	if c.json {
 		return printJSON(c.stdout, e)
 	}
