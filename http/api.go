@@ -129,8 +129,18 @@ func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Each protocol's ETag, for If-Match on its commands (not part of the
+	// state's JSON): "id=version, ...".
+	var versions []string
+	for _, p := range reg.SortedProtocols() {
+		versions = append(versions, fmt.Sprintf("%s=%d", p.ID, p.LogVersion))
+	}
+	w.Header().Set(versionsHeader, strings.Join(versions, ", "))
 	writeJSON(w, http.StatusOK, reg)
 }
+
+// versionsHeader carries the ETag of every protocol of GET /registry.
+const versionsHeader = "Pvczar-Versions"
 
 // page is one page of a list: the items and the cursor of the next page
 // ("" on the last page).
@@ -191,11 +201,21 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	if p := q.Get("protocol"); p != "" {
 		f.Stream = pvczar.ProtocolStream(p)
 	}
-	if a := q.Get("after"); a != "" {
-		if f.AfterSeq, err = strconv.ParseInt(a, 10, 64); err != nil || f.AfterSeq < 0 {
-			s.fail(w, r, pvczar.Errorf(pvczar.EINVALID, "query parameter after: want an event number, got %q", a))
-			return
+	for name, into := range map[string]*int64{"after": &f.AfterSeq, "before": &f.Before} {
+		if v := q.Get(name); v != "" {
+			if *into, err = strconv.ParseInt(v, 10, 64); err != nil || *into < 0 {
+				s.fail(w, r, pvczar.Errorf(pvczar.EINVALID, "query parameter %s: want an event number, got %q", name, v))
+				return
+			}
 		}
+	}
+	switch q.Get("order") {
+	case "", "oldest":
+	case "newest":
+		f.Newest = true
+	default:
+		s.fail(w, r, pvczar.Errorf(pvczar.EINVALID, "query parameter order: want oldest or newest, got %q", q.Get("order")))
+		return
 	}
 	events, err := s.svc.Events(r.Context(), f)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,9 +124,14 @@ func (c *Client) Act(ctx context.Context, cmd pvczar.Event) (pvczar.Event, error
 		return pvczar.Event{}, err
 	}
 	body := map[string]json.RawMessage{}
-	for _, f := range rt.Fields {
-		if v, ok := all[f]; ok {
+	inPath := params(rt.Path)
+	for f, v := range all {
+		switch {
+		case slices.Contains(rt.Fields, f):
 			body[f] = v
+		case !slices.Contains(inPath, f):
+			// Never drop what the caller meant: a server does not take it.
+			return pvczar.Event{}, pvczar.Errorf(pvczar.EINVALID, "%s %s takes no field %q", rt.Method, apiPrefix+rt.Path, f)
 		}
 	}
 	path := rt.Path
@@ -171,26 +177,36 @@ func (c *Client) Tick(ctx context.Context, now time.Time, dryRun bool) ([]pvczar
 // Registry implements pvczar.Service.
 func (c *Client) Registry(ctx context.Context, now time.Time) (*pvczar.Registry, error) {
 	reg := pvczar.NewRegistry(pvczar.DefaultConfig())
-	_, err := c.do(ctx, "GET", "/registry?now="+url.QueryEscape(now.UTC().Format(time.RFC3339)), nil, nil, reg)
-	return reg, err
+	h, err := c.do(ctx, "GET", "/registry?now="+url.QueryEscape(now.UTC().Format(time.RFC3339)), nil, nil, reg)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range strings.Split(h.Get(versionsHeader), ",") {
+		id, n, _ := strings.Cut(strings.TrimSpace(v), "=")
+		if p := reg.Protocols[id]; p != nil {
+			p.LogVersion, _ = strconv.Atoi(n)
+		}
+	}
+	return reg, nil
 }
 
 // Events implements pvczar.Service, following the pages.
 func (c *Client) Events(ctx context.Context, f pvczar.EventFilter) ([]pvczar.Event, error) {
-	if f.Before != 0 || f.Newest {
-		return nil, pvczar.Errorf(pvczar.EINVALID, "the API pages events oldest first only")
-	}
 	q := url.Values{}
+	if f.Newest {
+		q.Set("order", "newest")
+	}
 	if f.Stream != "" {
 		q.Set("protocol", strings.TrimPrefix(f.Stream, "protocol:"))
 	}
 	if f.Proposal != "" {
 		q.Set("proposal", f.Proposal)
 	}
-	after := f.AfterSeq
+	after, before := f.AfterSeq, f.Before
 	var all []pvczar.Event
 	for {
 		q.Set("after", strconv.FormatInt(after, 10))
+		q.Set("before", strconv.FormatInt(before, 10))
 		q.Set("limit", strconv.Itoa(maxPageSize))
 		var p page[pvczar.Event]
 		if _, err := c.do(ctx, "GET", "/events?"+q.Encode(), nil, nil, &p); err != nil {
@@ -203,7 +219,11 @@ func (c *Client) Events(ctx context.Context, f pvczar.EventFilter) ([]pvczar.Eve
 		if p.Next == "" {
 			return all, nil
 		}
-		after = p.Items[len(p.Items)-1].Seq
+		if f.Newest {
+			before = p.Items[len(p.Items)-1].Seq
+		} else {
+			after = p.Items[len(p.Items)-1].Seq
+		}
 	}
 }
 
