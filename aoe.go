@@ -38,10 +38,28 @@ func ParseTime(s string) (time.Time, error) {
 	layouts := []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04Z07:00", "2006-01-02"}
 	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Truncate(time.Second), nil
+			t = t.UTC().Truncate(time.Second)
+			return t, CheckTimeRange("the time", t)
 		}
 	}
 	return time.Time{}, Errorf(EINVALID, "malformed time %q: want RFC 3339 such as 2026-01-05T10:00:00Z, or a date such as 2026-01-05", s)
+}
+
+// The years a time given to pvczar may lie in: wide enough for any
+// lifecycle, and narrow enough that a deadline MaxDays later still has a
+// four-digit year (RFC 3339 and JSON have no other).
+const (
+	MinYear = 1970
+	MaxYear = 2999
+)
+
+// CheckTimeRange refuses a time outside the years MinYear to MaxYear,
+// naming what it is.
+func CheckTimeRange(what string, t time.Time) error {
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		return Errorf(EINVALID, "%s %s is out of range: pvczar takes times from %d to %d", what, t.UTC().Format(time.RFC3339), MinYear, MaxYear)
+	}
+	return nil
 }
 
 // FormatDuration shows a duration in days and hours, e.g. "3d 4h".

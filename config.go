@@ -34,10 +34,14 @@ type Config struct {
 	StaleDays int `json:"stale_days"`
 }
 
-// Floors that configuration may not go below.
+// Floors that configuration may not go below, and ceilings it may not go
+// above: every number of days lies between its floor and MaxDays (ten
+// years), and the quorum between 0 and MaxQuorum.
 const (
 	MinWindowDays = 7
 	MinLapseDays  = 3
+	MaxDays       = 3650
+	MaxQuorum     = 100
 )
 
 // DefaultConfig returns the defaults of the lifecycle rules.
@@ -54,25 +58,25 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first field that breaks a floor, naming it.
+// Validate reports the first field outside its range, naming it.
 func (c Config) Validate() error {
 	checks := []struct {
-		field string
-		value int
-		min   int
+		field    string
+		value    int
+		min, max int
 	}{
-		{"prototype_window_days", c.PrototypeWindowDays, MinWindowDays},
-		{"production_window_days", c.ProductionWindowDays, MinWindowDays},
-		{"quorum_acks", c.QuorumAcks, 0},
-		{"lapse_days", c.LapseDays, MinLapseDays},
-		{"stall_days", c.StallDays, 1},
-		{"hold_days", c.HoldDays, 1},
-		{"overdue_days", c.OverdueDays, 1},
-		{"stale_days", c.StaleDays, 1},
+		{"prototype_window_days", c.PrototypeWindowDays, MinWindowDays, MaxDays},
+		{"production_window_days", c.ProductionWindowDays, MinWindowDays, MaxDays},
+		{"quorum_acks", c.QuorumAcks, 0, MaxQuorum},
+		{"lapse_days", c.LapseDays, MinLapseDays, MaxDays},
+		{"stall_days", c.StallDays, 1, MaxDays},
+		{"hold_days", c.HoldDays, 1, MaxDays},
+		{"overdue_days", c.OverdueDays, 1, MaxDays},
+		{"stale_days", c.StaleDays, 1, MaxDays},
 	}
 	for _, ch := range checks {
-		if ch.value < ch.min {
-			return Errorf(EINVALID, "%s is %d; it may not be below %d", ch.field, ch.value, ch.min)
+		if ch.value < ch.min || ch.value > ch.max {
+			return Errorf(EINVALID, "%s is %d; it must be from %d to %d", ch.field, ch.value, ch.min, ch.max)
 		}
 	}
 	return nil
@@ -87,12 +91,24 @@ func (c Config) WindowDays(to Stage) int {
 }
 
 // ReadConfig decodes a JSON configuration from r over the defaults: fields
-// left out keep their default. Unknown fields, wrong types and values below
-// a floor are errors that name the source, the line and the field.
+// left out keep their default. Unknown fields, wrong types, values out of
+// range, null and an empty document are errors that name the source, and
+// the line and the field where there is one.
 func ReadConfig(name string, r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return Config{}, Errorf(EINVALID, "%s: %v", name, err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err == nil {
+		if fields == nil {
+			return Config{}, Errorf(EINVALID, "%s: the configuration is null: want an object such as {\"lapse_days\": 7}", name)
+		}
+		for field, v := range fields {
+			if string(bytes.TrimSpace(v)) == "null" {
+				return Config{}, Errorf(EINVALID, "%s: line %d: field %s is null: give a number, or leave the field out for its default", name, lineOf(data, int64(bytes.Index(data, []byte(`"`+field+`"`)))), field)
+			}
+		}
 	}
 	cfg := DefaultConfig()
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -17,6 +17,14 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 	if cmd.At.IsZero() {
 		return Event{}, Errorf(EINVALID, "the command has no time")
 	}
+	if err := CheckTimeRange("the command's time", cmd.At); err != nil {
+		return Event{}, err
+	}
+	if s := cmd.Data.Since; s != nil {
+		if err := CheckTimeRange("since", *s); err != nil {
+			return Event{}, err
+		}
+	}
 	cmd.At = cmd.At.UTC().Truncate(time.Second)
 	cmd.Seq, cmd.Version = 0, 0
 	if !strings.HasPrefix(cmd.Source, SourceMailPrefix) {
@@ -521,8 +529,8 @@ func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
 		d.Days = r.config.WindowDays(d.To)
 	} else if err := requireCzar(actor, "choose the window's length"); err != nil {
 		return err
-	} else if d.Days < MinWindowDays {
-		return Errorf(EINVALID, "a window of %d days is below the floor of %d days", d.Days, MinWindowDays)
+	} else if d.Days < MinWindowDays || d.Days > MaxDays {
+		return Errorf(EINVALID, "a window of %d days: it must be from %d to %d days", d.Days, MinWindowDays, MaxDays)
 	}
 	deadline := EndOfDayAoE(cmd.At, d.Days)
 	d.Deadline = &deadline
@@ -543,8 +551,11 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 		if err := requireCzar(actor, "extend a window"); err != nil {
 			return err
 		}
-		if d.Days < 1 {
-			return Errorf(EINVALID, "an extension adds at least 1 day (windows are never shortened)")
+		if d.Days < 1 || d.Days > MaxDays {
+			return Errorf(EINVALID, "an extension adds from 1 day (windows are never shortened) to %d days, not %d", MaxDays, d.Days)
+		}
+		if err := CheckTimeRange("the extended deadline", pr.Deadline.Add(days(d.Days))); err != nil {
+			return err
 		}
 		deadline := pr.Deadline.Add(days(d.Days))
 		d.Deadline = &deadline

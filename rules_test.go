@@ -66,6 +66,9 @@ func TestWindowLengths(t *testing.T) {
 	}
 }
 
+// TestConfigFloors: every number has a range, and a document that says
+// nothing (null, empty) or sets a field to null is an error naming it; the
+// overflow that once made a window close before it opened is refused.
 func TestConfigFloors(t *testing.T) {
 	for _, tt := range []struct {
 		json  string
@@ -77,6 +80,14 @@ func TestConfigFloors(t *testing.T) {
 		{`{"quorum_acks": -1}`, "quorum_acks"},
 		{`{"lapse_dayz": 7}`, "lapse_dayz"},
 		{"{\n\"lapse_days\": \"seven\"}", "line 2"},
+		{`{"prototype_window_days": 9223372036854775807}`, "prototype_window_days is 9223372036854775807; it must be from 7 to 3650"},
+		{`{"stale_days": 3651}`, "stale_days"},
+		{`{"quorum_acks": 101}`, "quorum_acks is 101; it must be from 0 to 100"},
+		{`{"hold_days": 99999999999999999999}`, "hold_days"},
+		{`null`, "the configuration is null"},
+		{"{\n  \"lapse_days\": null}", "line 2: field lapse_days is null"},
+		{``, "empty file"},
+		{"  \n", "empty file"},
 	} {
 		_, err := pvczar.ReadConfig("pvczar.json", strings.NewReader(tt.json))
 		if err == nil || !strings.Contains(err.Error(), tt.field) || !strings.Contains(err.Error(), "pvczar.json") {
@@ -94,10 +105,14 @@ func TestWindowFloorAndExtension(t *testing.T) {
 	s.designProtocol()
 	s.fails(pvczar.EFORBIDDEN, at(0, 1), "alice", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 12})
 	s.fails(pvczar.EINVALID, at(0, 1), "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 6})
+	s.fails(pvczar.EINVALID, at(0, 1), "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 9223372036854775807})
+	s.fails(pvczar.EINVALID, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo"})
 	s.must(at(0, 1), "george", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Days: 7})
 	s.fails(pvczar.EFORBIDDEN, at(1, 0), "alice", pvczar.EventWindowExtended, pvczar.EventData{Proposal: "pvfoo-1", Days: 3})
 	s.fails(pvczar.EINVALID, at(1, 0), "george", pvczar.EventWindowExtended, pvczar.EventData{Proposal: "pvfoo-1", Days: 0})
 	s.fails(pvczar.EINVALID, at(1, 0), "george", pvczar.EventWindowExtended, pvczar.EventData{Proposal: "pvfoo-1", Days: -2})
+	s.fails(pvczar.EINVALID, at(1, 0), "george", pvczar.EventWindowExtended, pvczar.EventData{Proposal: "pvfoo-1", Days: 1 << 62})
+	s.fails(pvczar.EINVALID, at(1, 0), "george", pvczar.EventWindowExtended, pvczar.EventData{Proposal: "pvfoo-1", Days: pvczar.MaxDays + 1})
 	before := s.proposal("pvfoo-1", at(1, 0)).Deadline
 	// Extending after the window closed reopens it.
 	s.tick(at(9, 0))
