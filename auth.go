@@ -19,7 +19,10 @@ type Token struct {
 
 // Session is a signed-in browser.
 type Session struct {
-	User    string    `json:"user"`
+	User string `json:"user"`
+	// Token is the id of the token the session was started with ("" for a
+	// password); revoking the token ends the session.
+	Token   string    `json:"token,omitempty"`
 	CSRF    string    `json:"-"` // the token every form of this session must carry
 	Expires time.Time `json:"expires"`
 }
@@ -50,13 +53,14 @@ type CredentialAdmin interface {
 // Authenticator tells who presents a secret: a token, a password or a
 // session cookie.
 type Authenticator interface {
-	// Authenticate returns the user a token secret belongs to.
+	// Authenticate returns the token of a secret (its id and user).
 	// Errors: EUNAUTHORIZED (unknown, revoked or expired).
-	Authenticate(ctx context.Context, secret string, now time.Time) (string, error)
+	Authenticate(ctx context.Context, secret string, now time.Time) (Token, error)
 	// CheckPassword returns nil when password is user's. Errors: EUNAUTHORIZED.
 	CheckPassword(ctx context.Context, user, password string) error
-	// CreateSession signs user in and returns the cookie's secret.
-	CreateSession(ctx context.Context, user string, now time.Time, ttl time.Duration) (secret string, s Session, err error)
+	// CreateSession signs user in, with the token of id tokenID or ("")
+	// a password, and returns the cookie's secret.
+	CreateSession(ctx context.Context, user, tokenID string, now time.Time, ttl time.Duration) (secret string, s Session, err error)
 	// Session returns the session of a cookie secret. Errors: EUNAUTHORIZED
 	// (unknown or expired; the message says which).
 	Session(ctx context.Context, secret string, now time.Time) (Session, error)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -60,12 +61,12 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) *http.Request 
 				s.fail(w, r, pvczar.Errorf(pvczar.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\""))
 				return nil
 			}
-			user, err := s.creds.Authenticate(r.Context(), strings.TrimSpace(tok), s.now())
+			token, err := s.creds.Authenticate(r.Context(), strings.TrimSpace(tok), s.now())
 			if err != nil {
 				s.fail(w, r, err)
 				return nil
 			}
-			id.user = user
+			id.user = token.User
 		}
 		if as := r.Header.Get(actAsHeader); as != "" && as != id.user {
 			if id.user == "" {
@@ -141,21 +142,30 @@ func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value s
 	http.SetCookie(w, c)
 }
 
-// limiter is a token bucket per key: burst attempts, then one per every.
+// limiter is a token bucket per key (a client address, a user name):
+// burst attempts, then one per every. It holds at most capacity keys and
+// evicts the least recently used: junk keys push out other junk first,
+// and a key that is being limited, used at every attempt, stays.
 type limiter struct {
-	mu      sync.Mutex
-	burst   int
-	every   time.Duration
-	buckets map[string]*bucket
+	mu       sync.Mutex
+	burst    int
+	every    time.Duration
+	capacity int
+	buckets  map[string]*list.Element // of *bucket, most recently used first
+	order    *list.List
 }
 
 type bucket struct {
+	key    string
 	tokens float64
 	last   time.Time
 }
 
-func newLimiter(burst int, every time.Duration) *limiter {
-	return &limiter{burst: burst, every: every, buckets: map[string]*bucket{}}
+// limiterCapacity is how many keys a limiter remembers.
+const limiterCapacity = 100_000
+
+func newLimiter(burst int, every time.Duration, capacity int) *limiter {
+	return &limiter{burst: burst, every: every, capacity: capacity, buckets: map[string]*list.Element{}, order: list.New()}
 }
 
 // allow takes one attempt for each key and reports whether all had one
@@ -163,29 +173,41 @@ func newLimiter(burst int, every time.Duration) *limiter {
 func (l *limiter) allow(now time.Time, keys ...string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.buckets) > 100_000 { // forget everyone rather than grow without bound
-		l.buckets = map[string]*bucket{}
-	}
 	var wait time.Duration
-	for _, k := range keys {
-		b := l.buckets[k]
-		if b == nil {
-			b = &bucket{tokens: float64(l.burst), last: now}
-			l.buckets[k] = b
-		}
+	found := make([]*bucket, len(keys))
+	for i, k := range keys {
+		b := l.touch(k, now)
 		b.tokens = min(float64(l.burst), b.tokens+float64(now.Sub(b.last))/float64(l.every))
 		b.last = now
 		if b.tokens < 1 {
 			wait = max(wait, time.Duration((1-b.tokens)*float64(l.every)))
 		}
+		found[i] = b
 	}
 	if wait > 0 {
 		return false, wait
 	}
-	for _, k := range keys {
-		l.buckets[k].tokens--
+	for _, b := range found {
+		b.tokens--
 	}
 	return true, 0
+}
+
+// touch returns key's bucket, new and full if it had none, as the most
+// recently used, evicting the least recently used beyond capacity.
+func (l *limiter) touch(key string, now time.Time) *bucket {
+	if e, ok := l.buckets[key]; ok {
+		l.order.MoveToFront(e)
+		return e.Value.(*bucket)
+	}
+	b := &bucket{key: key, tokens: float64(l.burst), last: now}
+	l.buckets[key] = l.order.PushFront(b)
+	for l.order.Len() > l.capacity {
+		oldest := l.order.Back()
+		l.order.Remove(oldest)
+		delete(l.buckets, oldest.Value.(*bucket).key)
+	}
+	return b
 }
 
 // clientAddr is the address a request came from (without the port).

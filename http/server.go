@@ -100,7 +100,7 @@ func New(svc pvczar.Service, creds pvczar.Credentials, opts Options) *Server {
 		opts.TickEvery = time.Minute
 	}
 	s := &Server{svc: svc, creds: creds, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		metrics: newMetrics(), signIns: newLimiter(opts.SignInBurst, opts.SignInEvery), wake: make(chan struct{}, 1), bodyLimits: map[string]int64{}}
+		metrics: newMetrics(), signIns: newLimiter(opts.SignInBurst, opts.SignInEvery, limiterCapacity), wake: make(chan struct{}, 1), bodyLimits: map[string]int64{}}
 	s.pages = newPages()
 	s.registerAPI()
 	s.registerPages()

@@ -65,9 +65,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &statusError{http.StatusTooManyRequests, fmt.Sprintf("too many sign-in attempts: try again in %d seconds", int(wait.Seconds())+1)})
 		return
 	}
+	var tokenID string
 	switch {
 	case token != "":
-		user, err = s.creds.Authenticate(r.Context(), token, s.now())
+		var tok pvczar.Token
+		tok, err = s.creds.Authenticate(r.Context(), token, s.now())
+		user, tokenID = tok.User, tok.ID
 	case user != "" && password != "":
 		err = s.creds.CheckPassword(r.Context(), user, password)
 	default:
@@ -88,7 +91,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.renderSignIn(w, r, reg, status, msg)
 		return
 	}
-	secret, sess, err := s.creds.CreateSession(r.Context(), user, s.now(), s.opts.SessionTTL)
+	secret, sess, err := s.creds.CreateSession(r.Context(), user, tokenID, s.now(), s.opts.SessionTTL)
 	if err != nil {
 		s.fail(w, r, err)
 		return

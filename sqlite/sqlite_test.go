@@ -93,7 +93,7 @@ func TestMigrationRebuildsTheProjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{`DROP TABLE mails`, `DROP TABLE mail_unparsed`, `DROP TABLE mail_cursors`, `DROP TABLE outbox`, `ALTER TABLE proposals DROP COLUMN state`, `UPDATE protocols SET state = 'the old layout'`,
+	for _, stmt := range []string{`DROP TABLE mails`, `DROP TABLE mail_unparsed`, `DROP TABLE mail_cursors`, `DROP TABLE outbox`, `ALTER TABLE proposals DROP COLUMN state`, `ALTER TABLE sessions DROP COLUMN token_id`, `UPDATE protocols SET state = 'the old layout'`,
 		`UPDATE meta SET value = '3' WHERE key = 'schema_version'`} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)

@@ -132,7 +132,11 @@ func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error
 		if revoked != "" {
 			return pvczar.Errorf(pvczar.ECONFLICT, "token %s was already revoked at %s", id, revoked)
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE tokens SET revoked = ? WHERE id = ?`), formatTime(now), id)
+		if _, err = tx.ExecContext(ctx, s.q(`UPDATE tokens SET revoked = ? WHERE id = ?`), formatTime(now), id); err != nil {
+			return err
+		}
+		// The web sessions the token started end with it.
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE token_id = ?`), id)
 		return err
 	})
 }
@@ -140,25 +144,26 @@ func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error
 var errBadToken = pvczar.Errorf(pvczar.EUNAUTHORIZED, "the token is unknown, revoked or expired")
 
 // Authenticate implements pvczar.Credentials.
-func (s *Store) Authenticate(ctx context.Context, sec string, now time.Time) (string, error) {
+func (s *Store) Authenticate(ctx context.Context, sec string, now time.Time) (pvczar.Token, error) {
+	var t pvczar.Token
 	if !strings.HasPrefix(sec, tokenPrefix) {
-		return "", errBadToken
+		return t, errBadToken
 	}
-	var user, expires, revoked string
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT username, expires, revoked FROM tokens WHERE hash = ?`), hashSecret(sec)).Scan(&user, &expires, &revoked)
+	var expires, revoked string
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT id, username, expires, revoked FROM tokens WHERE hash = ?`), hashSecret(sec)).Scan(&t.ID, &t.User, &expires, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", errBadToken
+		return t, errBadToken
 	}
 	if err != nil {
-		return "", s.describe(err)
+		return t, s.describe(err)
 	}
 	if revoked != "" {
-		return "", errBadToken
+		return t, errBadToken
 	}
-	if e := optionalTime(expires); e != nil && !now.Before(*e) {
-		return "", errBadToken
+	if t.Expires = optionalTime(expires); t.Expires != nil && !now.Before(*t.Expires) {
+		return t, errBadToken
 	}
-	return user, nil
+	return t, nil
 }
 
 // SetPassword implements pvczar.Credentials.
@@ -220,16 +225,16 @@ func (s *Store) CheckPassword(ctx context.Context, user, password string) error 
 }
 
 // CreateSession implements pvczar.Credentials.
-func (s *Store) CreateSession(ctx context.Context, user string, now time.Time, ttl time.Duration) (string, pvczar.Session, error) {
+func (s *Store) CreateSession(ctx context.Context, user, tokenID string, now time.Time, ttl time.Duration) (string, pvczar.Session, error) {
 	sec := secret()
-	sess := pvczar.Session{User: user, CSRF: secret(), Expires: now.Add(ttl).UTC()}
+	sess := pvczar.Session{User: user, Token: tokenID, CSRF: secret(), Expires: now.Add(ttl).UTC()}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// Sign-ins are rare: this is a good moment to forget expired sessions.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE expires < ?`), formatTime(now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (hash, username, csrf, expires) VALUES (?, ?, ?, ?)`),
-			hashSecret(sec), user, sess.CSRF, formatTime(sess.Expires))
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (hash, username, token_id, csrf, expires) VALUES (?, ?, ?, ?, ?)`),
+			hashSecret(sec), user, tokenID, sess.CSRF, formatTime(sess.Expires))
 		return err
 	})
 	if err != nil {
@@ -242,7 +247,7 @@ func (s *Store) CreateSession(ctx context.Context, user string, now time.Time, t
 func (s *Store) Session(ctx context.Context, sec string, now time.Time) (pvczar.Session, error) {
 	var sess pvczar.Session
 	var expires string
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT username, csrf, expires FROM sessions WHERE hash = ?`), hashSecret(sec)).Scan(&sess.User, &sess.CSRF, &expires)
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT username, token_id, csrf, expires FROM sessions WHERE hash = ?`), hashSecret(sec)).Scan(&sess.User, &sess.Token, &sess.CSRF, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, pvczar.Errorf(pvczar.EUNAUTHORIZED, "you are not signed in (or you signed out)")
 	}
