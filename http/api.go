@@ -136,7 +136,22 @@ func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request) {
 		versions = append(versions, fmt.Sprintf("%s=%d", p.ID, p.LogVersion))
 	}
 	w.Header().Set(versionsHeader, strings.Join(versions, ", "))
+	if userOf(r.Context()) == "" {
+		reg = &pvczar.Registry{Users: withoutEmails(reg.Users), Protocols: reg.Protocols, Anomalies: reg.Anomalies}
+	}
 	writeJSON(w, http.StatusOK, reg)
+}
+
+// withoutEmails returns users without their e-mail addresses: people's
+// addresses are shown to those signed in only.
+func withoutEmails(users map[string]*pvczar.User) map[string]*pvczar.User {
+	out := make(map[string]*pvczar.User, len(users))
+	for name, u := range users {
+		anon := *u
+		anon.Email = ""
+		out[name] = &anon
+	}
+	return out
 }
 
 // versionsHeader carries the ETag of every protocol of GET /registry.
@@ -222,6 +237,11 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if userOf(r.Context()) == "" {
+		for i := range events { // a copy: the store's cache keeps its own
+			events[i].Data.Email = ""
+		}
+	}
 	out := page[pvczar.Event]{Items: events, Total: -1}
 	if len(events) > limit {
 		out.Items = events[:limit]
@@ -239,7 +259,15 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := paginate(r, reg.SortedUsers(), func(u *pvczar.User) string { return u.Name })
+	users := reg.SortedUsers()
+	if userOf(r.Context()) == "" {
+		for i, u := range users {
+			anon := *u
+			anon.Email = ""
+			users[i] = &anon
+		}
+	}
+	p, err := paginate(r, users, func(u *pvczar.User) string { return u.Name })
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -13,7 +13,8 @@ import (
 // rendered from is current: the store hands out one evaluation per instant
 // (to the second) and log position, so a page is rendered at most once a
 // second, or once per write, however many people look at it. API reads are
-// the same for everyone; a signed-in reader's pages show who is signed in
+// the same for everyone signed in, and for every anonymous reader (who does
+// not see e-mail addresses); a signed-in reader's pages show who is signed in
 // and their forms, so for them only the shared part of a page is kept.
 type renderCache struct {
 	mu    sync.Mutex
@@ -89,6 +90,9 @@ func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, pattern str
 		return false // the handler meets the same error and reports it
 	}
 	key := r.URL.RequestURI()
+	if id.user != "" {
+		key = "signed-in " + key // API answers show e-mail addresses to those signed in only
+	}
 	resp := s.cache.get(view, key)
 	if resp == nil {
 		rec := &bufferedResponse{header: http.Header{}, status: http.StatusOK}

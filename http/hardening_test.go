@@ -2,11 +2,20 @@ package http_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	pvhttp "github.com/xen-pvczar/pvczar/http"
 )
 
 // passwordSignIn signs user in with a password through the form and
@@ -55,5 +64,115 @@ func TestRevokingATokenEndsItsSessions(t *testing.T) {
 	}
 	if page := get(t, withPassword, env.URL+"/queue"); !strings.Contains(page, "<bdi>maint</bdi>") {
 		t.Error("revoking a token ended a session signed in with a password")
+	}
+}
+
+// TestEmailsForSignedInReadersOnly: anonymous readers of the API see no
+// one's e-mail address, in the users, the registry or the log; a reader
+// with a token sees them, and the cache keeps the two answers apart.
+func TestEmailsForSignedInReadersOnly(t *testing.T) {
+	env := newTestEnv(t)
+	matrixMust(t, env, "PATCH", "/api/v1/users/author", "czar", `{"email":"author@example.org"}`, 201)
+	for _, path := range []string{"/api/v1/users", "/api/v1/registry", "/api/v1/events?limit=500"} {
+		for round := range 2 { // the second round is answered from the cache
+			if _, body := env.request("GET", path, "", ""); strings.Contains(body, "author@example.org") {
+				t.Errorf("round %d: GET %s shows an e-mail address to an anonymous reader", round, path)
+			}
+			if _, body := env.request("GET", path, "reader", ""); !strings.Contains(body, "author@example.org") {
+				t.Errorf("round %d: GET %s hides the e-mail address from a reader with a token", round, path)
+			}
+		}
+	}
+}
+
+// TestMetricsTokenAndStaticFiles: with a metrics token, /metrics answers
+// 401 without it and the metrics with it; /static serves files, never a
+// listing of a folder.
+func TestMetricsTokenAndStaticFiles(t *testing.T) {
+	env := newTestEnv(t)
+	srv := pvhttp.New(env.store, env.store, pvhttp.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MetricsToken: "s3cret-metrics"})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for _, c := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer wrong", 401}, {"Bearer s3cret-metrics", 200}} {
+		req, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || (c.want == 200) != strings.Contains(string(body), "pvczar_http_requests_total") {
+			t.Errorf("/metrics with %q: %d: %.200s", c.auth, resp.StatusCode, body)
+		}
+	}
+	for path, want := range map[string]int{"/static/style.css": 200, "/static/": 404, "/static": 404, "/static/nope.css": 404, "/static/../templates/": 404} {
+		if status, body := env.request("GET", path, "", ""); status != want || strings.Contains(body, `<a href="style.css">`) {
+			t.Errorf("GET %s: %d, want %d: %.200s", path, status, want, body)
+		}
+	}
+}
+
+// TestConnectionLimits: a client holding idle connections gets no more
+// than its share; the connections beyond it are closed at once, and once
+// it lets go, others are served again.
+func TestConnectionLimits(t *testing.T) {
+	env := newTestEnv(t)
+	srv := pvhttp.New(env.store, env.store, pvhttp.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxConns: 8, MaxConnsPerAddr: 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- srv.Serve(ctx, "127.0.0.1:0", func(u string) { addr <- strings.TrimPrefix(u, "http://") })
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	a := <-addr
+	var held []net.Conn
+	for range 4 {
+		c, err := net.Dial("tcp", a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for i := range 20 {
+		c, err := net.Dial("tcp", a)
+		if err != nil {
+			continue // refused outright also keeps the server's descriptors
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("connection %d beyond the limit was kept open: %d, %v", i+5, n, err)
+		}
+		c.Close()
+	}
+	if resp, err := http.Get("http://" + a + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a request beyond the per-address limit was served")
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err = http.Get("http://" + a + "/healthz"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("after the idle connections closed: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("after the idle connections closed: %d", resp.StatusCode)
 	}
 }

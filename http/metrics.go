@@ -1,11 +1,13 @@
 package http
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -124,6 +126,14 @@ func (m *metrics) write(w io.Writer) {
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if want := s.opts.MetricsToken; want != "" {
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pvczar metrics"`)
+			s.fail(w, r, &statusError{http.StatusUnauthorized, "/metrics needs its token: send \"Authorization: Bearer <token>\""})
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w)
 }

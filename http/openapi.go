@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xen-pvczar/pvczar"
 )
@@ -192,6 +193,16 @@ func schemaOf(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
+// openAPIDocument is the OpenAPI document, rendered once: it depends on
+// nothing but the program.
+var openAPIDocument = sync.OnceValue(func() []byte {
+	rec := &bufferedResponse{header: http.Header{}}
+	writeJSON(rec, http.StatusOK, openAPI())
+	return rec.body.Bytes()
+})
+
 func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, openAPI())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(openAPIDocument())
 }

@@ -183,6 +183,11 @@ func (s *Server) registerPages() {
 	static, _ := fs.Sub(assets, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
 	s.handle("GET", "/static/{file...}", func(w http.ResponseWriter, r *http.Request) {
+		// Files only: a folder is not listed.
+		if info, err := fs.Stat(static, r.PathValue("file")); err != nil || info.IsDir() {
+			s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "nothing here: %s", r.URL.Path))
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(w, r)
 	})

@@ -53,6 +53,12 @@ type Options struct {
 	// TickEvery is the longest the scheduler sleeps between two looks at the
 	// clock (default 1 minute); it wakes earlier when a timer is due.
 	TickEvery time.Duration
+	// MaxConns and MaxConnsPerAddr limit the connections Serve holds open
+	// at once, in all and from one client address (defaults 1024 and 64);
+	// one beyond them is closed at once.
+	MaxConns, MaxConnsPerAddr int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Server is the pvczar web server.
@@ -98,6 +104,12 @@ func New(svc pvczar.Service, creds pvczar.Credentials, opts Options) *Server {
 	}
 	if opts.TickEvery == 0 {
 		opts.TickEvery = time.Minute
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 1024
+	}
+	if opts.MaxConnsPerAddr == 0 {
+		opts.MaxConnsPerAddr = 64
 	}
 	s := &Server{svc: svc, creds: creds, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
 		metrics: newMetrics(), signIns: newLimiter(opts.SignInBurst, opts.SignInEvery, limiterCapacity), wake: make(chan struct{}, 1), bodyLimits: map[string]int64{}}
@@ -217,10 +229,11 @@ func (s *Server) handleCommand(rt commandRoute, method, path string, h http.Hand
 // 30 seconds) and stops the scheduler. ready is called with the base URL
 // once the server listens.
 func (s *Server) Serve(ctx context.Context, addr string, ready func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "cannot listen on %s: %v", addr, err)
 	}
+	ln := newLimitListener(tcp, s.opts.MaxConns, s.opts.MaxConnsPerAddr, func() { s.metrics.add("pvczar_connections_refused_total", 1) })
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -23,6 +24,9 @@ func init() {
 			fs.BoolVar(&o.secureCookies, "secure-cookies", false, "mark session cookies Secure (behind a TLS-terminating proxy)")
 			fs.DurationVar(&o.tickEvery, "tick-every", time.Minute, "longest pause of the scheduler between two looks at the clock")
 			fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+			fs.IntVar(&o.maxConns, "max-conns", 1024, "the most connections held open at once")
+			fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 64, "the most connections held open at once from one client address")
+			fs.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "a file holding the bearer token /metrics then requires (default: /metrics is open)")
 			fs.Var(&o.watchMail, "watch-mail", "an mbox file, Maildir or public-inbox archive to ingest continuously (repeatable)")
 			fs.DurationVar(&o.mailEvery, "mail-every", time.Minute, "how often to read the --watch-mail sources and, with --to, send announcements")
 			mailFlags(fs, o)
@@ -73,10 +77,24 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		}
 		go announce(ctx, c, store, logger, now, c.opts.mailEvery)
 	}
+	if c.opts.maxConns < 1 || c.opts.maxConnsPerAddr < 1 {
+		return pvczar.Errorf(pvczar.EINVALID, "--max-conns and --max-conns-per-addr must be at least 1")
+	}
+	var metricsToken string
+	if c.opts.metricsTokenFile != "" {
+		data, err := readBounded(c.opts.metricsTokenFile, 4<<10)
+		if err != nil {
+			return err
+		}
+		if metricsToken = strings.TrimSpace(string(data)); metricsToken == "" {
+			return pvczar.Errorf(pvczar.EINVALID, "--metrics-token-file %s is empty", c.opts.metricsTokenFile)
+		}
+	}
 	checked := verify.New(store) // the server runs the checks of evidence itself
 	checked.Now = now
 	srv := pvhttp.New(checked, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
-		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery})
+		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery,
+		MaxConns: c.opts.maxConns, MaxConnsPerAddr: c.opts.maxConnsPerAddr, MetricsToken: metricsToken})
 	logger.Info("starting", "db", c.db)
 	return srv.Serve(ctx, c.opts.addr, func(url string) {
 		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.db, url)

@@ -66,7 +66,8 @@ type opts struct {
 	title, owners, stage, since, version, header, reason, text, email, display, role      string
 	file, path, commit, messageID, backward, crossPlatform, about, resolution, holder, to string
 	side, codebase, upstream, support, review, series, czar                               string
-	days, limit                                                                           int
+	days, limit, maxConns, maxConnsPerAddr                                                int
+	metricsTokenFile                                                                      string
 	dryRun, replace                                                                       bool
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
