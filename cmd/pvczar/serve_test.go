@@ -263,3 +263,16 @@ func TestServerOneIdentityOneClock(t *testing.T) {
 		t.Errorf("a reviewer ticking: exit %d: %s", code, stderr)
 	}
 }
+
+// TestServeNowNotAhead: serve --now may set the server's clock back (a
+// replay), never ahead, where its scheduler would log events dated in the
+// future.
+func TestServeNowNotAhead(t *testing.T) {
+	db := t.TempDir() + "/demo.db"
+	mustRun(t, "demo", "--db", db)
+	ahead := time.Now().UTC().Add(48 * time.Hour).Format(time.RFC3339)
+	code, _, stderr := run(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--now", ahead)
+	if code != exitUsage || !strings.Contains(stderr, "is in the future") {
+		t.Fatalf("serve --now %s: exit %d: %s", ahead, code, stderr)
+	}
+}
