@@ -83,6 +83,7 @@ measure() {
 measure "static file (ceiling)" $base/static/style.css
 measure "board page" $base/
 measure "API protocols" $base/api/v1/protocols
+measure "OpenAPI document" $base/api/v1/openapi.json
 measure "proposal page" -urls $out/proposal-urls
 measure "board page, signed in (frame rendered)" -header "Cookie: pvczar_session=$session" $base/
 measure "API protocols with a token" -header "Authorization: Bearer $token" $base/api/v1/protocols
