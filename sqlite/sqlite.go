@@ -31,18 +31,23 @@ func isUniqueViolation(err error) bool {
 }
 
 // Open opens the store in the file at path. With create, a missing file (and
-// its folder) is created; without, a missing file is an error that says how
-// to create one.
+// its folder) is created, and an empty one given the schema; without, a
+// missing or empty file is an error (ENOTFOUND) that says how to create one.
 func Open(ctx context.Context, path string, create bool, cfg pvczar.Config) (*sqlstore.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		if !create {
 			return nil, pvczar.Errorf(pvczar.ENOTFOUND, "database %s does not exist: create it with `pvczar init`", path)
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create the database's folder: %w", err)
 		}
-	} else if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("database %s: %w", path, err)
+	case info.Size() == 0 && !create:
+		// Refused before the connection's WAL pragma writes a header.
+		return nil, pvczar.Errorf(pvczar.ENOTFOUND, "database %s is empty: create it with `pvczar init`", path)
 	}
 	pragmas := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
@@ -59,7 +64,7 @@ func Open(ctx context.Context, path string, create bool, cfg pvczar.Config) (*sq
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	s, err := sqlstore.New(ctx, path, write, read, Dialect, cfg)
+	s, err := sqlstore.New(ctx, path, write, read, Dialect, create, cfg)
 	if err != nil {
 		write.Close()
 		read.Close()

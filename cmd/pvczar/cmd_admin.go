@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/sqlstore"
 )
 
 func init() {
@@ -20,14 +21,13 @@ func init() {
 			if c.opts.czar == "" {
 				return pvczar.Errorf(pvczar.EINVALID, "--czar NAME is required: the first user is the Czar")
 			}
-			if _, err := c.open(ctx, true); err != nil {
-				return err
-			}
 			c.as = c.opts.czar
-			if err := c.act(ctx, pvczar.EventUserAdded, pvczar.EventData{User: c.opts.czar, Role: pvczar.RoleCzar, Email: c.opts.email, Display: c.opts.display}); err != nil {
+			if err := c.createIn(ctx, func(*sqlstore.Store) error {
+				return c.act(ctx, pvczar.EventUserAdded, pvczar.EventData{User: c.opts.czar, Role: pvczar.RoleCzar, Email: c.opts.email, Display: c.opts.display})
+			}); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stderr, "pvczar: database %s is ready\n", c.db)
+			fmt.Fprintf(c.stderr, "pvczar: database %s is ready\n", c.shownDB())
 			return nil
 		},
 	})

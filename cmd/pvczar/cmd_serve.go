@@ -72,9 +72,9 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	}
 	srv := pvhttp.New(store, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery})
-	logger.Info("starting", "db", c.db)
+	logger.Info("starting", "db", c.shownDB())
 	return srv.Serve(ctx, c.opts.addr, func(url string) {
-		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.db, url)
+		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.shownDB(), url)
 	})
 }
 
@@ -90,7 +90,7 @@ func serveDemo(ctx context.Context, c *cli, store *sqlstore.Store, now time.Time
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "loaded the demo registry (%d events) into %s\n", n, c.db)
+		fmt.Fprintf(c.stdout, "loaded the demo registry (%d events) into %s\n", n, c.shownDB())
 	}
 	secret, _, err := store.CreateToken(ctx, demoCzar, "demo sign-in", now, pvczar.Day)
 	if err != nil {

@@ -115,7 +115,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.cmd = cmd
 	fs := flag.NewFlagSet("pvczar "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.db, "db", "", "database: a SQLite file path or a postgres:// DSN (default $PVCZAR_DB, else "+defaultDBPath()+")")
+	fs.StringVar(&c.db, "db", "", "database: a SQLite file path, or a PostgreSQL DSN (postgres://... or host=... dbname=...) (default $PVCZAR_DB, else "+defaultDBPath()+")")
 	fs.StringVar(&c.as, "as", os.Getenv("PVCZAR_USER"), "act as this user (default $PVCZAR_USER)")
 	fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
 	fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
@@ -278,7 +278,9 @@ func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
-// open opens the store (creating a SQLite file only when create is set).
+// open opens the store. Only with create is a missing SQLite file created,
+// or a database without pvczar's tables given them: pvczar init, demo, xen
+// import and import-log create; every other command refuses.
 func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 	if c.svc != nil {
 		return c.svc, nil
@@ -310,8 +312,8 @@ func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, erro
 	if err != nil {
 		return nil, err
 	}
-	if isPostgres(c.db) {
-		s, err := postgres.Open(ctx, c.db, cfg)
+	if postgres.IsDSN(c.db) {
+		s, err := postgres.Open(ctx, c.db, create, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -326,8 +328,50 @@ func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, erro
 	return s, nil
 }
 
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+// createIn runs fn on the store, creating the database when it has no
+// registry yet (a SQLite file, or pvczar's tables); a SQLite file that did
+// not exist before is removed again if fn fails, so that a failed command
+// leaves no empty registry behind.
+func (c *cli) createIn(ctx context.Context, fn func(*sqlstore.Store) error) error {
+	newFile := !postgres.IsDSN(c.db) && !fileExists(c.db)
+	store, err := c.openStore(ctx, true)
+	if err == nil {
+		err = fn(store)
+	}
+	if err != nil && newFile {
+		if c.closeSvc != nil {
+			c.closeSvc()
+		}
+		c.closeSvc, c.store, c.svc = nil, nil, nil
+		if rmErr := removeSQLite(c.db); rmErr != nil {
+			err = errors.Join(err, rmErr)
+		}
+	}
+	return err
+}
+
+// removeSQLite removes a SQLite file and its WAL files, if there are any.
+func removeSQLite(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// shownDB is the database as output and logs show it: a PostgreSQL DSN
+// without its password.
+func (c *cli) shownDB() string {
+	if postgres.IsDSN(c.db) {
+		return postgres.Redact(c.db)
+	}
+	return c.db
 }
 
 func (c *cli) config() (pvczar.Config, error) {
