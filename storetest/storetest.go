@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,10 @@ type Store interface {
 	pvczar.Service
 	// ActAll records commands all or none, as an import of xen.git does.
 	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
+	// ExportLog writes the log as JSON Lines; ImportLog loads one into an
+	// empty store.
+	ExportLog(ctx context.Context, w io.Writer) (int, error)
+	ImportLog(ctx context.Context, r io.Reader) (int, error)
 	Close() error
 }
 
@@ -45,6 +50,8 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("StaleVersionRefused", func(t *testing.T) { testStaleVersionRefused(t, opener) })
 	t.Run("NewestEventsFirst", func(t *testing.T) { testNewestEventsFirst(t, opener) })
 	t.Run("ActAllIsOneTransaction", func(t *testing.T) { testActAllIsOneTransaction(t, opener) })
+	t.Run("ExportImportRoundTrip", func(t *testing.T) { testExportImportRoundTrip(t, opener) })
+	t.Run("ImportRefusals", func(t *testing.T) { testImportRefusals(t, opener) })
 }
 
 // testTwoProcessesStayInStep: two stores on one database (two servers), each
