@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -71,4 +72,31 @@ func Open(ctx context.Context, path string, create bool, cfg pvczar.Config) (*sq
 		return nil, err
 	}
 	return s, nil
+}
+
+// Backup writes a consistent copy of the database at path to the new file
+// dst with VACUUM INTO. It reads in one transaction, so writers (a running
+// server) go on while it runs, and the copy holds every event committed
+// before it began and none after. It refuses a missing database (ENOTFOUND)
+// and an existing dst (ECONFLICT).
+func Backup(ctx context.Context, path, dst string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return pvczar.Errorf(pvczar.ENOTFOUND, "database %s does not exist: create it with `pvczar init`", path)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return pvczar.Errorf(pvczar.ECONFLICT, "%s exists: a backup goes to a new file", dst)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		if strings.Contains(err.Error(), "already exists") { // made since the check above: not ours to remove
+			return pvczar.Errorf(pvczar.ECONFLICT, "%s exists: a backup goes to a new file", dst)
+		}
+		os.Remove(dst) // what an interrupted copy wrote
+		return fmt.Errorf("backup of %s to %s: %w", path, dst, err)
+	}
+	return nil
 }

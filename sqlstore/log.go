@@ -70,14 +70,14 @@ func (s *Store) ExportLog(ctx context.Context, w io.Writer) (int, error) {
 	return n, bw.Flush()
 }
 
-// ReadLog reads a log that ExportLog wrote and calls fn with each event,
-// its line number and its decoded data, in order. It stops at the first
-// line that is not such an event, with an EINVALID error naming the line and
-// the field: a missing or unknown field, a value of the wrong kind, a time
+// ReadLog reads a log that ExportLog wrote, from the file name, and calls
+// fn with each event, its line number and its decoded data, in order. It
+// stops at the first line that is not such an event, with an EINVALID error
+// that starts with name:line: and names the field: a missing or unknown field, a value of the wrong kind, a time
 // that is not in the store's form, data that is not an EventData object, a
 // seq that does not increase, a version that does not follow its stream's
 // last one, a key used twice. Errors fn returns are returned as they are.
-func ReadLog(r io.Reader, fn func(line int, e LogEvent, data pvczar.EventData) error) error {
+func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, data pvczar.EventData) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLogLine)
 	var lastSeq int64
@@ -89,17 +89,17 @@ func ReadLog(r io.Reader, fn func(line int, e LogEvent, data pvczar.EventData) e
 		line++
 		e, data, err := parseLogLine(sc.Bytes())
 		if err != nil {
-			return pvczar.Errorf(pvczar.EINVALID, "line %d: %s", line, err)
+			return pvczar.Errorf(pvczar.EINVALID, "%s:%d: %s", name, line, err)
 		}
 		if e.Seq <= lastSeq {
-			return pvczar.Errorf(pvczar.EINVALID, "line %d: field \"seq\": %d does not follow %d (line %d): events must be in log order", line, e.Seq, lastSeq, lastSeqLine)
+			return pvczar.Errorf(pvczar.EINVALID, "%s:%d: field \"seq\": %d does not follow %d (line %d): events must be in log order", name, line, e.Seq, lastSeq, lastSeqLine)
 		}
 		if want := versions[e.Stream] + 1; e.Version != want {
-			return pvczar.Errorf(pvczar.EINVALID, "line %d: field \"version\": stream %s is at version %d, so its next event is version %d, not %d", line, e.Stream, want-1, want, e.Version)
+			return pvczar.Errorf(pvczar.EINVALID, "%s:%d: field \"version\": stream %s is at version %d, so its next event is version %d, not %d", name, line, e.Stream, want-1, want, e.Version)
 		}
 		if e.Key != "" {
 			if first, ok := keys[e.Key]; ok {
-				return pvczar.Errorf(pvczar.EINVALID, "line %d: field \"key\": %q is already the key of line %d", line, e.Key, first)
+				return pvczar.Errorf(pvczar.EINVALID, "%s:%d: field \"key\": %q is already the key of line %d", name, line, e.Key, first)
 			}
 			keys[e.Key] = line
 		}
@@ -110,9 +110,9 @@ func ReadLog(r io.Reader, fn func(line int, e LogEvent, data pvczar.EventData) e
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return pvczar.Errorf(pvczar.EINVALID, "line %d: longer than %d MiB", line+1, maxLogLine>>20)
+			return pvczar.Errorf(pvczar.EINVALID, "%s:%d: longer than %d MiB", name, line+1, maxLogLine>>20)
 		}
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
@@ -207,13 +207,14 @@ func (e *AuditError) Error() string {
 	return fmt.Sprintf("%d difference(s) between the log and the tables; nothing was written", len(e.Differences))
 }
 
-// ImportLog loads a log that ExportLog wrote (see ReadLog) into this store,
+// ImportLog loads a log that ExportLog wrote, read from the file name (see
+// ReadLog), into this store,
 // which must hold no events (ECONFLICT otherwise), in one transaction: the
 // events go in as they are (seq, stream, version, key, times, data), the
 // projection is rebuilt from them and audited as Verify does. On any error,
 // and on an *AuditError, nothing is written. It returns how many events it
 // loaded.
-func (s *Store) ImportLog(ctx context.Context, r io.Reader) (int, error) {
+func (s *Store) ImportLog(ctx context.Context, name string, r io.Reader) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var existing int
@@ -229,13 +230,13 @@ func (s *Store) ImportLog(ctx context.Context, r io.Reader) (int, error) {
 			return err
 		}
 		defer ins.Close()
-		err = ReadLog(r, func(line int, e LogEvent, data pvczar.EventData) error {
+		err = ReadLog(name, r, func(line int, e LogEvent, data pvczar.EventData) error {
 			var key any
 			if e.Key != "" {
 				key = e.Key
 			}
 			if _, err := ins.ExecContext(ctx, e.Seq, e.Stream, e.Version, key, string(e.Type), e.At, e.Actor, e.Source, data.Proposal, string(e.Data), e.RecordedAt); err != nil {
-				return fmt.Errorf("line %d: %w", line, err)
+				return fmt.Errorf("%s:%d: %w", name, line, err)
 			}
 			n++
 			return nil

@@ -24,7 +24,7 @@ func readAll(t *testing.T, log []byte) ([]sqlstore.LogEvent, []pvczar.EventData,
 	t.Helper()
 	var events []sqlstore.LogEvent
 	var datas []pvczar.EventData
-	err := sqlstore.ReadLog(bytes.NewReader(log), func(line int, e sqlstore.LogEvent, d pvczar.EventData) error {
+	err := sqlstore.ReadLog("fuzz.jsonl", bytes.NewReader(log), func(line int, e sqlstore.LogEvent, d pvczar.EventData) error {
 		if line != len(events)+1 {
 			t.Fatalf("line %d after %d events", line, len(events))
 		}
@@ -73,7 +73,7 @@ func FuzzReadLog(f *testing.F) {
 		strings.Replace(seedLog, `"data":{"protocol":"pvfoo"}`, `"data":{"owners":"x"}`, 1), strings.Replace(seedLog, `"key":""`, `"key":null`, 1)} {
 		f.Add([]byte(seed))
 	}
-	lineErr := regexp.MustCompile(`^line [1-9][0-9]*: `)
+	lineErr := regexp.MustCompile(`^fuzz\.jsonl:[1-9][0-9]*: `)
 	f.Fuzz(func(t *testing.T, log []byte) {
 		events, datas, err := readAll(t, log)
 		if err != nil {

@@ -40,7 +40,7 @@ func testExportImportRoundTrip(t *testing.T, opener Opener) {
 	openB, _ := opener(t)
 	b := openB()
 	defer b.Close()
-	got, err := b.ImportLog(ctx, bytes.NewReader(exported.Bytes()))
+	got, err := b.ImportLog(ctx, "log.jsonl", bytes.NewReader(exported.Bytes()))
 	if err != nil || got != n {
 		t.Fatalf("import: %d of %d events: %v", got, n, err)
 	}
@@ -73,7 +73,7 @@ func testExportImportRoundTrip(t *testing.T, opener Opener) {
 	if e.Seq != last[0].Seq+1 {
 		t.Errorf("the first event after the import is seq %d, want %d", e.Seq, last[0].Seq+1)
 	}
-	if _, err := b.ImportLog(ctx, bytes.NewReader(exported.Bytes())); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "not empty") {
+	if _, err := b.ImportLog(ctx, "log.jsonl", bytes.NewReader(exported.Bytes())); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("import into a store with events: %v", err)
 	}
 }
@@ -105,14 +105,14 @@ func testImportRefusals(t *testing.T, opener Opener) {
 	tests := []struct {
 		name, log, want string
 	}{
-		{"not JSON", edit(4, `{"seq"`, `{seq`), `line 5: not a JSON object`},
-		{"missing field", edit(3, `"actor":"george",`, ``), `line 4: field "actor" is missing`},
-		{"unknown field", edit(3, `"actor":`, `"colour":"red","actor":`), `line 4: unknown field "colour"`},
-		{"wrong kind", edit(1, `"version":2`, `"version":"2"`), `line 2: field "version"`},
-		{"fractional time", edit(0, `T09:00:00Z"`, `T09:00:00.5Z"`), `line 1: field "at"`},
-		{"bad data", edit(4, `"title":"PV Foo"`, `"title":7`), `line 5: field "data": title`},
-		{"out of order", strings.Join(swapped, ""), `line 5: field "seq": 4 does not follow 5 (line 4)`},
-		{"version gap", edit(1, `"version":2`, `"version":3`), `line 2: field "version"`},
+		{"not JSON", edit(4, `{"seq"`, `{seq`), `log.jsonl:5: not a JSON object`},
+		{"missing field", edit(3, `"actor":"george",`, ``), `log.jsonl:4: field "actor" is missing`},
+		{"unknown field", edit(3, `"actor":`, `"colour":"red","actor":`), `log.jsonl:4: unknown field "colour"`},
+		{"wrong kind", edit(1, `"version":2`, `"version":"2"`), `log.jsonl:2: field "version"`},
+		{"fractional time", edit(0, `T09:00:00Z"`, `T09:00:00.5Z"`), `log.jsonl:1: field "at"`},
+		{"bad data", edit(4, `"title":"PV Foo"`, `"title":7`), `log.jsonl:5: field "data": title`},
+		{"out of order", strings.Join(swapped, ""), `log.jsonl:5: field "seq": 4 does not follow 5 (line 4)`},
+		{"version gap", edit(1, `"version":2`, `"version":3`), `log.jsonl:2: field "version"`},
 		{"unknown protocol", edit(5, `"protocol":"pvfoo"`, `"protocol":"pvnope"`), "difference"},
 	}
 	for _, tt := range tests {
@@ -120,7 +120,7 @@ func testImportRefusals(t *testing.T, opener Opener) {
 			open, _ := opener(t)
 			s := open()
 			defer s.Close()
-			_, err := s.ImportLog(ctx, strings.NewReader(tt.log))
+			_, err := s.ImportLog(ctx, "log.jsonl", strings.NewReader(tt.log))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error with %q", err, tt.want)
 			}

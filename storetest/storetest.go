@@ -23,7 +23,7 @@ type Store interface {
 	// ExportLog writes the log as JSON Lines; ImportLog loads one into an
 	// empty store.
 	ExportLog(ctx context.Context, w io.Writer) (int, error)
-	ImportLog(ctx context.Context, r io.Reader) (int, error)
+	ImportLog(ctx context.Context, name string, r io.Reader) (int, error)
 	Close() error
 }
 

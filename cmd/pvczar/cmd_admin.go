@@ -80,25 +80,36 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if c.json {
-				if diffs == nil {
-					diffs = []string{}
-				}
-				if err := printJSON(c.stdout, map[string]any{"ok": len(diffs) == 0, "differences": diffs}); err != nil {
-					return err
-				}
-			} else {
-				for _, d := range diffs {
-					fmt.Fprintln(c.stdout, d)
-				}
-				if len(diffs) == 0 {
-					fmt.Fprintln(c.stdout, "ok: the tables agree with the event log")
-				}
-			}
-			if len(diffs) > 0 {
-				return auditError{len(diffs)}
-			}
-			return nil
+			return c.reportAudit(diffs, nil, "ok: the tables agree with the event log")
 		},
 	})
+}
+
+// reportAudit prints the differences an audit found, or okLine when there
+// are none (with --json, fields with "ok" and "differences"), and returns
+// an auditError (exit 6) when there are some.
+func (c *cli) reportAudit(diffs []string, fields map[string]any, okLine string) error {
+	if c.json {
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		fields["ok"], fields["differences"] = len(diffs) == 0, diffs
+		if diffs == nil {
+			fields["differences"] = []string{}
+		}
+		if err := printJSON(c.stdout, fields); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range diffs {
+			fmt.Fprintln(c.stdout, d)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintln(c.stdout, okLine)
+		}
+	}
+	if len(diffs) > 0 {
+		return auditError{len(diffs)}
+	}
+	return nil
 }

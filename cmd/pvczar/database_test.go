@@ -107,6 +107,7 @@ func assertOnlyCreatorsCreate(t *testing.T, db string, size func() int) {
 		{"status"},
 		{"audit", "verify"},
 		{"tick"},
+		{"export"},
 		{"user", "add", "alice", "--role", "contributor", "--as", "george"},
 		{"token", "create", "--name", "x", "--as", "george"},
 	} {
