@@ -36,7 +36,7 @@ const (
 	exitNotFound  = 3   // a named protocol, proposal, user or objection does not exist
 	exitConflict  = 4   // the current state does not allow it, or a concurrent change won
 	exitForbidden = 5   // nobody identified, or the role does not allow it
-	exitAudit     = 6   // audit verify found differences, or spec check, doc check or xen check found problems
+	exitAudit     = 6   // audit verify (or the audit of backup or import-log) found differences, or spec check, doc check or xen check found problems
 	exitReview    = 7   // spec diff: changes a person must review (or breaking ones before production)
 	exitBreaking  = 8   // spec diff: unwaived breaking changes to a production protocol
 	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
@@ -267,7 +267,8 @@ With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
 to a pvczar server and act as the token's user.
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
 4 conflict (the state does not allow it), 5 not identified or forbidden,
-6 audit verify, spec check, doc check or xen check found problems,
+6 audit verify (or backup's or import-log's audit), spec check,
+doc check or xen check found problems,
 7 spec diff found changes to review, 8 spec diff found breaking changes,
 130 stopped by SIGINT or SIGTERM.`)
 }
