@@ -71,13 +71,14 @@ func (s *Store) ExportLog(ctx context.Context, w io.Writer) (int, error) {
 }
 
 // ReadLog reads a log that ExportLog wrote, from the file name, and calls
-// fn with each event, its line number and its decoded data, in order. It
+// fn with each line's number, the event as written and as pvczar reads it,
+// in order. It
 // stops at the first line that is not such an event, with an EINVALID error
 // that starts with name:line: and names the field: a missing or unknown field, a value of the wrong kind, a time
 // that is not in the store's form, data that is not an EventData object, a
 // seq that does not increase, a version that does not follow its stream's
 // last one, a key used twice. Errors fn returns are returned as they are.
-func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, data pvczar.EventData) error) error {
+func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, event pvczar.Event) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLogLine)
 	var lastSeq int64
@@ -87,7 +88,7 @@ func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, data pvczar
 	line := 0
 	for sc.Scan() {
 		line++
-		e, data, err := parseLogLine(sc.Bytes())
+		e, event, err := parseLogLine(sc.Bytes())
 		if err != nil {
 			return pvczar.Errorf(pvczar.EINVALID, "%s:%d: %s", name, line, err)
 		}
@@ -104,7 +105,7 @@ func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, data pvczar
 			keys[e.Key] = line
 		}
 		lastSeq, lastSeqLine, versions[e.Stream] = e.Seq, line, e.Version
-		if err := fn(line, e, data); err != nil {
+		if err := fn(line, e, event); err != nil {
 			return err
 		}
 	}
@@ -118,57 +119,59 @@ func ReadLog(name string, r io.Reader, fn func(line int, e LogEvent, data pvczar
 }
 
 // parseLogLine decodes one line; its errors name the field.
-func parseLogLine(line []byte) (LogEvent, pvczar.EventData, error) {
+func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 	var e LogEvent
-	var data pvczar.EventData
+	var event pvczar.Event // filled in at the end
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(line, &members); err != nil || members == nil {
-		return e, data, fmt.Errorf("not a JSON object (%s)", describeJSONError(err))
+		return e, event, fmt.Errorf("not a JSON object (%s)", describeJSONError(err))
 	}
 	for name := range members {
 		if !isLogField(name) {
-			return e, data, fmt.Errorf("unknown field %q", name)
+			return e, event, fmt.Errorf("unknown field %q", name)
 		}
 	}
 	targets := []any{&e.Seq, &e.Stream, &e.Version, &e.Key, &e.Type, &e.At, &e.Actor, &e.Source, &e.Data, &e.RecordedAt}
 	for i, name := range logFields {
 		raw, ok := members[name]
 		if !ok {
-			return e, data, fmt.Errorf("field %q is missing", name)
+			return e, event, fmt.Errorf("field %q is missing", name)
 		}
 		if bytes.Equal(raw, []byte("null")) {
-			return e, data, fmt.Errorf("field %q is null", name)
+			return e, event, fmt.Errorf("field %q is null", name)
 		}
 		if err := json.Unmarshal(raw, targets[i]); err != nil {
-			return e, data, fmt.Errorf("field %q: %s", name, describeJSONError(err))
+			return e, event, fmt.Errorf("field %q: %s", name, describeJSONError(err))
 		}
 	}
 	switch {
 	case e.Seq <= 0:
-		return e, data, fmt.Errorf("field \"seq\": %d is not a position in the log (1 or more)", e.Seq)
+		return e, event, fmt.Errorf("field \"seq\": %d is not a position in the log (1 or more)", e.Seq)
 	case e.Stream != pvczar.UsersStream && (!strings.HasPrefix(e.Stream, "protocol:") || e.Stream == "protocol:"):
-		return e, data, fmt.Errorf("field \"stream\": %q is neither %s nor protocol:ID", e.Stream, pvczar.UsersStream)
+		return e, event, fmt.Errorf("field \"stream\": %q is neither %s nor protocol:ID", e.Stream, pvczar.UsersStream)
 	case e.Type == "":
-		return e, data, fmt.Errorf("field \"type\" is empty")
+		return e, event, fmt.Errorf("field \"type\" is empty")
 	}
-	if t, err := time.Parse(time.RFC3339, e.At); err != nil || formatTime(t) != e.At {
-		return e, data, fmt.Errorf("field \"at\": %q is not a UTC time in whole seconds, like 2026-03-02T09:00:00Z", e.At)
+	at, err := time.Parse(time.RFC3339, e.At)
+	if err != nil || formatTime(at) != e.At {
+		return e, event, fmt.Errorf("field \"at\": %q is not a UTC time in whole seconds, like 2026-03-02T09:00:00Z", e.At)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, e.RecordedAt); err != nil {
-		return e, data, fmt.Errorf("field \"recorded_at\": %q is not an RFC 3339 time", e.RecordedAt)
+		return e, event, fmt.Errorf("field \"recorded_at\": %q is not an RFC 3339 time", e.RecordedAt)
 	}
 	if !bytes.HasPrefix(e.Data, []byte("{")) {
-		return e, data, fmt.Errorf("field \"data\": not a JSON object")
+		return e, event, fmt.Errorf("field \"data\": not a JSON object")
 	}
-	if err := json.Unmarshal(e.Data, &data); err != nil {
-		return e, data, fmt.Errorf("field \"data\": %s", describeJSONError(err))
+	if err := json.Unmarshal(e.Data, &event.Data); err != nil {
+		return e, event, fmt.Errorf("field \"data\": %s", describeJSONError(err))
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, e.Data); err != nil {
-		return e, data, fmt.Errorf("field \"data\": %s", describeJSONError(err))
+		return e, event, fmt.Errorf("field \"data\": %s", describeJSONError(err))
 	}
 	e.Data = compact.Bytes()
-	return e, data, nil
+	event.Seq, event.Stream, event.Version, event.Key, event.Type, event.At, event.Actor, event.Source = e.Seq, e.Stream, e.Version, e.Key, e.Type, at, e.Actor, e.Source
+	return e, event, nil
 }
 
 func isLogField(name string) bool {
@@ -230,14 +233,16 @@ func (s *Store) ImportLog(ctx context.Context, name string, r io.Reader) (int, e
 			return err
 		}
 		defer ins.Close()
-		err = ReadLog(name, r, func(line int, e LogEvent, data pvczar.EventData) error {
+		reg := pvczar.NewRegistry(s.config) // the fold, to project; verify folds what was stored again
+		err = ReadLog(name, r, func(line int, e LogEvent, event pvczar.Event) error {
 			var key any
 			if e.Key != "" {
 				key = e.Key
 			}
-			if _, err := ins.ExecContext(ctx, e.Seq, e.Stream, e.Version, key, string(e.Type), e.At, e.Actor, e.Source, data.Proposal, string(e.Data), e.RecordedAt); err != nil {
+			if _, err := ins.ExecContext(ctx, e.Seq, e.Stream, e.Version, key, string(e.Type), e.At, e.Actor, e.Source, event.Data.Proposal, string(e.Data), e.RecordedAt); err != nil {
 				return fmt.Errorf("%s:%d: %w", name, line, err)
 			}
+			reg.Apply(event)
 			n++
 			return nil
 		})
@@ -249,7 +254,7 @@ func (s *Store) ImportLog(ctx context.Context, name string, r io.Reader) (int, e
 				return err
 			}
 		}
-		if err := s.reproject(ctx, tx); err != nil {
+		if err := s.projectAll(ctx, tx, reg); err != nil {
 			return err
 		}
 		diffs, err := s.verify(ctx, tx)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -20,18 +21,22 @@ const seedLog = `{"seq":1,"stream":"users","version":1,"key":"","type":"user.add
 {"seq":5,"stream":"protocol:pvfoo","version":2,"key":"stale:pvfoo:2026-09-02","type":"protocol.stale","at":"2026-09-02T09:00:00Z","actor":"clock","source":"clock","data":{"protocol":"pvfoo"},"recorded_at":"2026-09-02T09:00:03Z"}
 `
 
-func readAll(t *testing.T, log []byte) ([]sqlstore.LogEvent, []pvczar.EventData, error) {
+func readAll(t *testing.T, log []byte) ([]sqlstore.LogEvent, []pvczar.Event, error) {
 	t.Helper()
 	var events []sqlstore.LogEvent
-	var datas []pvczar.EventData
-	err := sqlstore.ReadLog("fuzz.jsonl", bytes.NewReader(log), func(line int, e sqlstore.LogEvent, d pvczar.EventData) error {
+	var read []pvczar.Event
+	err := sqlstore.ReadLog("fuzz.jsonl", bytes.NewReader(log), func(line int, e sqlstore.LogEvent, event pvczar.Event) error {
 		if line != len(events)+1 {
 			t.Fatalf("line %d after %d events", line, len(events))
 		}
-		events, datas = append(events, e), append(datas, d)
+		if event.Seq != e.Seq || event.Stream != e.Stream || event.Version != e.Version || event.Key != e.Key || event.Type != e.Type ||
+			event.At.Format(time.RFC3339) != e.At || event.Actor != e.Actor || event.Source != e.Source {
+			t.Fatalf("line %d: the event %+v is not the line %+v", line, event, e)
+		}
+		events, read = append(events, e), append(read, event)
 		return nil
 	})
-	return events, datas, err
+	return events, read, err
 }
 
 // writeLog writes events as ExportLog does.
@@ -53,7 +58,7 @@ func TestReadLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) != 3 || events[2].Seq != 5 || events[2].Key != "stale:pvfoo:2026-09-02" || datas[1].Title != "PV <Foo> & é" {
+	if len(events) != 3 || events[2].Seq != 5 || events[2].Key != "stale:pvfoo:2026-09-02" || datas[1].Data.Title != "PV <Foo> & é" {
 		t.Fatalf("read %+v %+v", events, datas)
 	}
 	// Written again as ExportLog writes, the log is the same, byte for byte.

@@ -149,7 +149,11 @@ func (s *Store) reproject(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	reg := pvczar.Replay(s.config, events)
+	return s.projectAll(ctx, tx, pvczar.Replay(s.config, events))
+}
+
+// projectAll rewrites the projection of every stream from reg, inside tx.
+func (s *Store) projectAll(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry) error {
 	if err := s.project(ctx, tx, reg, pvczar.UsersStream); err != nil {
 		return err
 	}
