@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -147,8 +146,6 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 	switch {
 	case e.Seq <= 0:
 		return e, event, fmt.Errorf("field \"seq\": %d is not a position in the log (1 or more)", e.Seq)
-	case e.Stream != pvczar.UsersStream && (!strings.HasPrefix(e.Stream, "protocol:") || e.Stream == "protocol:"):
-		return e, event, fmt.Errorf("field \"stream\": %q is neither %s nor protocol:ID", e.Stream, pvczar.UsersStream)
 	case e.Type == "":
 		return e, event, fmt.Errorf("field \"type\" is empty")
 	}
@@ -170,8 +167,21 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 		return e, event, fmt.Errorf("field \"data\": %s", describeJSONError(err))
 	}
 	e.Data = compact.Bytes()
+	if want := streamOf(e.Type, event.Data); e.Stream != want {
+		return e, event, fmt.Errorf("field \"stream\": %q, where the event's type and data make it %q", e.Stream, want)
+	}
 	event.Seq, event.Stream, event.Version, event.Key, event.Type, event.At, event.Actor, event.Source = e.Seq, e.Stream, e.Version, e.Key, e.Type, at, e.Actor, e.Source
 	return e, event, nil
+}
+
+// streamOf is the stream an event belongs to, as Registry.Decide assigns
+// it: the users' for user events, else its protocol's.
+func streamOf(typ pvczar.EventType, data pvczar.EventData) string {
+	switch typ {
+	case pvczar.EventUserAdded, pvczar.EventUserRoleChanged, pvczar.EventUserEdited:
+		return pvczar.UsersStream
+	}
+	return pvczar.ProtocolStream(pvczar.Event{Data: data}.ProtocolID())
 }
 
 func isLogField(name string) bool {

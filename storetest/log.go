@@ -111,9 +111,10 @@ func testImportRefusals(t *testing.T, opener Opener) {
 		{"wrong kind", edit(1, `"version":2`, `"version":"2"`), `log.jsonl:2: field "version"`},
 		{"fractional time", edit(0, `T09:00:00Z"`, `T09:00:00.5Z"`), `log.jsonl:1: field "at"`},
 		{"bad data", edit(4, `"title":"PV Foo"`, `"title":7`), `log.jsonl:5: field "data": title`},
+		{"another stream", edit(4, `"stream":"protocol:pvfoo"`, `"stream":"protocol:pvbar"`), `log.jsonl:5: field "stream"`},
 		{"out of order", strings.Join(swapped, ""), `log.jsonl:5: field "seq": 4 does not follow 5 (line 4)`},
 		{"version gap", edit(1, `"version":2`, `"version":3`), `log.jsonl:2: field "version"`},
-		{"unknown protocol", edit(5, `"protocol":"pvfoo"`, `"protocol":"pvnope"`), "difference"},
+		{"unknown type", edit(5, `"type":"evidence.recorded"`, `"type":"evidence.forged"`), "difference"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

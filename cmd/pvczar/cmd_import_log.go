@@ -41,7 +41,8 @@ func runImportLog(ctx context.Context, c *cli, args []string) error {
 	var audit *sqlstore.AuditError
 	switch {
 	case errors.As(err, &audit):
-		return c.reportAudit(audit.Differences, map[string]any{"database": c.shownDB(), "file": file, "events": 0}, "")
+		err := c.reportAudit(audit.Differences, map[string]any{"database": c.shownDB(), "file": file, "events": 0}, "")
+		return fmt.Errorf("%w; nothing was written", err)
 	case err != nil:
 		return err
 	}

@@ -72,8 +72,9 @@ func TestLogRoundTrip(t *testing.T) {
 }
 
 // TestImportLogRefusals: import-log refuses a database with events (exit 4),
-// a malformed file naming file, line and field (exit 2), and a missing
-// file; a refused import leaves no new SQLite file. export refuses to
+// a malformed file naming file, line and field (exit 2), a missing file,
+// and a log the audit finds wrong (exit 6); a refused import leaves no new
+// SQLite file. export refuses to
 // overwrite a file.
 func TestImportLogRefusals(t *testing.T) {
 	db := newDB(t)
@@ -104,6 +105,15 @@ func TestImportLogRefusals(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "import-log", filepath.Join(dir, "missing.jsonl"), "--db", target); code != exitUsage || !strings.Contains(errOut, "missing.jsonl") {
 		t.Errorf("a missing file: exit %d: %s", code, errOut)
+	}
+	forged := filepath.Join(dir, "forged.jsonl")
+	os.WriteFile(forged, []byte(strings.Replace(string(data), `"type":"evidence.recorded"`, `"type":"evidence.forged"`, 1)), 0o644)
+	code, out, errOut := run(t, "import-log", forged, "--db", target)
+	if code != exitAudit || !strings.Contains(out, "(evidence.forged)") || !strings.Contains(errOut, "nothing was written") {
+		t.Errorf("a log the audit refuses: exit %d: %s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("an import the audit refused left a new database")
 	}
 }
 
