@@ -26,14 +26,7 @@ trap 'rm -rf "$work"' EXIT
 pg=${PVCZAR_TEST_POSTGRES:-}
 export PGOPTIONS=--client-min-messages=warning # no notice per dropped table
 
-# seconds runs a command once and prints its wall time in nanoseconds.
-seconds() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >/dev/null
-  end=$(date +%s%N)
-  echo $((end - start))
-}
+source bench/lib.sh # seconds
 
 $out/pvczar export --db $db --out "$work/log.jsonl" >/dev/null
 events=$(wc -l <"$work/log.jsonl")
