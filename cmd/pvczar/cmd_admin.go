@@ -44,7 +44,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			svc, err := c.open(ctx, false)
+			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func init() {
 	register(&command{
 		name: "audit verify", summary: "rebuild the state from the event log and compare it with the tables", read: true, nargs: [2]int{0, 0},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			svc, err := c.open(ctx, false)
+			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}

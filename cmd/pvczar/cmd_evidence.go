@@ -178,7 +178,7 @@ func (c *cli) specEvidence(ctx context.Context, d *pvczar.EventData) error {
 // recordedSpec finds the text of a spec recorded for a protocol in its
 // evidence events, by digest.
 func (c *cli) recordedSpec(ctx context.Context, protocol, digest string) (string, error) {
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return "", err
 	}

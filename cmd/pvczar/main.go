@@ -279,10 +279,10 @@ func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
-// open opens the store. Only with create is a missing SQLite file created,
-// or a database without pvczar's tables given them: pvczar init, demo, xen
-// import and import-log create; every other command refuses.
-func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
+// open opens the service: the server of --server, else the database, which
+// must hold a registry (init, demo, xen import and import-log create one,
+// through createIn).
+func (c *cli) open(ctx context.Context) (pvczar.Service, error) {
 	if c.svc != nil {
 		return c.svc, nil
 	}
@@ -294,14 +294,16 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 		c.svc = cl
 		return cl, nil
 	}
-	s, err := c.openStore(ctx, create)
+	s, err := c.openStore(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// openStore opens the local database, refusing --server.
+// openStore opens the local database, refusing --server. Only with create
+// is a missing SQLite file created, or a database without pvczar's tables
+// given them.
 func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, error) {
 	if c.store != nil {
 		return c.store, nil
@@ -415,7 +417,7 @@ func (c *cli) act(ctx context.Context, typ pvczar.EventType, data pvczar.EventDa
 	if err != nil {
 		return err
 	}
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -436,7 +438,7 @@ func (c *cli) registry(ctx context.Context) (*pvczar.Registry, time.Time, error)
 	if err != nil {
 		return nil, now, err
 	}
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return nil, now, err
 	}
