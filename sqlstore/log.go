@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -125,8 +127,8 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 	if err := json.Unmarshal(line, &members); err != nil || members == nil {
 		return e, event, fmt.Errorf("not a JSON object (%s)", describeJSONError(err))
 	}
-	for name := range members {
-		if !isLogField(name) {
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if !slices.Contains(logFields, name) {
 			return e, event, fmt.Errorf("unknown field %q", name)
 		}
 	}
@@ -182,15 +184,6 @@ func streamOf(typ pvczar.EventType, data pvczar.EventData) string {
 		return pvczar.UsersStream
 	}
 	return pvczar.ProtocolStream(pvczar.Event{Data: data}.ProtocolID())
-}
-
-func isLogField(name string) bool {
-	for _, f := range logFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // describeJSONError says what is wrong without Go's type names where it can.
