@@ -11,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -203,6 +204,13 @@ func describeJSONError(err error) string {
 	return err.Error()
 }
 
+// importColumns are the columns of events ImportLog writes, and
+// importBatch how many events one of its statements inserts (11 × 500
+// parameters: below SQLite's and PostgreSQL's limits).
+var importColumns = []string{"seq", "stream", "version", "dedupe_key", "type", "at", "actor", "source", "proposal", "data", "recorded_at"}
+
+const importBatch = 500
+
 // AuditError is ImportLog's refusal of a log whose fold disagrees with
 // itself: what Verify would report of the database it would make.
 type AuditError struct {
@@ -230,25 +238,43 @@ func (s *Store) ImportLog(ctx context.Context, name string, r io.Reader) (int, e
 		if existing > 0 {
 			return pvczar.Errorf(pvczar.ECONFLICT, "database %s is not empty (%d events): a log is loaded into a new database", s.name, existing)
 		}
-		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events (seq, stream, version, dedupe_key, type, at, actor, source, proposal, data, recorded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
+		// Events go in by importBatch a statement: one round trip each,
+		// where PostgreSQL would take one per event.
+		var rows []any
+		first := 0 // the line of rows' first event
+		flush := func() error {
+			if len(rows) == 0 {
+				return nil
+			}
+			count := len(rows) / len(importColumns)
+			values := strings.Repeat("("+strings.Repeat("?, ", len(importColumns)-1)+"?), ", count)
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO events (`+strings.Join(importColumns, ", ")+`) VALUES `+strings.TrimSuffix(values, ", ")), rows...)
+			if err != nil {
+				return fmt.Errorf("%s:%d-%d: %w", name, first, first+count-1, err)
+			}
+			rows = rows[:0]
+			return nil
 		}
-		defer ins.Close()
 		reg := pvczar.NewRegistry(s.config) // the fold, to project; verify folds what was stored again
-		err = ReadLog(name, r, func(line int, e LogEvent, event pvczar.Event) error {
+		err := ReadLog(name, r, func(line int, e LogEvent, event pvczar.Event) error {
 			var key any
 			if e.Key != "" {
 				key = e.Key
 			}
-			if _, err := ins.ExecContext(ctx, e.Seq, e.Stream, e.Version, key, string(e.Type), e.At, e.Actor, e.Source, event.Data.Proposal, string(e.Data), e.RecordedAt); err != nil {
-				return fmt.Errorf("%s:%d: %w", name, line, err)
+			if len(rows) == 0 {
+				first = line
 			}
+			rows = append(rows, e.Seq, e.Stream, e.Version, key, string(e.Type), e.At, e.Actor, e.Source, event.Data.Proposal, string(e.Data), e.RecordedAt)
 			reg.Apply(event)
 			n++
+			if n%importBatch == 0 {
+				return flush()
+			}
 			return nil
 		})
+		if err == nil {
+			err = flush()
+		}
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,12 +26,20 @@ func testExportImportRoundTrip(t *testing.T, opener Opener) {
 	if _, err := a.Tick(ctx, at(20, 0), false); err != nil { // clock events, with keys
 		t.Fatal(err)
 	}
+	var many []pvczar.Event // enough for an import of several statements
+	for i := range 1100 {
+		many = append(many, pvczar.Event{Type: pvczar.EventProtocolRegistered, At: at(21, 0), Actor: "alice", Source: pvczar.SourceCLI,
+			Data: pvczar.EventData{Protocol: fmt.Sprintf("pv%04d", i), Title: "one of many"}})
+	}
+	if _, err := a.ActAll(ctx, many); err != nil {
+		t.Fatal(err)
+	}
 	var exported bytes.Buffer
 	n, err := a.ExportLog(ctx, &exported)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Count(exported.String(), "\n"); n < 12 || lines != n {
+	if lines := strings.Count(exported.String(), "\n"); n < 1112 || lines != n {
 		t.Fatalf("exported %d events in %d lines", n, lines)
 	}
 	if !strings.Contains(exported.String(), `"key":"`) {
