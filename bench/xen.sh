@@ -14,14 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go build -o "$out/pvczar" ./cmd/pvczar
 
-# seconds runs a command once and prints its wall time in nanoseconds.
-seconds() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >/dev/null
-  end=$(date +%s%N)
-  echo $((end - start))
-}
+source bench/lib.sh # seconds
 
 commits=$(git -C "$repo" log --format=%H -- SUPPORT.md MAINTAINERS xen/include/public/io docs/misc | wc -l)
 rm -f "$out/times"

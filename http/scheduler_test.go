@@ -29,7 +29,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := postgres.Open(ctx, dsn, pvczar.DefaultConfig())
+			s, err := postgres.Open(ctx, dsn, true, pvczar.DefaultConfig())
 			if err == nil {
 				t.Cleanup(func() { s.Close() })
 				stores[i] = s

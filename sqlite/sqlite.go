@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -31,18 +32,23 @@ func isUniqueViolation(err error) bool {
 }
 
 // Open opens the store in the file at path. With create, a missing file (and
-// its folder) is created; without, a missing file is an error that says how
-// to create one.
+// its folder) is created, and an empty one given the schema; without, a
+// missing or empty file is an error (ENOTFOUND) that says how to create one.
 func Open(ctx context.Context, path string, create bool, cfg pvczar.Config) (*sqlstore.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		if !create {
 			return nil, pvczar.Errorf(pvczar.ENOTFOUND, "database %s does not exist: create it with `pvczar init`", path)
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create the database's folder: %w", err)
 		}
-	} else if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("database %s: %w", path, err)
+	case info.Size() == 0 && !create:
+		// Refused before the connection's WAL pragma writes a header.
+		return nil, pvczar.Errorf(pvczar.ENOTFOUND, "database %s is empty: create it with `pvczar init`", path)
 	}
 	pragmas := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
@@ -59,11 +65,38 @@ func Open(ctx context.Context, path string, create bool, cfg pvczar.Config) (*sq
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	s, err := sqlstore.New(ctx, path, write, read, Dialect, cfg)
+	s, err := sqlstore.New(ctx, path, write, read, Dialect, create, cfg)
 	if err != nil {
 		write.Close()
 		read.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Backup writes a consistent copy of the database at path to the new file
+// dst with VACUUM INTO. It reads in one transaction, so writers (a running
+// server) go on while it runs, and the copy holds every event committed
+// before it began and none after. It refuses a missing database (ENOTFOUND)
+// and an existing dst (ECONFLICT).
+func Backup(ctx context.Context, path, dst string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return pvczar.Errorf(pvczar.ENOTFOUND, "database %s does not exist: create it with `pvczar init`", path)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return pvczar.Errorf(pvczar.ECONFLICT, "%s exists: a backup goes to a new file", dst)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		if strings.Contains(err.Error(), "already exists") { // made since the check above: not ours to remove
+			return pvczar.Errorf(pvczar.ECONFLICT, "%s exists: a backup goes to a new file", dst)
+		}
+		os.Remove(dst) // what an interrupted copy wrote
+		return fmt.Errorf("backup of %s to %s: %w", path, dst, err)
+	}
+	return nil
 }

@@ -63,6 +63,33 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+// TestEmptyFileRefused: an existing but empty file is no registry: only
+// create gives it the schema, and a refusal leaves it empty.
+func TestEmptyFileRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sqlite.Open(ctx, path, false, pvczar.DefaultConfig())
+	if pvczar.ErrorCode(err) != pvczar.ENOTFOUND || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "pvczar init") {
+		t.Fatalf("empty file: %v", err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() != 0 {
+		t.Fatalf("the refused file changed: %v %v", info.Size(), err)
+	}
+	s, err := sqlite.Open(ctx, path, true, pvczar.DefaultConfig())
+	if err != nil {
+		t.Fatalf("create in an empty file: %v", err)
+	}
+	s.Close()
+	s, err = sqlite.Open(ctx, path, false, pvczar.DefaultConfig())
+	if err != nil {
+		t.Fatalf("open after create: %v", err)
+	}
+	s.Close()
+}
+
 // TestMigrationRebuildsTheProjection takes a database back to schema 3 (no
 // proposal state, protocol states with their proposals), as pvczar left it
 // before, and opens it: migration 4 rebuilds the tables from the log and

@@ -149,7 +149,11 @@ func (s *Store) reproject(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	reg := pvczar.Replay(s.config, events)
+	return s.projectAll(ctx, tx, pvczar.Replay(s.config, events))
+}
+
+// projectAll rewrites the projection of every stream from reg, inside tx.
+func (s *Store) projectAll(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry) error {
 	if err := s.project(ctx, tx, reg, pvczar.UsersStream); err != nil {
 		return err
 	}
@@ -265,7 +269,13 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, t table, rows [][]st
 // the result with every projection table, and checks that each stream's
 // versions run 1, 2, 3... without a gap.
 func (s *Store) Verify(ctx context.Context) ([]string, error) {
-	events, err := s.loadEvents(ctx, s.read, "", 0)
+	return s.verify(ctx, s.read)
+}
+
+// verify is Verify reading through db: the read pool, or a transaction
+// that has not committed yet.
+func (s *Store) verify(ctx context.Context, db querier) ([]string, error) {
+	events, err := s.loadEvents(ctx, db, "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +300,7 @@ func (s *Store) Verify(ctx context.Context) ([]string, error) {
 				want = append(want, t.rows(reg, p, "")...)
 			}
 		}
-		got, err := s.readRows(ctx, t)
+		got, err := s.readRows(ctx, db, t)
 		if err != nil {
 			return nil, err
 		}
@@ -299,8 +309,8 @@ func (s *Store) Verify(ctx context.Context) ([]string, error) {
 	return diffs, nil
 }
 
-func (s *Store) readRows(ctx context.Context, t table) ([][]string, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+strings.Join(t.columns, ", ")+" FROM "+t.name)
+func (s *Store) readRows(ctx context.Context, db querier, t table) ([][]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(t.columns, ", ")+" FROM "+t.name)
 	if err != nil {
 		return nil, s.describe(err)
 	}

@@ -34,6 +34,10 @@ type Dialect struct {
 	// transaction and serializes writers (SQLite's BEGIN IMMEDIATE does it
 	// by itself). With writers serialized, events become visible in seq order.
 	WriteLock string
+	// SyncSequence, if set, is the statement that moves the events' seq
+	// counter past the largest seq, after ImportLog inserted events with
+	// their own seq (SQLite's AUTOINCREMENT follows by itself).
+	SyncSequence string
 }
 
 // Store is a pvczar.Service on an SQL database.
@@ -53,13 +57,17 @@ type Store struct {
 var _ pvczar.Service = (*Store)(nil)
 
 // New returns a store on the given connections after bringing the schema up
-// to date. It refuses a database whose schema is newer than this program's.
-func New(ctx context.Context, name string, write, read *sql.DB, d Dialect, cfg pvczar.Config) (*Store, error) {
+// to date. It creates the schema in a database without one only with create
+// (pvczar init, demo, xen import and import-log); without, such a database
+// is refused (ENOTFOUND), so that a mistyped database is never made a new,
+// empty registry. It refuses a database whose schema is newer than this
+// program's. name is the database as messages show it: without a password.
+func New(ctx context.Context, name string, write, read *sql.DB, d Dialect, create bool, cfg pvczar.Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	s := &Store{write: write, read: read, dialect: d, config: cfg, name: name, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, create); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -80,7 +88,9 @@ const reprojectMarker = "-- pvczar: rebuild the projection"
 
 // migrate brings the schema up to date in one transaction that holds the
 // write lock, so that servers starting together on one database do not race.
-func (s *Store) migrate(ctx context.Context) error {
+// A database without a schema gets one only with create; an older schema is
+// always migrated (in that one transaction, so a failure leaves it as it was).
+func (s *Store) migrate(ctx context.Context, create bool) error {
 	dir := "migrations/" + s.dialect.Name
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
@@ -101,6 +111,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if current, err = strconv.Atoi(value); err != nil {
 				return pvczar.Errorf(pvczar.EINVALID, "%s: corrupt schema version %q", s.name, value)
 			}
+		}
+		if current == 0 && !create {
+			return pvczar.Errorf(pvczar.ENOTFOUND, "database %s holds no pvczar registry: create one with `pvczar init`", s.name)
 		}
 		if current > len(entries) {
 			return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -21,11 +22,28 @@ type Store interface {
 	Close() error
 }
 
-// BatchStore is a store that also records commands all or none, as an
-// import of xen.git does; the suite tests ActAll on stores that offer it.
-type BatchStore interface {
+// DatabaseStore is a store on a database, which also records commands all
+// or none (as an import of xen.git does) and moves its whole log; the
+// suite tests those on the stores that offer them (not on a client of a
+// server).
+type DatabaseStore interface {
 	Store
+	// ActAll records commands all or none.
 	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
+	// ExportLog writes the log as JSON Lines; ImportLog loads one into an
+	// empty store.
+	ExportLog(ctx context.Context, w io.Writer) (int, error)
+	ImportLog(ctx context.Context, name string, r io.Reader) (int, error)
+}
+
+// onDatabase returns s as a DatabaseStore, or skips the test saying why.
+func onDatabase(t *testing.T, s Store) DatabaseStore {
+	t.Helper()
+	d, ok := s.(DatabaseStore)
+	if !ok {
+		t.Skipf("%T works through a server: batches and whole logs move on the database", s)
+	}
+	return d
 }
 
 // Opener opens a fresh, empty store for one test, and a raw connection to
@@ -51,6 +69,8 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("StaleVersionRefused", func(t *testing.T) { testStaleVersionRefused(t, opener) })
 	t.Run("NewestEventsFirst", func(t *testing.T) { testNewestEventsFirst(t, opener) })
 	t.Run("ActAllIsOneTransaction", func(t *testing.T) { testActAllIsOneTransaction(t, opener) })
+	t.Run("ExportImportRoundTrip", func(t *testing.T) { testExportImportRoundTrip(t, opener) })
+	t.Run("ImportRefusals", func(t *testing.T) { testImportRefusals(t, opener) })
 }
 
 // testTwoProcessesStayInStep: two stores on one database (two servers), each
@@ -401,12 +421,8 @@ func testDecisionRacingObjection(t *testing.T, opener Opener) {
 // decided against the state the ones before it made, or not at all.
 func testActAllIsOneTransaction(t *testing.T, opener Opener) {
 	open, _ := opener(t)
-	store := open()
-	defer store.Close()
-	s, ok := store.(BatchStore)
-	if !ok {
-		t.Skipf("%T records no batches (an import runs on the database, not through a server)", store)
-	}
+	s := onDatabase(t, open())
+	defer s.Close()
 	ctx := context.Background()
 	setup(t, s)
 	before, _ := s.Events(ctx, pvczar.EventFilter{})

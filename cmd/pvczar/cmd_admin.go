@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/sqlstore"
 )
 
 func init() {
@@ -20,14 +21,13 @@ func init() {
 			if c.opts.czar == "" {
 				return pvczar.Errorf(pvczar.EINVALID, "--czar NAME is required: the first user is the Czar")
 			}
-			if _, err := c.open(ctx, true); err != nil {
-				return err
-			}
 			c.as = c.opts.czar
-			if err := c.act(ctx, pvczar.EventUserAdded, pvczar.EventData{User: c.opts.czar, Role: pvczar.RoleCzar, Email: c.opts.email, Display: c.opts.display}); err != nil {
+			if err := c.createIn(ctx, func(*sqlstore.Store) error {
+				return c.act(ctx, pvczar.EventUserAdded, pvczar.EventData{User: c.opts.czar, Role: pvczar.RoleCzar, Email: c.opts.email, Display: c.opts.display})
+			}); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stderr, "pvczar: database %s is ready\n", c.db)
+			fmt.Fprintf(c.stderr, "pvczar: database %s is ready\n", c.shownDB())
 			return nil
 		},
 	})
@@ -44,7 +44,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			svc, err := c.open(ctx, false)
+			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func init() {
 	register(&command{
 		name: "audit verify", summary: "rebuild the state from the event log and compare it with the tables", read: true, nargs: [2]int{0, 0},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			svc, err := c.open(ctx, false)
+			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}
@@ -80,25 +80,36 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if c.json {
-				if diffs == nil {
-					diffs = []string{}
-				}
-				if err := printJSON(c.stdout, map[string]any{"ok": len(diffs) == 0, "differences": diffs}); err != nil {
-					return err
-				}
-			} else {
-				for _, d := range diffs {
-					fmt.Fprintln(c.stdout, d)
-				}
-				if len(diffs) == 0 {
-					fmt.Fprintln(c.stdout, "ok: the tables agree with the event log")
-				}
-			}
-			if len(diffs) > 0 {
-				return auditError{len(diffs)}
-			}
-			return nil
+			return c.reportAudit(diffs, nil, "ok: the tables agree with the event log")
 		},
 	})
+}
+
+// reportAudit prints the differences an audit found, or okLine when there
+// are none (with --json, fields with "ok" and "differences"), and returns
+// an auditError (exit 6) when there are some.
+func (c *cli) reportAudit(diffs []string, fields map[string]any, okLine string) error {
+	if c.json {
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		fields["ok"], fields["differences"] = len(diffs) == 0, diffs
+		if diffs == nil {
+			fields["differences"] = []string{}
+		}
+		if err := printJSON(c.stdout, fields); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range diffs {
+			fmt.Fprintln(c.stdout, d)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintln(c.stdout, okLine)
+		}
+	}
+	if len(diffs) > 0 {
+		return auditError{len(diffs)}
+	}
+	return nil
 }

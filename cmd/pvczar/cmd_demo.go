@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"embed"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/postgres"
 	"github.com/xen-pvczar/pvczar/sqlstore"
 	"github.com/xen-pvczar/pvczar/xen"
 )
@@ -37,42 +36,39 @@ func init() {
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			if c.opts.replace {
-				if isPostgres(c.db) {
+				if postgres.IsDSN(c.db) {
 					return pvczar.Errorf(pvczar.EINVALID, "--replace deletes a SQLite file; it does not empty a PostgreSQL database")
 				}
-				for _, suffix := range []string{"", "-wal", "-shm"} {
-					if err := os.Remove(c.db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-						return err
-					}
+				if err := removeSQLite(c.db); err != nil {
+					return err
 				}
-			}
-			store, err := c.openStore(ctx, true)
-			if err != nil {
-				return err
 			}
 			now, err := c.now()
 			if err != nil {
 				return err
 			}
-			reg, err := store.Registry(ctx, now)
-			if err != nil {
-				return err
-			}
-			if len(reg.Users) > 0 {
-				return pvczar.Errorf(pvczar.ECONFLICT, "database %s is not empty; the demo loads into a new one (pass --db)", c.db)
-			}
-			n, err := loadDemo(ctx, store, now)
-			if err != nil {
-				return err
-			}
-			reg, err = store.Registry(ctx, now)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols imported from the demo's xen.git facts, one example proposal (cameraif-1) with an open window\n\n", n, c.db, len(reg.Protocols))
-			printStatus(c.stdout, reg.Status(now))
-			fmt.Fprintf(c.stdout, "\nnext: pvczar digest --db %s; pvczar protocol show pvcalls --db %s\n", c.db, c.db)
-			return nil
+			return c.createIn(ctx, func(store *sqlstore.Store) error {
+				reg, err := store.Registry(ctx, now)
+				if err != nil {
+					return err
+				}
+				if len(reg.Users) > 0 {
+					return pvczar.Errorf(pvczar.ECONFLICT, "database %s is not empty; the demo loads into a new one (pass --db)", c.shownDB())
+				}
+				n, err := loadDemo(ctx, store, now)
+				if err != nil {
+					return err
+				}
+				reg, err = store.Registry(ctx, now)
+				if err != nil {
+					return err
+				}
+				db := c.shownDB()
+				fmt.Fprintf(c.stdout, "loaded %d events into %s: %d protocols imported from the demo's xen.git facts, one example proposal (cameraif-1) with an open window\n\n", n, db, len(reg.Protocols))
+				printStatus(c.stdout, reg.Status(now))
+				fmt.Fprintf(c.stdout, "\nnext: pvczar digest --db %s; pvczar protocol show pvcalls --db %s\n", db, db)
+				return nil
+			})
 		},
 	})
 }

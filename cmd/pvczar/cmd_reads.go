@@ -56,7 +56,7 @@ func init() {
 		name: "log", args: "[PROTOCOL|PROPOSAL]", summary: "the history: every event, of one protocol or proposal or of all", read: true, nargs: [2]int{0, 1},
 		flags: func(fs *flag.FlagSet, o *opts) { fs.IntVar(&o.limit, "limit", 0, "at most this many events") },
 		run: func(ctx context.Context, c *cli, args []string) error {
-			svc, err := c.open(ctx, false)
+			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func init() {
 			cfg, err := c.config()
 			if c.server != "" { // the server's numbers, not the local file's
 				var svc pvczar.Service
-				if svc, err = c.open(ctx, false); err == nil {
+				if svc, err = c.open(ctx); err == nil {
 					cfg, err = svc.Config(ctx)
 				}
 			}

@@ -95,9 +95,9 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	srv := pvhttp.New(checked, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery,
 		MaxConns: c.opts.maxConns, MaxConnsPerAddr: c.opts.maxConnsPerAddr, MetricsToken: metricsToken})
-	logger.Info("starting", "db", c.db)
+	logger.Info("starting", "db", c.shownDB())
 	return srv.Serve(ctx, c.opts.addr, func(url string) {
-		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.db, url)
+		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.shownDB(), url)
 	})
 }
 
@@ -113,7 +113,7 @@ func serveDemo(ctx context.Context, c *cli, store *sqlstore.Store, now time.Time
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "loaded the demo registry (%d events) into %s\n", n, c.db)
+		fmt.Fprintf(c.stdout, "loaded the demo registry (%d events) into %s\n", n, c.shownDB())
 	}
 	secret, _, err := store.CreateToken(ctx, demoCzar, "demo sign-in", now, pvczar.Day)
 	if err != nil {

@@ -156,7 +156,7 @@ func optionalUTC(t *time.Time) string {
 // server (which checks who may), or in the local database after checking
 // that --as may manage user's (themselves, or anyone for the Czar).
 func (c *cli) credentialsFor(ctx context.Context, user string) (pvczar.CredentialAdmin, string, error) {
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -58,27 +56,21 @@ func runXenImport(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// importHistory writes what h adds to the database (creating a SQLite file
-// when there is none, removed again if the import fails), in one
-// transaction, and reports it.
+// importHistory writes what h adds to the database (creating it when it
+// has no registry; a new SQLite file is removed again if the import
+// fails), in one transaction, and reports it.
 func importHistory(ctx context.Context, c *cli, h *xen.History, now time.Time) (*importReport, error) {
-	newFile := !isPostgres(c.db) && !fileExists(c.db)
-	store, err := c.openStore(ctx, newFile)
+	var report *importReport
+	err := c.createIn(ctx, func(store *sqlstore.Store) error {
+		var err error
+		report, err = importInto(ctx, store, h, c.as, now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	report, err := importInto(ctx, store, h, c.as, now)
-	if err != nil && newFile {
-		c.closeSvc()
-		c.closeSvc, c.store, c.svc = nil, nil, nil
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(c.db + suffix)
-		}
-	}
-	if report != nil {
-		report.Database = c.db
-	}
-	return report, err
+	report.Database = c.shownDB()
+	return report, nil
 }
 
 // planImport plans the import of h against the store's registry, as as
@@ -119,11 +111,6 @@ func importInto(ctx context.Context, store *sqlstore.Store, h *xen.History, as s
 	}
 	xen.SortFindings(plan.Findings)
 	return &importReport{ImportPlan: plan, Written: len(written)}, nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, os.ErrNotExist)
 }
 
 func printImport(w io.Writer, r *importReport) {

@@ -37,7 +37,7 @@ const (
 	exitNotFound  = 3   // a named protocol, proposal, user or objection does not exist
 	exitConflict  = 4   // the current state does not allow it, or a concurrent change won
 	exitForbidden = 5   // nobody identified, or the role does not allow it
-	exitAudit     = 6   // audit verify found differences, or spec check, doc check or xen check found problems
+	exitAudit     = 6   // audit verify (or the audit of backup or import-log) found differences, or spec check, doc check or xen check found problems
 	exitReview    = 7   // spec diff: changes a person must review (or breaking ones before production)
 	exitBreaking  = 8   // spec diff: unwaived breaking changes to a production protocol
 	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
@@ -117,7 +117,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.cmd = cmd
 	fs := flag.NewFlagSet("pvczar "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.db, "db", "", "database: a SQLite file path or a postgres:// DSN (default $PVCZAR_DB, else "+defaultDBPath()+")")
+	fs.StringVar(&c.db, "db", "", "database: a SQLite file path, or a PostgreSQL DSN (postgres://... or host=... dbname=...) (default $PVCZAR_DB, else "+defaultDBPath()+")")
 	fs.StringVar(&c.as, "as", os.Getenv("PVCZAR_USER"), "act as this user (default $PVCZAR_USER)")
 	fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
 	fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
@@ -269,7 +269,8 @@ With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
 to a pvczar server and act as the token's user.
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
 4 conflict (the state does not allow it), 5 not identified or forbidden,
-6 audit verify, spec check, doc check or xen check found problems,
+6 audit verify (or backup's or import-log's audit), spec check,
+doc check or xen check found problems,
 7 spec diff found changes to review, 8 spec diff found breaking changes,
 130 stopped by SIGINT or SIGTERM.`)
 }
@@ -280,8 +281,10 @@ func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
-// open opens the store (creating a SQLite file only when create is set).
-func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
+// open opens the service: the server of --server, else the database, which
+// must hold a registry (init, demo, xen import and import-log create one,
+// through createIn).
+func (c *cli) open(ctx context.Context) (pvczar.Service, error) {
 	if c.svc != nil {
 		return c.svc, nil
 	}
@@ -294,13 +297,15 @@ func (c *cli) open(ctx context.Context, create bool) (pvczar.Service, error) {
 		c.svc = cl
 		return cl, nil
 	}
-	if _, err := c.openStore(ctx, create); err != nil {
+	if _, err := c.openStore(ctx, false); err != nil {
 		return nil, err
 	}
 	return c.svc, nil
 }
 
-// openStore opens the local database, refusing --server.
+// openStore opens the local database, refusing --server. Only with create
+// is a missing SQLite file created, or a database without pvczar's tables
+// given them.
 func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, error) {
 	if c.store != nil {
 		return c.store, nil
@@ -313,8 +318,8 @@ func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, erro
 		return nil, err
 	}
 	var s *sqlstore.Store
-	if isPostgres(c.db) {
-		s, err = postgres.Open(ctx, c.db, cfg)
+	if postgres.IsDSN(c.db) {
+		s, err = postgres.Open(ctx, c.db, create, cfg)
 	} else {
 		s, err = sqlite.Open(ctx, c.db, create, cfg)
 	}
@@ -327,8 +332,50 @@ func (c *cli) openStore(ctx context.Context, create bool) (*sqlstore.Store, erro
 	return s, nil
 }
 
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+// createIn runs fn on the store, creating the database when it has no
+// registry yet (a SQLite file, or pvczar's tables); a SQLite file that did
+// not exist before is removed again if fn fails, so that a failed command
+// leaves no empty registry behind.
+func (c *cli) createIn(ctx context.Context, fn func(*sqlstore.Store) error) error {
+	newFile := !postgres.IsDSN(c.db) && !fileExists(c.db)
+	store, err := c.openStore(ctx, true)
+	if err == nil {
+		err = fn(store)
+	}
+	if err != nil && newFile {
+		if c.closeSvc != nil {
+			c.closeSvc()
+		}
+		c.closeSvc, c.store, c.svc = nil, nil, nil
+		if rmErr := removeSQLite(c.db); rmErr != nil {
+			err = errors.Join(err, rmErr)
+		}
+	}
+	return err
+}
+
+// removeSQLite removes a SQLite file and its WAL files, if there are any.
+func removeSQLite(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// shownDB is the database as output and logs show it: a PostgreSQL DSN
+// without its password.
+func (c *cli) shownDB() string {
+	if postgres.IsDSN(c.db) {
+		return postgres.Redact(c.db)
+	}
+	return c.db
 }
 
 func (c *cli) config() (pvczar.Config, error) {
@@ -390,7 +437,7 @@ func (c *cli) record(ctx context.Context, typ pvczar.EventType, data pvczar.Even
 			return pvczar.Event{}, err
 		}
 	}
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return pvczar.Event{}, err
 	}
@@ -412,7 +459,7 @@ func (c *cli) registry(ctx context.Context) (*pvczar.Registry, time.Time, error)
 	if err != nil {
 		return nil, now, err
 	}
-	svc, err := c.open(ctx, false)
+	svc, err := c.open(ctx)
 	if err != nil {
 		return nil, now, err
 	}

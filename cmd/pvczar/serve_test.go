@@ -34,14 +34,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe runs `pvczar serve` in-process and returns its URL, its output,
-// and a function that stops it (as SIGINT would) and returns its exit code.
+// startServe runs `pvczar serve` in-process and returns its URL, its output
+// (what it prints and what it logs), and a function that stops it (as
+// SIGINT would) and returns its exit code.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	out := &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, errOut) }()
+	go func() { done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, out) }()
 	urlPattern := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := urlPattern.FindStringSubmatch(out.String()); m != nil {
@@ -59,12 +60,12 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) 
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited with %d: %s", code, errOut.String())
+			t.Fatalf("serve exited with %d: %s", code, out.String())
 		default:
 		}
 	}
 	cancel()
-	t.Fatalf("serve printed no URL: %s %s", out.String(), errOut.String())
+	t.Fatalf("serve printed no URL: %s", out.String())
 	return "", nil, nil
 }
 
