@@ -319,9 +319,16 @@ func trimSeparatorBlank(b []byte) []byte {
 }
 
 // ReadMaildir calls fn with each message of the Maildir folder dir (its new
-// and cur subfolders), in file name order, which is delivery order.
-func ReadMaildir(dir string, fn func(*Message) error) error {
-	var files []string
+// and cur subfolders) modified at or after since (zero: all), and with its
+// modification time, oldest first (then by file name), which is delivery
+// order; a message moved from new to cur, or given flags, keeps its time.
+func ReadMaildir(dir string, since time.Time, fn func(m *Message, mod time.Time) error) error {
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var files []file
+	found := false
 	for _, sub := range []string{"new", "cur"} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
@@ -330,24 +337,38 @@ func ReadMaildir(dir string, fn func(*Message) error) error {
 			}
 			return err
 		}
+		found = true
 		for _, e := range entries {
-			if e.Type().IsRegular() {
-				files = append(files, filepath.Join(dir, sub, e.Name()))
+			if !e.Type().IsRegular() {
+				continue
+			}
+			info, err := e.Info()
+			if errors.Is(err, os.ErrNotExist) {
+				continue // moved meanwhile: found again on the next read
+			}
+			if err != nil {
+				return err
+			}
+			if !info.ModTime().Before(since) {
+				files = append(files, file{filepath.Join(dir, sub, e.Name()), info.ModTime()})
 			}
 		}
 	}
-	if files == nil {
-		if _, err := os.Stat(filepath.Join(dir, "cur")); err != nil {
-			return fmt.Errorf("%s: not a Maildir folder (no cur or new subfolder)", dir)
-		}
+	if !found {
+		return fmt.Errorf("%s: not a Maildir folder (no cur or new subfolder)", dir)
 	}
-	sort.Strings(files)
+	sort.Slice(files, func(i, j int) bool {
+		if !files[i].mod.Equal(files[j].mod) {
+			return files[i].mod.Before(files[j].mod)
+		}
+		return files[i].path < files[j].path
+	})
 	for _, f := range files {
-		m, err := readFile(f)
+		m, err := readFile(f.path)
 		if err != nil {
 			return err
 		}
-		if err := fn(m); err != nil {
+		if err := fn(m, f.mod); err != nil {
 			return err
 		}
 	}

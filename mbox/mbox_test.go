@@ -124,23 +124,42 @@ func TestHugeMessageStaysBounded(t *testing.T) {
 	}
 }
 
+// TestMaildir reads new and cur (not tmp) in delivery order, by the files'
+// times; from a time on, only the files as new as it.
 func TestMaildir(t *testing.T) {
 	dir := t.TempDir()
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		os.Mkdir(filepath.Join(dir, sub), 0o755)
 	}
-	os.WriteFile(filepath.Join(dir, "cur", "2.host:2,S"), []byte("Subject: second\n\nb\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "new", "1.host"), []byte("Subject: first\n\na\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "tmp", "0.host"), []byte("Subject: being delivered\n\n"), 0o644)
-	var got []string
-	err := mbox.ReadMaildir(dir, func(m *mbox.Message) error {
-		got = append(got, strings.SplitN(string(m.Raw), "\n", 2)[0])
-		return nil
-	})
-	if err != nil || strings.Join(got, ",") != "Subject: second,Subject: first" {
-		t.Fatalf("maildir: %v %v", got, err)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, f := range []struct{ name, text string }{
+		{"new/1.host", "Subject: first\n\na\n"},
+		{"cur/2.host:2,S", "Subject: second\n\nb\n"},
+		{"new/0.host", "Subject: third\n\nc\n"},
+		{"tmp/0.host", "Subject: being delivered\n\n"},
+	} {
+		path := filepath.Join(dir, f.name)
+		os.WriteFile(path, []byte(f.text), 0o644)
+		os.Chtimes(path, t0, t0.Add(time.Duration(i)*time.Second))
 	}
-	if err := mbox.ReadMaildir(t.TempDir(), func(*mbox.Message) error { return nil }); err == nil {
+	read := func(since time.Time) string {
+		var got []string
+		err := mbox.ReadMaildir(dir, since, func(m *mbox.Message, mod time.Time) error {
+			got = append(got, strings.TrimPrefix(strings.SplitN(string(m.Raw), "\n", 2)[0], "Subject: ")+"@"+mod.Sub(t0).String())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ",")
+	}
+	if got := read(time.Time{}); got != "first@0s,second@1s,third@2s" {
+		t.Fatalf("maildir: %s", got)
+	}
+	if got := read(t0.Add(time.Second)); got != "second@1s,third@2s" {
+		t.Fatalf("maildir from the second's time: %s", got)
+	}
+	if err := mbox.ReadMaildir(t.TempDir(), time.Time{}, func(*mbox.Message, time.Time) error { return nil }); err == nil {
 		t.Fatal("an empty folder is not a Maildir")
 	}
 }
