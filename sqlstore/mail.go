@@ -16,30 +16,40 @@ var _ pvczar.MailArchive = (*Store)(nil)
 // KnownMails implements pvczar.MailArchive.
 func (s *Store) KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error) {
 	known := map[string]bool{}
-	for len(messageIDs) > 0 {
-		chunk := messageIDs[:min(len(messageIDs), 500)]
-		messageIDs = messageIDs[len(chunk):]
+	err := s.queryIn(ctx, `SELECT message_id FROM mails WHERE message_id IN (`, messageIDs, func(rows *sql.Rows) error {
+		var id string
+		err := rows.Scan(&id)
+		known[id] = true
+		return err
+	})
+	return known, err
+}
+
+// queryIn runs query, which ends in "IN (", for keys, 500 at a time, and
+// calls row with each row.
+func (s *Store) queryIn(ctx context.Context, query string, keys []string, row func(*sql.Rows) error) error {
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 500)]
+		keys = keys[len(chunk):]
 		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+		for i, k := range chunk {
+			args[i] = k
 		}
-		rows, err := s.read.QueryContext(ctx, s.q(`SELECT message_id FROM mails WHERE message_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
+		rows, err := s.read.QueryContext(ctx, s.q(query+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
 		if err != nil {
-			return nil, s.describe(err)
+			return s.describe(err)
 		}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			if err := row(rows); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			known[id] = true
 		}
 		if err := rows.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return known, nil
+	return nil
 }
 
 // AddMails implements pvczar.MailArchive.
@@ -126,31 +136,14 @@ func (s *Store) digestUnparsed(ctx context.Context, tx *sql.Tx) error {
 // RecordedKeys implements pvczar.MailArchive.
 func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error) {
 	found := map[string]int64{}
-	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), 500)]
-		keys = keys[len(chunk):]
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
-		rows, err := s.read.QueryContext(ctx, s.q(`SELECT dedupe_key, seq FROM events WHERE dedupe_key IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
-		if err != nil {
-			return nil, s.describe(err)
-		}
-		for rows.Next() {
-			var key string
-			var seq int64
-			if err := rows.Scan(&key, &seq); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[key] = seq
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return found, nil
+	err := s.queryIn(ctx, `SELECT dedupe_key, seq FROM events WHERE dedupe_key IN (`, keys, func(rows *sql.Rows) error {
+		var key string
+		var seq int64
+		err := rows.Scan(&key, &seq)
+		found[key] = seq
+		return err
+	})
+	return found, err
 }
 
 // MailCursor implements pvczar.MailArchive.

@@ -17,6 +17,7 @@ import (
 // Store is what the suite needs of a store under test.
 type Store interface {
 	pvczar.Service
+	pvczar.MailArchive
 	// ActAll records commands all or none, as an import of xen.git does.
 	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
 	Close() error
@@ -45,6 +46,8 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("StaleVersionRefused", func(t *testing.T) { testStaleVersionRefused(t, opener) })
 	t.Run("NewestEventsFirst", func(t *testing.T) { testNewestEventsFirst(t, opener) })
 	t.Run("ActAllIsOneTransaction", func(t *testing.T) { testActAllIsOneTransaction(t, opener) })
+	t.Run("MailArchive", func(t *testing.T) { testMailArchive(t, opener) })
+	t.Run("UnparsedMergedOnUpgrade", func(t *testing.T) { testUnparsedMergedOnUpgrade(t, opener) })
 }
 
 // testTwoProcessesStayInStep: two stores on one database (two servers), each

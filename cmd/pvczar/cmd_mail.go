@@ -29,6 +29,7 @@ func init() {
 		name: "mail ingest", args: "PATH...", summary: "read mbox files (.gz too), Maildir folders and public-inbox archives: keep each message once, and record the acks, objections and answers they carry", nargs: [2]int{1, -1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&o.dryRun, "dry-run", false, "only read: split, parse, thread and count, without a database")
+			fs.BoolVar(&o.incremental, "incremental", false, "read mbox files and Maildir folders from where the last ingest stopped, as serve --watch-mail does (public-inbox archives always are)")
 		},
 		run: runMailIngest,
 	})
@@ -87,7 +88,7 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("messages"), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish())
 	}
-	sum, err := ingestAll(ctx, c, store, paths, false, bar)
+	sum, err := ingestAll(ctx, c, store, paths, c.opts.incremental, bar)
 	if bar != nil {
 		bar.Finish()
 	}

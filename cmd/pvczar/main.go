@@ -66,7 +66,7 @@ type opts struct {
 	file, path, commit, messageID, backward, crossPlatform, about, resolution, holder, to string
 	side, codebase, upstream, support, review, series, czar                               string
 	days, limit                                                                           int
-	dryRun, replace                                                                       bool
+	dryRun, replace, incremental                                                          bool
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                          string
