@@ -1,7 +1,9 @@
 // Package mbox reads mail archives one raw message at a time: mbox files
 // (mboxrd and mboxo, plain or gzip-compressed) and Maildir folders. It never
-// holds more than one message in memory, and no message grows beyond
-// MaxMessageSize however the archive is broken.
+// holds more than one message in memory, no message grows beyond
+// MaxMessageSize however the archive is broken, and no gzip stream
+// decompresses beyond MaxGzipRatio times its size. A reader of a growing
+// mbox resumes where it stopped (NewReaderAt).
 package mbox
 
 import (
@@ -118,7 +120,7 @@ func NewReader(r io.Reader, source string, format Format) (*Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: bad gzip stream: %w", source, err)
 		}
-		return &Reader{br: bufio.NewReaderSize(&gzipBound{r: zr, in: in, source: source}, 64<<10), source: source, format: format, blank: true, gzip: true}, nil
+		return &Reader{br: bufio.NewReaderSize(&gzipBound{r: zr, in: in}, 64<<10), source: source, format: format, blank: true, gzip: true}, nil
 	}
 	return &Reader{br: br, source: source, format: format, blank: true}, nil
 }
@@ -163,9 +165,15 @@ func headDigest(head []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// position is where the reader stands, at the start of a line.
+// position is where the reader stands, at the start of a line, without
+// its Head, which withHead adds to the few positions that are kept.
 func (r *Reader) position() Position {
-	return Position{Offset: r.off, Line: r.line, Head: headDigest(r.head[:min(int64(len(r.head)), r.off)])}
+	return Position{Offset: r.off, Line: r.line}
+}
+
+func (r *Reader) withHead(p Position) Position {
+	p.Head = headDigest(r.head[:min(int64(len(r.head)), p.Offset)])
+	return p
 }
 
 // countReader counts the bytes read through it.
@@ -182,20 +190,19 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 // gzipBound is a gzip stream that stops beyond the bounds.
 type gzipBound struct {
-	r      io.Reader
-	in     *countReader // the compressed bytes
-	out    int64
-	source string
+	r   io.Reader
+	in  *countReader // the compressed bytes
+	out int64
 }
 
 func (g *gzipBound) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	g.out += int64(n)
 	if g.out > MaxGzipSize {
-		return n, fmt.Errorf("%s: %w: it decompresses to more than %d GiB", g.source, ErrGzipLimit, MaxGzipSize>>30)
+		return n, fmt.Errorf("%w: it decompresses to more than %d GiB", ErrGzipLimit, MaxGzipSize>>30)
 	}
 	if g.out > MaxGzipRatio*g.in.n+gzipGrace {
-		return n, fmt.Errorf("%s: %w: %d MB from %d MB compressed, more than %d times (a gzip bomb?)", g.source, ErrGzipLimit, g.out>>20, g.in.n>>20, MaxGzipRatio)
+		return n, fmt.Errorf("%w: %d MB from %d MB compressed, more than %d times (a gzip bomb?)", ErrGzipLimit, g.out>>20, g.in.n>>20, MaxGzipRatio)
 	}
 	return n, err
 }
@@ -244,7 +251,7 @@ func (r *Reader) Next() (*Message, error) {
 			return nil, fmt.Errorf("%s: %w", r.source, err)
 		}
 		if separator.Match(line) {
-			r.started, r.pending, r.pendingAt = true, append([]byte(nil), line...), at
+			r.started, r.pending, r.pendingAt = true, append([]byte(nil), line...), r.withHead(at)
 			if r.format == Auto {
 				r.format = MboxO
 				if bytes.HasPrefix(line, []byte("From mboxrd@z ")) {
@@ -268,7 +275,7 @@ func (r *Reader) Next() (*Message, error) {
 		if err == io.EOF {
 			m.Resume = start
 			if lines > 0 && r.blank {
-				m.Resume = at
+				m.Resume = r.withHead(at)
 			}
 			break
 		}
@@ -276,7 +283,8 @@ func (r *Reader) Next() (*Message, error) {
 			return nil, fmt.Errorf("%s line %d: %w", r.source, r.line, err)
 		}
 		if r.blank && bytes.HasPrefix(line, fromPrefix) && separator.Match(line) {
-			r.pending, r.pendingAt, m.Resume = append([]byte(nil), line...), at, at
+			r.pending, r.pendingAt = append([]byte(nil), line...), r.withHead(at)
+			m.Resume = r.pendingAt
 			break
 		}
 		lines++

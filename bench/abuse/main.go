@@ -169,15 +169,15 @@ func manyHeaders(w *bufio.Writer) {
 	w.WriteString("\nbody\n\n")
 }
 
-// billionLaughs: a pvspec file whose aliases expand to 10^9 strings.
+// billionLaughs: a pvspec file whose aliases, nested nine deep under a
+// key of the format, expand to 10^10 numbers.
 func billionLaughs(w *bufio.Writer) {
-	w.WriteString("pvspec: 1\nid: laughs\ntitle: laughs\nversion: 1\n")
-	w.WriteString("a0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n")
-	for i := 1; i < 9; i++ {
+	w.WriteString("pvspec: 1\nid: laughs\ntitle: laughs\nversion: 1\ntypes:\n")
+	w.WriteString("  - &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n")
+	for i := 1; i <= 9; i++ {
 		p := fmt.Sprintf("*a%d", i-1)
-		fmt.Fprintf(w, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(p+", ", 10), ", "))
+		fmt.Fprintf(w, "  - &a%d [%s]\n", i, strings.TrimSuffix(strings.Repeat(p+", ", 10), ", "))
 	}
-	w.WriteString("laughs: [*a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8]\n")
 }
 
 // hugeDoc: a design document of about 65 MB: 500,000 sections, each with
