@@ -82,6 +82,7 @@ func gen(dir string) error {
 		"nested.mbox":     deepNesting,
 		"oneline.mbox":    oneLine,
 		"headers.mbox":    manyHeaders,
+		"limits.mbox":     atTheLimits,
 		"laughs.yaml":     billionLaughs,
 		"huge-doc.md":     hugeDoc,
 		"config-max.json": func(w *bufio.Writer) { w.WriteString(`{"prototype_window_days": 9223372036854775807}`) },
@@ -148,6 +149,29 @@ func deepNesting(w *bufio.Writer) {
 		fmt.Fprintf(w, "--b%d--\n", i)
 	}
 	w.WriteString("\n")
+}
+
+// atTheLimits: two messages of 31 MiB of text each, nested 10 deep with 90
+// parts: the most MIME work a message within the limits asks for.
+func atTheLimits(w *bufio.Writer) {
+	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod\n"
+	for m := range 2 {
+		header(w, m, "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n")
+		for i := range 9 {
+			fmt.Fprintf(w, "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i, i+1)
+		}
+		w.WriteString("--b9\nContent-Type: text/plain\n\n")
+		for n := 0; n < 31<<20; n += len(line) {
+			w.WriteString(line)
+		}
+		for range 80 {
+			w.WriteString("--b9\nContent-Type: text/plain\n\nx\n")
+		}
+		for i := 9; i >= 0; i-- {
+			fmt.Fprintf(w, "--b%d--\n", i)
+		}
+		w.WriteString("\n")
+	}
 }
 
 // oneLine: one message whose body is a single line of 50 MB.

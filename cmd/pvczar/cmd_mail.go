@@ -52,10 +52,11 @@ type ingestSummary struct {
 	Refused     map[string]int `json:"refused"`          // by reason
 }
 
-// ingester reads messages in batches: a batch is parsed on every CPU, then
-// stored and acted on in archive order. A batch holds at most ingestBatch
-// messages and ingestBatchBytes of them (one message more when a single
-// one is larger), so that memory stays bounded however large the messages.
+// ingester reads messages in batches: a batch is parsed on every CPU (its
+// largest messages one at a time), then stored and acted on in archive
+// order. A batch holds at most ingestBatch messages and ingestBatchBytes of
+// them (a single larger message alone), so that memory stays bounded
+// however large the messages.
 type ingester struct {
 	c           *cli
 	store       *sqlstore.Store // nil for a dry run
@@ -72,7 +73,11 @@ type ingester struct {
 
 const (
 	ingestBatch      = 256
-	ingestBatchBytes = 64 << 20
+	ingestBatchBytes = 32 << 20
+	// parseAlone: a larger message is parsed by itself, after the others:
+	// parsing takes about ten times a message's size, so that two of the
+	// largest at once would take 650 MB.
+	parseAlone = 4 << 20
 )
 
 func runMailIngest(ctx context.Context, c *cli, paths []string) error {
@@ -177,6 +182,10 @@ func (in *ingester) flush(ctx context.Context) error {
 		return nil
 	}
 	results := make([]parsed, len(in.batch))
+	parse := func(i int) {
+		m, err := message.ParseContext(ctx, in.batch[i].Raw)
+		results[i] = parsed{m, err}
+	}
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -184,12 +193,18 @@ func (in *ingester) flush(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(in.batch) && ctx.Err() == nil; i += workers {
-				m, err := message.ParseContext(ctx, in.batch[i].Raw)
-				results[i] = parsed{m, err}
+				if len(in.batch[i].Raw) <= parseAlone {
+					parse(i)
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	for i := 0; i < len(in.batch) && ctx.Err() == nil; i++ {
+		if len(in.batch[i].Raw) > parseAlone {
+			parse(i)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		return pvczar.Errorf(pvczar.EINVALID, "--log-format: want text or json, got %q", c.opts.logFormat)
 	}
 	logger := slog.New(handler)
+	c.logger = logger // what the mail loops log goes to the server's log
 	store, err := c.openStore(ctx, c.opts.demo)
 	if err != nil {
 		return err

@@ -250,11 +250,11 @@ func TestIngestStopsWhenInterrupted(t *testing.T) {
 // TestIngestBatchBytes: a batch holds at most ingestBatchBytes of messages
 // (a single larger message alone), not 256 messages of any size.
 func TestIngestBatchBytes(t *testing.T) {
-	big := make([]byte, 20<<20) // one buffer shared by the messages: no header, unparseable at once
+	big := make([]byte, 40<<20) // one buffer shared by the messages: no header, unparseable at once
 	var largest int
 	in := &ingester{c: &cli{}, sum: ingestSummary{Refused: map[string]int{}, OverLimit: map[string]int{}}, seen: map[string]bool{},
 		archive: noArchive{}, cursors: map[string]string{}}
-	for i, size := range []int{20 << 20, 20 << 20, 20 << 20, 20 << 20, 1 << 10, 20 << 20} {
+	for i, size := range []int{12 << 20, 12 << 20, 12 << 20, 12 << 20, 1 << 10, 40 << 20} {
 		if err := in.add(context.Background(), &mbox.Message{Raw: big[:size], Source: "big.mbox", Line: i + 1}, "big.mbox", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +266,7 @@ func TestIngestBatchBytes(t *testing.T) {
 	if err := in.flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if in.sum.Read != 6 || in.sum.Unparseable != 6 || largest < 60<<20 {
+	if in.sum.Read != 6 || in.sum.Unparseable != 6 || largest < 24<<20 {
 		t.Fatalf("read %d, unparseable %d, largest batch %d bytes", in.sum.Read, in.sum.Unparseable, largest)
 	}
 }
