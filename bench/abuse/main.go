@@ -52,13 +52,15 @@ func run(limit time.Duration, args []string) {
 	err := cmd.Run()
 	secs := time.Since(start).Seconds()
 	exit := "exit 0"
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		exit = fmt.Sprintf("killed after %s", limit)
-	} else if err != nil {
-		exit = "exit " + strconv.Itoa(cmd.ProcessState.ExitCode())
-		if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() < 0 {
+	case cmd.ProcessState == nil || cmd.ProcessState.ExitCode() < 0:
+		if err != nil {
 			exit = err.Error()
 		}
+	case err != nil:
+		exit = "exit " + strconv.Itoa(cmd.ProcessState.ExitCode())
 	}
 	peak := 0.0
 	if cmd.ProcessState != nil {
@@ -77,34 +79,32 @@ func run(limit time.Duration, args []string) {
 // gen writes every input into dir.
 func gen(dir string) error {
 	for name, write := range map[string]func(*bufio.Writer){
-		"bomb.mbox.gz":    nil, // written below: compressed
-		"parts.mbox":      manyParts,
-		"nested.mbox":     deepNesting,
-		"oneline.mbox":    oneLine,
-		"headers.mbox":    manyHeaders,
-		"limits.mbox":     atTheLimits,
-		"laughs.yaml":     billionLaughs,
-		"huge-doc.md":     hugeDoc,
-		"config-max.json": func(w *bufio.Writer) { w.WriteString(`{"prototype_window_days": 9223372036854775807}`) },
-		"config-null.json": func(w *bufio.Writer) {
-			w.WriteString("null")
-		},
+		"bomb.mbox.gz":      gzipBomb, // compressed, by its name
+		"parts.mbox":        manyParts,
+		"nested.mbox":       deepNesting,
+		"oneline.mbox":      oneLine,
+		"headers.mbox":      manyHeaders,
+		"limits.mbox":       atTheLimits,
+		"laughs.yaml":       billionLaughs,
+		"huge-doc.md":       hugeDoc,
+		"config-max.json":   func(w *bufio.Writer) { w.WriteString(`{"prototype_window_days": 9223372036854775807}`) },
+		"config-null.json":  func(w *bufio.Writer) { w.WriteString("null") },
 		"config-empty.json": func(*bufio.Writer) {},
 	} {
 		f, err := os.Create(filepath.Join(dir, name))
 		if err != nil {
 			return err
 		}
-		w := bufio.NewWriterSize(f, 1<<20)
-		if write == nil {
-			zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
-			w = bufio.NewWriterSize(zw, 1<<20)
-			gzipBomb(w)
-			w.Flush()
+		var out io.Writer = f
+		zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+		if strings.HasSuffix(name, ".gz") {
+			out = zw
+		}
+		w := bufio.NewWriterSize(out, 1<<20)
+		write(w)
+		w.Flush()
+		if out == zw {
 			zw.Close()
-		} else {
-			write(w)
-			w.Flush()
 		}
 		if err := f.Close(); err != nil {
 			return err
@@ -151,23 +151,23 @@ func deepNesting(w *bufio.Writer) {
 	w.WriteString("\n")
 }
 
-// atTheLimits: two messages of 31 MiB of text each, nested 10 deep with 90
+// atTheLimits: two messages of 31 MiB of text each, nested 6 deep with 86
 // parts: the most MIME work a message within the limits asks for.
 func atTheLimits(w *bufio.Writer) {
 	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod\n"
 	for m := range 2 {
 		header(w, m, "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n")
-		for i := range 9 {
+		for i := range 5 {
 			fmt.Fprintf(w, "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i, i+1)
 		}
-		w.WriteString("--b9\nContent-Type: text/plain\n\n")
+		w.WriteString("--b5\nContent-Type: text/plain\n\n")
 		for n := 0; n < 31<<20; n += len(line) {
 			w.WriteString(line)
 		}
 		for range 80 {
-			w.WriteString("--b9\nContent-Type: text/plain\n\nx\n")
+			w.WriteString("--b5\nContent-Type: text/plain\n\nx\n")
 		}
-		for i := 9; i >= 0; i-- {
+		for i := 5; i >= 0; i-- {
 			fmt.Fprintf(w, "--b%d--\n", i)
 		}
 		w.WriteString("\n")

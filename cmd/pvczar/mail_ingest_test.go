@@ -151,7 +151,7 @@ func TestIngestOverLimits(t *testing.T) {
 	if sum.Read != 3 || sum.New != 1 || sum.OverLimit["MIME parts"] != 1 || sum.OverLimit["MIME depth"] != 1 || sum.KeptRaw != 2 {
 		t.Fatalf("summary: %+v", sum)
 	}
-	if got := query(t, db, `SELECT group_concat(error, ' / ') FROM (SELECT error FROM mail_unparsed ORDER BY line)`); got != "over the limit of 100 MIME parts / over the limit of 10 MIME depth" {
+	if got := query(t, db, `SELECT group_concat(error, ' / ') FROM (SELECT error FROM mail_unparsed ORDER BY line)`); got != "over the limit of 100 MIME parts / over the limit of 6 MIME depth" {
 		t.Fatalf("kept raw with reasons %q", got)
 	}
 	if out := mustRun(t, "mail", "ingest", archive, "--db", db); !strings.Contains(out, "over the limits (kept raw): 1 MIME depth, 1 MIME parts") {
