@@ -203,13 +203,37 @@ type ArchivedMail struct {
 type MailArchive interface {
 	// KnownMails returns which of the Message-IDs have been read before.
 	KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error)
-	// AddMails keeps mails in one transaction and returns how many were
-	// new (a Message-ID already kept is skipped).
-	AddMails(ctx context.Context, mails []ArchivedMail) (int, error)
-	// AddUnparsed keeps a message that could not be parsed.
-	AddUnparsed(ctx context.Context, source string, line int, raw []byte, reason string) error
+	// AddMails keeps a batch in one transaction: its mails (a Message-ID
+	// already kept is skipped), its unparsed messages (a content already
+	// kept is skipped), and its cursors, so that a cursor never passes
+	// mail that is not kept. It returns how many of each were new.
+	AddMails(ctx context.Context, batch MailBatch) (MailAdded, error)
+	// RecordedKeys returns which of the events' deduplication keys are in
+	// the log, with the sequence number of the event that holds each.
+	RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error)
 	// MailCursor returns where reading source stopped ("" if never read);
 	// SetMailCursor records it.
 	MailCursor(ctx context.Context, source string) (string, error)
 	SetMailCursor(ctx context.Context, source, position string) error
+}
+
+// MailBatch is what one step of an ingest keeps, all or nothing.
+type MailBatch struct {
+	Mails    []ArchivedMail
+	Unparsed []UnparsedMail
+	Cursors  map[string]string // where reading each source stopped, after this batch
+}
+
+// UnparsedMail is a message kept raw: it could not be parsed, or it was
+// beyond a limit (Reason says which).
+type UnparsedMail struct {
+	Source string
+	Line   int // of its From_ line in an mbox, else 0
+	Raw    []byte
+	Reason string
+}
+
+// MailAdded counts what AddMails kept that was not kept before.
+type MailAdded struct {
+	Mails, Unparsed int
 }

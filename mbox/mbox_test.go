@@ -124,23 +124,42 @@ func TestHugeMessageStaysBounded(t *testing.T) {
 	}
 }
 
+// TestMaildir reads new and cur (not tmp) in delivery order, by the files'
+// times; from a time on, only the files as new as it.
 func TestMaildir(t *testing.T) {
 	dir := t.TempDir()
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		os.Mkdir(filepath.Join(dir, sub), 0o755)
 	}
-	os.WriteFile(filepath.Join(dir, "cur", "2.host:2,S"), []byte("Subject: second\n\nb\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "new", "1.host"), []byte("Subject: first\n\na\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "tmp", "0.host"), []byte("Subject: being delivered\n\n"), 0o644)
-	var got []string
-	err := mbox.ReadMaildir(dir, func(m *mbox.Message) error {
-		got = append(got, strings.SplitN(string(m.Raw), "\n", 2)[0])
-		return nil
-	})
-	if err != nil || strings.Join(got, ",") != "Subject: second,Subject: first" {
-		t.Fatalf("maildir: %v %v", got, err)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, f := range []struct{ name, text string }{
+		{"new/1.host", "Subject: first\n\na\n"},
+		{"cur/2.host:2,S", "Subject: second\n\nb\n"},
+		{"new/0.host", "Subject: third\n\nc\n"},
+		{"tmp/0.host", "Subject: being delivered\n\n"},
+	} {
+		path := filepath.Join(dir, f.name)
+		os.WriteFile(path, []byte(f.text), 0o644)
+		os.Chtimes(path, t0, t0.Add(time.Duration(i)*time.Second))
 	}
-	if err := mbox.ReadMaildir(t.TempDir(), func(*mbox.Message) error { return nil }); err == nil {
+	read := func(since time.Time) string {
+		var got []string
+		err := mbox.ReadMaildir(dir, since, func(m *mbox.Message, mod time.Time) error {
+			got = append(got, strings.TrimPrefix(strings.SplitN(string(m.Raw), "\n", 2)[0], "Subject: ")+"@"+mod.Sub(t0).String())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ",")
+	}
+	if got := read(time.Time{}); got != "first@0s,second@1s,third@2s" {
+		t.Fatalf("maildir: %s", got)
+	}
+	if got := read(t0.Add(time.Second)); got != "second@1s,third@2s" {
+		t.Fatalf("maildir from the second's time: %s", got)
+	}
+	if err := mbox.ReadMaildir(t.TempDir(), time.Time{}, func(*mbox.Message, time.Time) error { return nil }); err == nil {
 		t.Fatal("an empty folder is not a Maildir")
 	}
 }
@@ -158,18 +177,45 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		last := 0
+		var msgs []*mbox.Message
 		for i := 0; i < 100000; i++ {
 			m, err := r.Next()
 			if err != nil {
+				resumeEach(t, data, msgs)
 				return
 			}
 			if len(m.Raw) > mbox.MaxMessageSize || m.Line <= last {
 				t.Fatalf("message %d: size %d, line %d after %d", i, len(m.Raw), m.Line, last)
 			}
 			last = m.Line
+			msgs = append(msgs, m)
 		}
 		t.Fatal("more messages than the input could hold")
 	})
+}
+
+// resumeEach checks that reading data from each message's Resume gives
+// the messages after it (or it and them, when it is read again), as a whole
+// read gave them.
+func resumeEach(t *testing.T, data []byte, msgs []*mbox.Message) {
+	for i, m := range msgs {
+		got, err := readFrom(t, data, m.Resume)
+		if err != nil {
+			t.Fatalf("resumed after message %d at %+v: %v", i, m.Resume, err)
+		}
+		rest := msgs[i+1:]
+		if len(got) == len(msgs)-i {
+			rest = msgs[i:]
+		}
+		if len(got) != len(rest) {
+			t.Fatalf("resumed after message %d at %+v: %d messages, want %d", i, m.Resume, len(got), len(rest))
+		}
+		for j := range got {
+			if !bytes.Equal(got[j].Raw, rest[j].Raw) || got[j].Line != rest[j].Line {
+				t.Fatalf("resumed after message %d: message %d differs (line %d, want %d)", i, j, got[j].Line, rest[j].Line)
+			}
+		}
+	}
 }
 
 // TestAppendRoundTrip: what Append writes, the reader reads back as it was.
@@ -184,5 +230,96 @@ func TestAppendRoundTrip(t *testing.T) {
 	got := readAll(t, buf.Bytes(), mbox.MboxRD)
 	if len(got) != 2 || string(got[0].Raw) != msgs[0] || string(got[1].Raw) != msgs[1]+"\n" {
 		t.Fatalf("round trip: %d messages", len(got))
+	}
+}
+
+// readFrom reads the mbox in data from at.
+func readFrom(t testing.TB, data []byte, at mbox.Position) ([]*mbox.Message, error) {
+	r, err := mbox.NewReaderAt(bytes.NewReader(data), "test.mbox", mbox.Auto, at)
+	if err != nil {
+		return nil, err
+	}
+	var out []*mbox.Message
+	for {
+		m, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, m)
+	}
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data)
+	zw.Close()
+	return b.Bytes()
+}
+
+// TestResume: a reader resumed at the last message's Resume reads only
+// what was appended since, with the same line numbers as a whole read,
+// plain or compressed; a last message without its final blank line is read
+// again (it may be unfinished); a shorter archive, or one whose first bytes
+// changed, is refused as rewritten.
+func TestResume(t *testing.T) {
+	first := []byte(rd)
+	added := "From mboxrd@z Thu Jan  1 00:00:00 1970\nSubject: added\nMessage-ID: <added@x>\n\nnew\n\n"
+	for _, compress := range []bool{false, true} {
+		enc := func(b []byte) []byte {
+			if compress {
+				return gzipped(t, b)
+			}
+			return b
+		}
+		msgs := readAll(t, enc(first), mbox.Auto)
+		at := msgs[len(msgs)-1].Resume
+		grown := append(append([]byte(nil), first...), added...)
+		got, err := readFrom(t, enc(grown), at)
+		whole := readAll(t, enc(grown), mbox.Auto)
+		if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Raw), "Subject: added") || got[0].Line != whole[len(whole)-1].Line {
+			t.Fatalf("compressed %v: resumed at %+v: %d messages, %v", compress, at, len(got), err)
+		}
+		if again, err := readFrom(t, enc(grown), got[0].Resume); err != nil || len(again) != 0 {
+			t.Fatalf("compressed %v: nothing new: %d messages, %v", compress, len(again), err)
+		}
+		unfinished := strings.TrimSuffix(added, "\n")
+		partial := append(append([]byte(nil), first...), unfinished...)
+		got, _ = readFrom(t, enc(partial), at)
+		if len(got) != 1 || got[0].Resume != at {
+			t.Fatalf("compressed %v: an unfinished last message must be read again: %+v", compress, got)
+		}
+		if _, err := readFrom(t, enc(first[:len(first)/2]), at); !errors.Is(err, mbox.ErrRewritten) {
+			t.Fatalf("compressed %v: shorter archive: %v", compress, err)
+		}
+		changed := bytes.Replace(grown, []byte("Subject: one"), []byte("Subject: One"), 1)
+		if _, err := readFrom(t, enc(changed), at); !errors.Is(err, mbox.ErrRewritten) {
+			t.Fatalf("compressed %v: changed first bytes: %v", compress, err)
+		}
+	}
+}
+
+// TestGzipBomb: an archive that decompresses a thousand times its size
+// stops with ErrGzipLimit before it is all decompressed.
+func TestGzipBomb(t *testing.T) {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write([]byte("From mboxrd@z Thu Jan  1 00:00:00 1970\nSubject: bomb\n\n"))
+	line := []byte(strings.Repeat("a", 75) + "\n")
+	for n := 0; n < 32<<20; n += len(line) {
+		zw.Write(line)
+	}
+	zw.Close()
+	r, err := mbox.NewReader(&b, "bomb.mbox.gz", mbox.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Next()
+	if !errors.Is(err, mbox.ErrGzipLimit) || !strings.Contains(err.Error(), "bomb.mbox.gz") {
+		t.Fatalf("Next: %v, want the gzip limit naming the file", err)
 	}
 }

@@ -5,6 +5,7 @@ package message
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -43,17 +44,27 @@ var ErrNotMail = errors.New("no mail header found")
 
 // Parse reads one message. A message without a Message-ID gets a stable
 // one derived from its sender, date, subject and text, so that a second
-// ingest finds it again. Only data that does not start with a header is an
-// error.
+// ingest finds it again. Data that does not start with a header is an
+// error, and so is a MIME structure beyond MaxParts or MaxDepth (a
+// *LimitError).
 func Parse(raw []byte) (pvczar.Mail, error) {
+	return ParseContext(context.Background(), raw)
+}
+
+// ParseContext is Parse that stops, returning ctx's error, when ctx ends.
+// Within the limits its time grows linearly with the message's size.
+func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
 	var m pvczar.Mail
 	first, _, _ := bytes.Cut(raw, []byte("\n"))
 	if !bytes.Contains(first, []byte(":")) {
 		return m, ErrNotMail
 	}
+	if err := checkStructure(ctx, raw); err != nil {
+		return m, err
+	}
 	header := func(string) string { return "" }
 	var body string
-	if env, err := parser.ReadEnvelope(bytes.NewReader(raw)); err == nil {
+	if env, err := readEnvelope(ctx, raw); err == nil {
 		header, body = env.GetHeader, env.Text
 		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
 			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
@@ -66,6 +77,8 @@ func Parse(raw []byte) (pvczar.Mail, error) {
 		var b bytes.Buffer
 		b.ReadFrom(msg.Body)
 		body = b.String()
+	} else if err := ctx.Err(); err != nil {
+		return m, err
 	} else {
 		return m, ErrNotMail
 	}
@@ -96,6 +109,34 @@ func Parse(raw []byte) (pvczar.Mail, error) {
 	}
 	m.References = ids(header("References"))
 	return m, nil
+}
+
+// readEnvelope reads raw's MIME parts and makes them an envelope, in time
+// linear in raw's size: enmime joins the text parts of a multipart one by
+// one (each join copies all the text before it), so they are joined here
+// first, into the first of them, as it would join them.
+func readEnvelope(ctx context.Context, raw []byte) (*enmime.Envelope, error) {
+	root, err := parser.ReadParts(ctxReader{ctx, bytes.NewReader(raw)})
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(root.ContentType, "multipart/") && root.ContentType != "multipart/alternative" {
+		texts := root.DepthMatchAll(func(p *enmime.Part) bool {
+			return p.ContentType == "text/plain" && p.Disposition != "attachment"
+		})
+		if len(texts) > 1 {
+			var joined bytes.Buffer
+			for i, p := range texts {
+				if i > 0 {
+					joined.WriteString("\n--\n")
+					p.ContentType = "application/x-pvczar-joined" // no longer text: its text is in the first
+				}
+				joined.Write(p.Content)
+			}
+			texts[0].Content = joined.Bytes()
+		}
+	}
+	return parser.EnvelopeFromPart(root)
 }
 
 // derivedID is a stable Message-ID for a message that has none.

@@ -1,6 +1,7 @@
 package message_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -64,8 +65,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("From: a@b\nMessage-ID: <1@x>\n\nbody\n"))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Transfer-Encoding: base64\n\n!!!\n--x"))
 	f.Add([]byte("Subject: =?unknown?Q?=FF?=\nFrom: <<<\n\n\xff\xfe"))
+	f.Add([]byte(multipart(3, 3)))
+	f.Add([]byte(multipart(message.MaxParts+1, 1)))
+	f.Add([]byte(multipart(1, message.MaxDepth+1)))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=\"a\"\n\n--a\nContent-Type: multipart/alternative; boundary=a\n\n--a\n--a--\n--a--"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := message.Parse(raw)
+		if le := (*message.LimitError)(nil); errors.As(err, &le) && le.Limit != message.LimitParts && le.Limit != message.LimitDepth {
+			t.Fatalf("an unknown limit: %v", err)
+		}
 		if err != nil {
 			return
 		}

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"strings"
 
@@ -14,66 +16,134 @@ var _ pvczar.MailArchive = (*Store)(nil)
 // KnownMails implements pvczar.MailArchive.
 func (s *Store) KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error) {
 	known := map[string]bool{}
-	for len(messageIDs) > 0 {
-		chunk := messageIDs[:min(len(messageIDs), 500)]
-		messageIDs = messageIDs[len(chunk):]
+	err := s.queryIn(ctx, `SELECT message_id FROM mails WHERE message_id IN (`, messageIDs, func(rows *sql.Rows) error {
+		var id string
+		err := rows.Scan(&id)
+		known[id] = true
+		return err
+	})
+	return known, err
+}
+
+// queryIn runs query, which ends in "IN (", for keys, 500 at a time, and
+// calls row with each row.
+func (s *Store) queryIn(ctx context.Context, query string, keys []string, row func(*sql.Rows) error) error {
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 500)]
+		keys = keys[len(chunk):]
 		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+		for i, k := range chunk {
+			args[i] = k
 		}
-		rows, err := s.read.QueryContext(ctx, s.q(`SELECT message_id FROM mails WHERE message_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
+		rows, err := s.read.QueryContext(ctx, s.q(query+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`), args...)
 		if err != nil {
-			return nil, s.describe(err)
+			return s.describe(err)
 		}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			if err := row(rows); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			known[id] = true
 		}
 		if err := rows.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return known, nil
+	return nil
 }
 
 // AddMails implements pvczar.MailArchive.
-func (s *Store) AddMails(ctx context.Context, mails []pvczar.ArchivedMail) (int, error) {
-	added := 0
+func (s *Store) AddMails(ctx context.Context, batch pvczar.MailBatch) (pvczar.MailAdded, error) {
+	var added pvczar.MailAdded
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		added = 0
-		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
+		added = pvczar.MailAdded{}
+		if len(batch.Mails) > 0 {
+			ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`))
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
+			defer ins.Close()
+			for _, m := range batch.Mails {
+				n, err := affected(ins.ExecContext(ctx, m.MessageID, flag(m.DerivedID), m.Source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject,
+					m.InReplyTo, strings.Join(m.References, " "), m.Proposal, strings.Join(m.Notes, "\n"), m.Body))
+				if err != nil {
+					return err
+				}
+				added.Mails += n
+			}
 		}
-		defer ins.Close()
-		for _, m := range mails {
-			res, err := ins.ExecContext(ctx, m.MessageID, flag(m.DerivedID), m.Source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject,
-				m.InReplyTo, strings.Join(m.References, " "), m.Proposal, strings.Join(m.Notes, "\n"), m.Body)
+		for _, u := range batch.Unparsed {
+			n, err := affected(tx.ExecContext(ctx, s.q(`INSERT INTO mail_unparsed (source, line, error, raw, digest) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (digest) DO NOTHING`), u.Source, u.Line, u.Reason, u.Raw, rawDigest(u.Raw)))
 			if err != nil {
 				return err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
+			added.Unparsed += n
+		}
+		for source, position := range batch.Cursors {
+			if err := s.setCursor(ctx, tx, source, position); err != nil {
 				return err
 			}
-			added += int(n)
 		}
 		return nil
 	})
 	return added, err
 }
 
-// AddUnparsed implements pvczar.MailArchive.
-func (s *Store) AddUnparsed(ctx context.Context, source string, line int, raw []byte, reason string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_unparsed (source, line, error, raw) VALUES (?, ?, ?, ?)`), source, line, reason, raw)
+func affected(res sql.Result, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// rawDigest is what keeps one unparsed content once.
+func rawDigest(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// digestUnparsed gives the unparsed mail kept before digests were kept its
+// digest (the migration left one row per content).
+func (s *Store) digestUnparsed(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, raw FROM mail_unparsed WHERE digest IS NULL`)
+	if err != nil {
+		return err
+	}
+	digests := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		digests[id] = rawDigest(raw)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for id, d := range digests {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE mail_unparsed SET digest = ? WHERE id = ?`), d, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordedKeys implements pvczar.MailArchive.
+func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error) {
+	found := map[string]int64{}
+	err := s.queryIn(ctx, `SELECT dedupe_key, seq FROM events WHERE dedupe_key IN (`, keys, func(rows *sql.Rows) error {
+		var key string
+		var seq int64
+		err := rows.Scan(&key, &seq)
+		found[key] = seq
 		return err
 	})
+	return found, err
 }
 
 // MailCursor implements pvczar.MailArchive.
@@ -88,9 +158,11 @@ func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
 
 // SetMailCursor implements pvczar.MailArchive.
 func (s *Store) SetMailCursor(ctx context.Context, source, position string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_cursors (source, position) VALUES (?, ?)
-			ON CONFLICT (source) DO UPDATE SET position = excluded.position`), source, position)
-		return err
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.setCursor(ctx, tx, source, position) })
+}
+
+func (s *Store) setCursor(ctx context.Context, tx *sql.Tx, source, position string) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_cursors (source, position) VALUES (?, ?)
+		ON CONFLICT (source) DO UPDATE SET position = excluded.position`), source, position)
+	return err
 }

@@ -86,6 +86,10 @@ func (s *Store) Close() error {
 // the log after it, because what their rows hold has changed.
 const reprojectMarker = "-- pvczar: rebuild the projection"
 
+// digestMarker in a migration says that the unparsed mail kept before it
+// must be given its digest.
+const digestMarker = "-- pvczar: digest the unparsed mail"
+
 // migrate brings the schema up to date in one transaction that holds the
 // write lock, so that servers starting together on one database do not race.
 // A database without a schema gets one only with create; an older schema is
@@ -118,13 +122,14 @@ func (s *Store) migrate(ctx context.Context, create bool) error {
 		if current > len(entries) {
 			return pvczar.Errorf(pvczar.EINVALID, "%s: the database has schema version %d, newer than this pvczar knows (%d); upgrade pvczar", s.name, current, len(entries))
 		}
-		reproject := false
+		reproject, digest := false, false
 		for i := current; i < len(entries); i++ {
 			script, err := fs.ReadFile(migrations, dir+"/"+entries[i].Name())
 			if err != nil {
 				return err
 			}
 			reproject = reproject || strings.Contains(string(script), reprojectMarker)
+			digest = digest || strings.Contains(string(script), digestMarker)
 			for _, stmt := range strings.Split(string(script), ";\n") {
 				if strings.TrimSpace(stripComments(stmt)) == "" {
 					continue
@@ -136,6 +141,11 @@ func (s *Store) migrate(ctx context.Context, create bool) error {
 		}
 		if current == len(entries) {
 			return nil
+		}
+		if digest && current > 0 {
+			if err := s.digestUnparsed(ctx, tx); err != nil {
+				return fmt.Errorf("digesting the unparsed mail after the migration: %w", err)
+			}
 		}
 		if reproject && current > 0 {
 			if err := s.reproject(ctx, tx); err != nil {

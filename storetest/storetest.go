@@ -23,11 +23,12 @@ type Store interface {
 }
 
 // DatabaseStore is a store on a database, which also records commands all
-// or none (as an import of xen.git does) and moves its whole log; the
-// suite tests those on the stores that offer them (not on a client of a
-// server).
+// or none (as an import of xen.git does), keeps mail and moves its whole
+// log; the suite tests those on the stores that offer them (not on a
+// client of a server).
 type DatabaseStore interface {
 	Store
+	pvczar.MailArchive
 	// ActAll records commands all or none.
 	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
 	// ExportLog writes the log as JSON Lines; ImportLog loads one into an
@@ -71,6 +72,8 @@ func Run(t *testing.T, opener Opener) {
 	t.Run("ActAllIsOneTransaction", func(t *testing.T) { testActAllIsOneTransaction(t, opener) })
 	t.Run("ExportImportRoundTrip", func(t *testing.T) { testExportImportRoundTrip(t, opener) })
 	t.Run("ImportRefusals", func(t *testing.T) { testImportRefusals(t, opener) })
+	t.Run("MailArchive", func(t *testing.T) { testMailArchive(t, opener) })
+	t.Run("UnparsedMergedOnUpgrade", func(t *testing.T) { testUnparsedMergedOnUpgrade(t, opener) })
 }
 
 // testTwoProcessesStayInStep: two stores on one database (two servers), each

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ func init() {
 		name: "mail ingest", args: "PATH...", summary: "read mbox files (.gz too), Maildir folders and public-inbox archives: keep each message once, and record the acks, objections and answers they carry", nargs: [2]int{1, -1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&o.dryRun, "dry-run", false, "only read: split, parse, thread and count, without a database")
+			fs.BoolVar(&o.incremental, "incremental", false, "read mbox files and Maildir folders from where the last ingest stopped, as serve --watch-mail does (public-inbox archives always are)")
 		},
 		run: runMailIngest,
 	})
@@ -38,27 +41,44 @@ type ingestSummary struct {
 	New         int            `json:"new"`
 	Duplicates  int            `json:"duplicates"`
 	Unparseable int            `json:"unparseable"`
+	OverLimit   map[string]int `json:"over_limit"` // kept raw, by the limit they exceed
+	KeptRaw     int            `json:"kept_raw"`   // unparseable or over a limit, and not kept before
 	Truncated   int            `json:"truncated"`
 	Threads     int            `json:"threads"`
 	Trailers    int            `json:"trailers"`
 	ForProposal int            `json:"for_proposals"`
 	Events      int            `json:"events"`
-	Refused     map[string]int `json:"refused"` // by reason
+	Recorded    int            `json:"already_recorded"` // commands whose events an interrupted ingest had recorded
+	Refused     map[string]int `json:"refused"`          // by reason
 }
 
-// ingester reads messages in batches: a batch is parsed on every CPU, then
-// stored and acted on in archive order.
+// ingester reads messages in batches: a batch is parsed on every CPU (its
+// largest messages one at a time), then stored and acted on in archive
+// order. A batch holds at most ingestBatch messages and ingestBatchBytes of
+// them (a single larger message alone), so that memory stays bounded
+// however large the messages.
 type ingester struct {
-	c       *cli
-	store   *sqlstore.Store // nil for a dry run
-	seen    map[string]bool // Message-IDs seen: all of a dry run's; otherwise this batch's and those already kept
-	sum     ingestSummary
-	threads []pvczar.Mail // ids and references only, for the thread count
-	batch   []*mbox.Message
-	bar     *progressbar.ProgressBar
+	c           *cli
+	store       *sqlstore.Store // nil for a dry run
+	archive     pvczar.MailArchive
+	incremental bool            // read mbox files and Maildir folders from their cursors
+	seen        map[string]bool // Message-IDs seen: all of a dry run's; otherwise this batch's and those already kept
+	sum         ingestSummary
+	threads     []pvczar.Mail // ids and references only, for the thread count
+	batch       []*mbox.Message
+	batchBytes  int
+	cursors     map[string]string // where reading each source stands after the batch's messages
+	bar         *progressbar.ProgressBar
 }
 
-const ingestBatch = 256
+const (
+	ingestBatch      = 256
+	ingestBatchBytes = 32 << 20
+	// parseAlone: a larger message is parsed by itself, after the others:
+	// parsing takes about ten times a message's size, so that two of the
+	// largest at once would take 650 MB.
+	parseAlone = 4 << 20
+)
 
 func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 	var store *sqlstore.Store
@@ -73,7 +93,7 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("reading mail"),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("messages"), progressbar.OptionShowIts(), progressbar.OptionClearOnFinish())
 	}
-	sum, err := ingestAll(ctx, c, store, paths, bar)
+	sum, err := ingestAll(ctx, c, store, paths, c.opts.incremental, bar)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -84,35 +104,41 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 		return printJSON(c.stdout, sum)
 	}
 	fmt.Fprintf(c.stdout, "read %d messages: %d new, %d duplicates, %d unparseable (kept raw), %d truncated\n", sum.Read, sum.New, sum.Duplicates, sum.Unparseable, sum.Truncated)
+	if len(sum.OverLimit) > 0 {
+		fmt.Fprintf(c.stdout, "over the limits (kept raw): %s\n", counts(sum.OverLimit))
+	}
 	fmt.Fprintf(c.stdout, "%d threads and %d trailers among the new; %d messages belong to proposals; %d events made", sum.Threads, sum.Trailers, sum.ForProposal, sum.Events)
+	if sum.Recorded > 0 {
+		fmt.Fprintf(c.stdout, ", %d already recorded", sum.Recorded)
+	}
 	if len(sum.Refused) > 0 {
-		var reasons []string
-		for code, n := range sum.Refused {
-			reasons = append(reasons, fmt.Sprintf("%d %s", n, code))
-		}
-		sort.Strings(reasons)
-		fmt.Fprintf(c.stdout, ", refused: %v", reasons)
+		fmt.Fprintf(c.stdout, ", refused: [%s]", counts(sum.Refused))
 	}
 	fmt.Fprintln(c.stdout)
 	return nil
 }
 
-// ingestAll reads the archives at paths into store (nil: a dry run).
-func ingestAll(ctx context.Context, c *cli, store *sqlstore.Store, paths []string, bar *progressbar.ProgressBar) (ingestSummary, error) {
-	in := &ingester{c: c, sum: ingestSummary{Refused: map[string]int{}}, seen: map[string]bool{}, store: store, bar: bar}
-	var archive pvczar.MailArchive = noArchive{}
-	if store != nil {
-		archive = store
+// counts writes "2 a, 1 b", in the order of the names.
+func counts(m map[string]int) string {
+	var out []string
+	for name, n := range m {
+		out = append(out, fmt.Sprintf("%d %s", n, name))
 	}
-	add := func(raw *mbox.Message) error {
-		in.batch = append(in.batch, raw)
-		if len(in.batch) >= ingestBatch {
-			return in.flush(ctx)
-		}
-		return nil
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// ingestAll reads the archives at paths into store (nil: a dry run).
+// Incremental, it reads mbox files and Maildir folders from where the last
+// ingest stopped (public-inbox archives always are).
+func ingestAll(ctx context.Context, c *cli, store *sqlstore.Store, paths []string, incremental bool, bar *progressbar.ProgressBar) (ingestSummary, error) {
+	in := &ingester{c: c, sum: ingestSummary{Refused: map[string]int{}, OverLimit: map[string]int{}}, seen: map[string]bool{},
+		store: store, archive: noArchive{}, incremental: incremental, cursors: map[string]string{}, bar: bar}
+	if store != nil {
+		in.archive = store
 	}
 	for _, path := range paths {
-		if err := ingestPath(ctx, archive, path, add, func() error { return in.flush(ctx) }); err != nil {
+		if err := in.ingestPath(ctx, path); err != nil {
 			return in.sum, err
 		}
 	}
@@ -123,31 +149,65 @@ func ingestAll(ctx context.Context, c *cli, store *sqlstore.Store, paths []strin
 	return in.sum, nil
 }
 
+// add queues a message of source, after which reading source stands at
+// position ("" for none), and parses and keeps the queue when it is full.
+func (in *ingester) add(ctx context.Context, m *mbox.Message, source, position string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if in.batchBytes+len(m.Raw) > ingestBatchBytes || len(in.batch) >= ingestBatch {
+		if err := in.flush(ctx); err != nil {
+			return err
+		}
+	}
+	in.batch = append(in.batch, m)
+	in.batchBytes += len(m.Raw)
+	if position != "" {
+		in.cursors[source] = position
+	}
+	return nil
+}
+
 // parsed is a message of a batch after parsing.
 type parsed struct {
 	mail pvczar.Mail
 	err  error
 }
 
-// flush parses the batch on every CPU, then handles its messages in order.
+// flush parses the batch on every CPU, then handles its messages in order
+// and keeps them, with the cursors that cover them, in one transaction.
+// When ctx ends, parsing stops and nothing of the batch is kept.
 func (in *ingester) flush(ctx context.Context) error {
-	if len(in.batch) == 0 {
+	if len(in.batch) == 0 && len(in.cursors) == 0 {
 		return nil
 	}
 	results := make([]parsed, len(in.batch))
+	parse := func(i int) {
+		m, err := message.ParseContext(ctx, in.batch[i].Raw)
+		results[i] = parsed{m, err}
+	}
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(in.batch); i += workers {
-				m, err := message.Parse(in.batch[i].Raw)
-				results[i] = parsed{m, err}
+			for i := w; i < len(in.batch) && ctx.Err() == nil; i += workers {
+				if len(in.batch[i].Raw) <= parseAlone {
+					parse(i)
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	for i := 0; i < len(in.batch) && ctx.Err() == nil; i++ {
+		if len(in.batch[i].Raw) > parseAlone {
+			parse(i)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	known := map[string]bool{}
 	if in.store != nil {
 		ids := make([]string, 0, len(results))
@@ -165,29 +225,48 @@ func (in *ingester) flush(ctx context.Context) error {
 	for id := range known {
 		in.seen[id] = true
 	}
-	var keep []pvczar.ArchivedMail
+	batch := pvczar.MailBatch{Cursors: in.cursors}
 	for i, raw := range in.batch {
 		a, err := in.handle(ctx, raw, results[i])
 		if err != nil {
 			return err
 		}
 		if a != nil {
-			keep = append(keep, *a)
+			batch.Mails = append(batch.Mails, *a)
+		}
+		if u := in.unparsed(raw, results[i].err); u != nil {
+			batch.Unparsed = append(batch.Unparsed, *u)
 		}
 	}
-	if len(keep) > 0 {
-		added, err := in.store.AddMails(ctx, keep)
+	if in.store != nil {
+		added, err := in.store.AddMails(ctx, batch)
 		if err != nil {
 			return err
 		}
-		in.sum.New += added
-		in.sum.Duplicates += len(keep) - added
+		in.sum.New += added.Mails
+		in.sum.Duplicates += len(batch.Mails) - added.Mails
+		in.sum.KeptRaw += added.Unparsed
 	}
 	if in.bar != nil {
 		in.bar.Add(len(in.batch))
 	}
-	in.batch = in.batch[:0]
-	return ctx.Err()
+	clear(in.batch) // let the messages go
+	in.batch, in.batchBytes, in.cursors = in.batch[:0], 0, map[string]string{}
+	return nil
+}
+
+// unparsed counts a message that could not be parsed, or was over a
+// limit, and returns it to keep raw (nil for a parsed one).
+func (in *ingester) unparsed(raw *mbox.Message, err error) *pvczar.UnparsedMail {
+	if err == nil {
+		return nil
+	}
+	if le := (*message.LimitError)(nil); errors.As(err, &le) {
+		in.sum.OverLimit[le.Limit]++
+	} else {
+		in.sum.Unparseable++
+	}
+	return &pvczar.UnparsedMail{Source: raw.Source, Line: raw.Line, Raw: raw.Raw, Reason: err.Error()}
 }
 
 // handle acts, once, on what one parsed message says, and returns the
@@ -198,11 +277,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 		in.sum.Truncated++
 	}
 	if p.err != nil {
-		in.sum.Unparseable++
-		if in.store == nil {
-			return nil, nil
-		}
-		return nil, in.store.AddUnparsed(ctx, raw.Source, raw.Line, raw.Raw, p.err.Error())
+		return nil, nil
 	}
 	m := p.mail
 	if in.seen[m.MessageID] {
@@ -234,7 +309,23 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 		}
 	}
 	notes := res.Notes
+	// An ingest interrupted after the events and before the mail was
+	// kept recorded some of these commands already: say so, instead of
+	// refusing them as duplicates.
+	keys := make([]string, len(res.Commands))
+	for i, cmd := range res.Commands {
+		keys[i] = cmd.Key
+	}
+	recorded, err := in.store.RecordedKeys(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
 	for _, cmd := range res.Commands {
+		if seq, ok := recorded[cmd.Key]; ok {
+			in.sum.Recorded++
+			notes = append(notes, fmt.Sprintf("%s already recorded (event %d)", cmd.Type, seq))
+			continue
+		}
 		if _, err := in.store.Act(ctx, cmd); err != nil {
 			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
 				return nil, err
@@ -252,33 +343,46 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 // noArchive is the archive of a dry run: it remembers no cursor.
 type noArchive struct{ pvczar.MailArchive }
 
-func (noArchive) MailCursor(context.Context, string) (string, error)  { return "", nil }
-func (noArchive) SetMailCursor(context.Context, string, string) error { return nil }
+func (noArchive) MailCursor(context.Context, string) (string, error) { return "", nil }
 
 // ingestPath reads one archive: a Maildir folder, a public-inbox v2 archive
-// (from where the last ingest stopped), or an mbox file.
-// flush is called before a cursor is recorded, so that a cursor never
-// passes messages that are not stored yet.
-func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, handle func(*mbox.Message) error, flush func() error) error {
+// (from where the last ingest stopped), or an mbox file. Incremental, an
+// mbox file is read from where the last ingest stopped (whole when it was
+// rewritten since), and a Maildir folder's files from the newest one read.
+func (in *ingester) ingestPath(ctx context.Context, path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
 	if info.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "cur")); err == nil {
-			return mbox.ReadMaildir(path, handle)
+			return in.ingestMaildir(ctx, path, "maildir:"+abs)
 		}
 		if _, err := os.Stat(filepath.Join(path, "git")); err == nil {
-			return ingestPublicInbox(ctx, archive, path, handle, flush)
+			return in.ingestPublicInbox(ctx, path)
 		}
 		return pvczar.Errorf(pvczar.EINVALID, "%s: a folder that is neither a Maildir (cur, new) nor a public-inbox archive", path)
 	}
+	return in.ingestMbox(ctx, path, "mbox:"+abs)
+}
+
+// ingestMbox reads the mbox file at path; cursor names its position.
+func (in *ingester) ingestMbox(ctx context.Context, path, cursor string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := mbox.NewReader(f, path, mbox.Auto)
+	var r *mbox.Reader
+	if in.incremental {
+		r, err = in.resumeMbox(ctx, f, path, cursor)
+	} else {
+		r, err = mbox.NewReader(f, path, mbox.Auto)
+	}
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
 	}
@@ -289,19 +393,73 @@ func ingestPath(ctx context.Context, archive pvczar.MailArchive, path string, ha
 			return nil
 		}
 		if err != nil {
+			// What was read before is whole: keep it.
+			if ferr := in.flush(ctx); ferr != nil {
+				return ferr
+			}
 			return pvczar.Errorf(pvczar.EINVALID, "%v (after %s)", err, time.Since(start).Round(time.Millisecond))
 		}
-		if err := handle(m); err != nil {
+		pos, err := json.Marshal(m.Resume)
+		if err != nil {
+			return err
+		}
+		if err := in.add(ctx, m, cursor, string(pos)); err != nil {
 			return err
 		}
 	}
 }
 
+// resumeMbox opens f at the position cursor records, or at its start when
+// there is none or the file was rewritten since.
+func (in *ingester) resumeMbox(ctx context.Context, f *os.File, path, cursor string) (*mbox.Reader, error) {
+	saved, err := in.archive.MailCursor(ctx, cursor)
+	if err != nil || saved == "" {
+		return mbox.NewReader(f, path, mbox.Auto)
+	}
+	var at mbox.Position
+	if err := json.Unmarshal([]byte(saved), &at); err != nil {
+		return nil, fmt.Errorf("%s: the cursor of the last ingest is corrupt (%v): %q", path, err, saved)
+	}
+	r, err := mbox.NewReaderAt(f, path, mbox.Auto, at)
+	if errors.Is(err, mbox.ErrRewritten) {
+		in.c.logger.Info("mail archive rewritten since the last ingest: reading it whole", "path", path)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return mbox.NewReader(f, path, mbox.Auto)
+	}
+	return r, err
+}
+
+// ingestMaildir reads the files of the Maildir folder dir, in the order
+// of their modification times; incremental, only those as new as the
+// newest read before (cursor), which move between new and cur keeps.
+func (in *ingester) ingestMaildir(ctx context.Context, dir, cursor string) error {
+	var since time.Time
+	if in.incremental {
+		saved, err := in.archive.MailCursor(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		if saved != "" {
+			if since, err = time.Parse(time.RFC3339Nano, saved); err != nil {
+				return fmt.Errorf("%s: the cursor of the last ingest is corrupt (%v): %q", dir, err, saved)
+			}
+		}
+	}
+	err := mbox.ReadMaildir(dir, since, func(m *mbox.Message, mod time.Time) error {
+		return in.add(ctx, m, cursor, mod.UTC().Format(time.RFC3339Nano))
+	})
+	if err != nil && ctx.Err() == nil {
+		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
+	}
+	return err
+}
+
 // ingestPublicInbox reads each epoch of a public-inbox v2 archive after the
 // commit the last ingest recorded, and records the last commit it read
-// (every 1,000 messages and at the end), so that an interrupted ingest
-// resumes close to where it stopped.
-func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir string, handle func(*mbox.Message) error, flush func() error) error {
+// with each batch, so that an interrupted ingest resumes where it stopped.
+func (in *ingester) ingestPublicInbox(ctx context.Context, dir string) error {
 	epochs, err := mbox.PublicInboxEpochs(dir)
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "%v", err)
@@ -312,34 +470,15 @@ func ingestPublicInbox(ctx context.Context, archive pvczar.MailArchive, dir stri
 			return err
 		}
 		cursor := "public-inbox:" + abs
-		since, err := archive.MailCursor(ctx, cursor)
+		since, err := in.archive.MailCursor(ctx, cursor)
 		if err != nil {
 			return err
 		}
-		last, n := since, 0
 		err = mbox.ReadEpoch(e, since, func(m *mbox.Message, commit string) error {
-			if err := handle(m); err != nil {
-				return err
-			}
-			last, n = commit, n+1
-			if n%1024 == 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-				return archive.SetMailCursor(ctx, cursor, last)
-			}
-			return nil
+			return in.add(ctx, m, cursor, commit)
 		})
-		if err == nil {
-			err = flush()
-		}
 		if err != nil {
 			return err
-		}
-		if last != since {
-			if err := archive.SetMailCursor(ctx, cursor, last); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

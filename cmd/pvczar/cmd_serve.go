@@ -46,6 +46,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		return pvczar.Errorf(pvczar.EINVALID, "--log-format: want text or json, got %q", c.opts.logFormat)
 	}
 	logger := slog.New(handler)
+	c.logger = logger // what the mail loops log goes to the server's log
 	store, err := c.openStore(ctx, c.opts.demo)
 	if err != nil {
 		return err
@@ -123,10 +124,12 @@ func serveDemo(ctx context.Context, c *cli, store *sqlstore.Store, now time.Time
 	return nil
 }
 
-// watchMail ingests the mail sources every interval until ctx ends. A file
-// is read again only when its size or time changed; folders are looked at
-// every time (what they hold twice is skipped by Message-ID, and
-// public-inbox archives resume at their last commit).
+// watchMail ingests the mail sources every interval until ctx ends, each
+// from where the last ingest stopped, by cursors kept in the database in
+// the transaction of the mail they cover: an mbox file after its last whole
+// message (whole again when it was rewritten), a Maildir folder from its
+// newest file read, a public-inbox archive after its last commit. A file is
+// looked at only when its size or time changed; folders every time.
 func watchMail(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.Logger, sources []string, every time.Duration) {
 	type stamp struct {
 		size int64
@@ -153,7 +156,7 @@ func watchMail(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.
 			}
 		}
 		if len(changed) > 0 {
-			sum, err := ingestAll(ctx, c, store, changed, nil)
+			sum, err := ingestAll(ctx, c, store, changed, true, nil)
 			if err != nil && ctx.Err() == nil {
 				logger.Error("mail ingest", "paths", changed, "err", err)
 			} else if sum.Read > 0 {

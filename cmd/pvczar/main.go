@@ -68,7 +68,7 @@ type opts struct {
 	side, codebase, upstream, support, review, series, czar                               string
 	days, limit, maxConns, maxConnsPerAddr                                                int
 	metricsTokenFile                                                                      string
-	dryRun, replace                                                                       bool
+	dryRun, replace, incremental                                                          bool
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
 	mailTo, mailFrom, mailDomain, smtpAddr, smtpUser, outboxMbox                          string

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,13 +104,8 @@ func newDB(t *testing.T) string {
 
 func eventCount(t *testing.T, db string) int {
 	t.Helper()
-	raw, err := sql.Open("sqlite", db)
+	n, err := strconv.Atoi(query(t, db, "SELECT COUNT(*) FROM events"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var n int
-	if err := raw.QueryRow("SELECT COUNT(*) FROM events").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
