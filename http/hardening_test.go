@@ -127,8 +127,12 @@ func TestConnectionLimits(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
+	ln, err := pvhttp.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
-		done <- srv.Serve(ctx, "127.0.0.1:0", func(u string) { addr <- strings.TrimPrefix(u, "http://") })
+		done <- srv.Serve(ctx, ln, func(u string) { addr <- strings.TrimPrefix(u, "http://") })
 	}()
 	defer func() {
 		cancel()
@@ -162,7 +166,6 @@ func TestConnectionLimits(t *testing.T) {
 		c.Close()
 	}
 	var resp *http.Response
-	var err error
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if resp, err = http.Get("http://" + a + "/healthz"); err == nil {
 			break

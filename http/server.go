@@ -224,16 +224,23 @@ func (s *Server) handleCommand(rt commandRoute, method, path string, h http.Hand
 	}
 }
 
-// Serve listens on addr and serves until ctx ends, then shuts down
+// Listen opens the TCP address a server will serve on, so that a caller
+// can find a busy port before it loads anything.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, pvczar.Errorf(pvczar.EINVALID, "cannot listen on %s: %v", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves on tcp (from Listen) until ctx ends, then shuts down
 // gracefully: it stops accepting, lets requests in flight finish (up to
 // 30 seconds) and stops the scheduler. ready is called with the base URL
 // once the server listens.
-func (s *Server) Serve(ctx context.Context, addr string, ready func(url string)) error {
-	tcp, err := net.Listen("tcp", addr)
-	if err != nil {
-		return pvczar.Errorf(pvczar.EINVALID, "cannot listen on %s: %v", addr, err)
-	}
+func (s *Server) Serve(ctx context.Context, tcp net.Listener, ready func(url string)) error {
 	ln := newLimitListener(tcp, s.opts.MaxConns, s.opts.MaxConnsPerAddr, func() { s.metrics.add("pvczar_connections_refused_total", 1) })
+	var err error
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}

@@ -47,6 +47,12 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	}
 	logger := slog.New(handler)
 	c.logger = logger // what the mail loops log goes to the server's log
+	// The port first: a busy one is reported before anything is loaded.
+	ln, err := pvhttp.Listen(c.opts.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	store, err := c.openStore(ctx, c.opts.demo)
 	if err != nil {
 		return err
@@ -97,7 +103,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery,
 		MaxConns: c.opts.maxConns, MaxConnsPerAddr: c.opts.maxConnsPerAddr, MetricsToken: metricsToken})
 	logger.Info("starting", "db", c.shownDB())
-	return srv.Serve(ctx, c.opts.addr, func(url string) {
+	return srv.Serve(ctx, ln, func(url string) {
 		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.shownDB(), url)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -29,7 +30,7 @@ import (
 	"github.com/xen-pvczar/pvczar/verify"
 )
 
-// Exit codes.
+// Exit codes (exitCodes says what each means, for help).
 const (
 	exitOK        = 0
 	exitError     = 1   // internal error, or storage failure
@@ -42,6 +43,23 @@ const (
 	exitBreaking  = 8   // spec diff: unwaived breaking changes to a production protocol
 	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 )
+
+// exitCodes lists every exit code with its meaning, as help shows them.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{exitOK, "ok"},
+	{exitError, "error (internal, or storage)"},
+	{exitUsage, "usage or invalid input"},
+	{exitNotFound, "not found"},
+	{exitConflict, "conflict (the state does not allow it, or a concurrent change won)"},
+	{exitForbidden, "not identified, or forbidden"},
+	{exitAudit, "audit verify (or the audit of backup or import-log), spec check, doc check or xen check found problems"},
+	{exitReview, "spec diff found changes to review"},
+	{exitBreaking, "spec diff found breaking changes to a production protocol"},
+	{exitInterrupt, "stopped by SIGINT or SIGTERM"},
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -101,7 +119,10 @@ func register(c *command) { commands = append(commands, c) }
 // Run runs pvczar with args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := &cli{stdout: stdout, stderr: stderr, wall: time.Now,
-		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		logger: slog.New(&warningHandler{w: stderr})}
+	if len(args) > 0 && args[0] == "--version" {
+		args[0] = "version"
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return Run(ctx, append(args[1:], "--help"), stdout, stderr)
@@ -109,10 +130,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printOverview(stdout)
 		return exitOK
 	}
+	args = commandFirst(args)
 	cmd, rest := findCommand(args)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "pvczar: unknown command %q; run `pvczar help` for the list\n", strings.Join(args[:min(2, len(args))], " "))
-		return exitUsage
+		return unknownCommand(args, stdout, stderr)
 	}
 	c.cmd = cmd
 	fs := flag.NewFlagSet("pvczar "+cmd.name, flag.ContinueOnError)
@@ -264,19 +285,134 @@ Commands:`)
 		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, `
-Every command takes --db, --as, --now, --config and --json, and --help.
+Every command takes --db, --as, --now, --config and --json, and --help;
+flags may come before or after the command.
 With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
 to a pvczar server and act as the token's user.
-Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
-4 conflict (the state does not allow it), 5 not identified or forbidden,
-6 audit verify (or backup's or import-log's audit), spec check,
-doc check or xen check found problems,
-7 spec diff found changes to review, 8 spec diff found breaking changes,
-130 stopped by SIGINT or SIGTERM.`)
+
+Exit codes:`)
+	for _, e := range exitCodes {
+		fmt.Fprintf(w, "  %3d  %s\n", e.code, e.meaning)
+	}
+}
+
+// globalValueFlags are the flags every command takes that take a value.
+var globalValueFlags = []string{"db", "as", "now", "config", "server", "token"}
+
+// commandFirst moves flags given before the command after it, so that
+// `pvczar --db x status` works as `pvczar status --db x` does.
+func commandFirst(args []string) []string {
+	var flags []string
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" && args[i] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		flags = append(flags, args[i])
+		i++
+		if !hasValue && slices.Contains(globalValueFlags, name) && i < len(args) {
+			flags = append(flags, args[i])
+			i++
+		}
+	}
+	if len(flags) == 0 || i == len(args) {
+		return args
+	}
+	return append(append([]string(nil), args[i:]...), flags...)
+}
+
+// unknownCommand explains a command that is not one: a group's name lists
+// its subcommands (exit 0 when nothing more was typed), and a typo gets the
+// nearest names.
+func unknownCommand(args []string, stdout, stderr io.Writer) int {
+	var group []*command
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, args[0]+" ") {
+			group = append(group, c)
+		}
+	}
+	sort.Slice(group, func(i, j int) bool { return group[i].name < group[j].name })
+	if len(group) > 0 {
+		w, code := stdout, exitOK
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			w, code = stderr, exitUsage
+			fmt.Fprintf(w, "pvczar %s: unknown subcommand %q\n", args[0], args[1])
+			if near := nearestCommands(args); len(near) > 0 {
+				fmt.Fprintf(w, "did you mean `pvczar %s`?\n", near[0])
+			}
+		}
+		fmt.Fprintf(w, "Usage: pvczar %s SUBCOMMAND [ARGS] [FLAGS]\n\nSubcommands:\n", args[0])
+		for _, c := range group {
+			fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+		}
+		return code
+	}
+	fmt.Fprintf(stderr, "pvczar: unknown command %q; run `pvczar help` for the list\n", args[0])
+	if near := nearestCommands(args); len(near) > 0 {
+		fmt.Fprintf(stderr, "did you mean `pvczar %s`?\n", strings.Join(near, "` or `pvczar "))
+	}
+	return exitUsage
+}
+
+// nearestCommands returns up to three command or group names within a few
+// edits of what was typed, nearest first.
+func nearestCommands(args []string) []string {
+	type candidate struct {
+		name     string
+		distance int
+	}
+	seen := map[string]bool{}
+	var found []candidate
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		n := min(len(words), len(args)) // as many words as were typed
+		name := strings.Join(words[:n], " ")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if d := editDistance(strings.Join(args[:n], " "), name); d <= max(2, len(name)/4) {
+			found = append(found, candidate{name, d})
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].distance != found[j].distance {
+			return found[i].distance < found[j].distance
+		}
+		return found[i].name < found[j].name
+	})
+	var out []string
+	for _, f := range found[:min(3, len(found))] {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: pvczar %s %s [FLAGS]\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
+	fmt.Fprintf(w, "Usage: pvczar %s %s [FLAGS]\n\n%s\n\n", cmd.name, cmd.args, cmd.summary)
+	if ex := examples[cmd.name]; ex != "" {
+		fmt.Fprintf(w, "Example:\n  %s\n\n", ex)
+	}
+	fmt.Fprintf(w, "Flags:\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 )
@@ -44,3 +46,41 @@ func dash(s string) string {
 	}
 	return s
 }
+
+// warningHandler writes a command's warnings (and errors) as plain lines
+// on stderr, `warning: MESSAGE (key: value, ...)`, as git and gh do; the
+// server's log is structured instead.
+type warningHandler struct {
+	w     io.Writer
+	attrs []slog.Attr
+}
+
+func (h *warningHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *warningHandler) Handle(_ context.Context, r slog.Record) error {
+	prefix := "warning"
+	if r.Level >= slog.LevelError {
+		prefix = "error"
+	}
+	var parts []string
+	add := func(a slog.Attr) bool {
+		parts = append(parts, fmt.Sprintf("%s: %v", a.Key, a.Value.Resolve()))
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	line := prefix + ": " + r.Message
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	_, err := fmt.Fprintln(h.w, line)
+	return err
+}
+
+func (h *warningHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &warningHandler{w: h.w, attrs: append(append([]slog.Attr(nil), h.attrs...), attrs...)}
+}
+
+func (h *warningHandler) WithGroup(string) slog.Handler { return h }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -275,5 +276,23 @@ func TestServeNowNotAhead(t *testing.T) {
 	code, _, stderr := run(t, "serve", "--addr", "127.0.0.1:0", "--db", db, "--now", ahead)
 	if code != exitUsage || !strings.Contains(stderr, "is in the future") {
 		t.Fatalf("serve --now %s: exit %d: %s", ahead, code, stderr)
+	}
+}
+
+// TestServeBusyPortFirst: a busy port is reported before anything is
+// loaded: serve --demo on a new file fails at once and creates no file.
+func TestServeBusyPortFirst(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	db := t.TempDir() + "/demo.db"
+	code, _, stderr := run(t, "serve", "--demo", "--db", db, "--addr", busy.Addr().String())
+	if code != exitUsage || !strings.Contains(stderr, "cannot listen on "+busy.Addr().String()) {
+		t.Fatalf("serve on a busy port: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("serve on a busy port loaded the demo first: %v", err)
 	}
 }
