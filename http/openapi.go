@@ -12,6 +12,7 @@ import (
 
 // apiOperation describes one route of the API that is not a command.
 type apiOperation struct {
+	ID                    string // operationId: camelCase, no dot (a command's is its event type)
 	Method, Path, Summary string
 	Query                 []string // query parameters
 	Auth                  string   // "", "user" or "czar"
@@ -21,23 +22,23 @@ type apiOperation struct {
 }
 
 var apiOperations = []apiOperation{
-	{Method: "GET", Path: "/openapi.json", Summary: "This document."},
-	{Method: "GET", Path: "/status", Summary: "Where every protocol stands, and the Czar's queue.", Query: []string{"now"}},
-	{Method: "GET", Path: "/digest", Summary: "The plain-text digest for xen-devel, as {\"digest\": text}.", Query: []string{"now"}},
-	{Method: "GET", Path: "/registry", Summary: "The whole state evaluated at now (what the CLI reads through a server). The Pvczar-Versions header gives each protocol's ETag as id=version, comma-separated.", Query: []string{"now"}},
-	{Method: "GET", Path: "/rules", Summary: "The lifecycle numbers (windows, quorum, lapse, ...) and gates in force."},
-	{Method: "GET", Path: "/events", Summary: "The event log in order, a page at a time (next is the after of the next page; with order=newest, its before).", Query: []string{"protocol", "proposal", "after", "before", "order", "limit"}},
-	{Method: "GET", Path: "/users", Summary: "The people pvczar knows.", Query: []string{"after", "limit"}},
-	{Method: "GET", Path: "/protocols", Summary: "Every protocol with its stage, time in stage, badges and open proposal.", Query: []string{"now", "after", "limit"}},
-	{Method: "GET", Path: "/protocols/{protocol}", Summary: "Everything recorded about a protocol. The ETag is for If-Match on its commands.", Query: []string{"now"}},
-	{Method: "GET", Path: "/proposals", Summary: "Proposals, optionally by status.", Query: []string{"status", "now", "after", "limit"}},
-	{Method: "GET", Path: "/proposals/{proposal}", Summary: "A proposal: window, positions, objections, quorum, gates, what it still needs. The ETag is for If-Match.", Query: []string{"now"}},
-	{Method: "GET", Path: "/audit", Summary: "Refold the log and compare it with the stored tables (the Czar).", Auth: "czar"},
-	{Method: "POST", Path: "/tick", Summary: "Apply the clock's changes due now (maintainers and the Czar; the server's scheduler does it by itself). With dry_run, only show them; now asks a dry run about another instant.", Auth: "user", Body: tickRequest{}},
-	{Method: "POST", Path: "/tokens", Summary: "Create an API token; the secret is in the answer, and only there. Yours, or anyone's for the Czar.", Auth: "user", Body: tokenRequest{}, Status: 201},
-	{Method: "GET", Path: "/tokens", Summary: "List tokens: yours, another user's (the Czar), or everyone's with user=* (the Czar).", Auth: "user", Query: []string{"user"}},
-	{Method: "DELETE", Path: "/tokens/{id}", Summary: "Revoke a token: yours, or anyone's for the Czar.", Auth: "user", Status: 204, Conflict: "The token was already revoked."},
-	{Method: "PUT", Path: "/users/{user}/password", Summary: "Set a password for web sign-in: yours, or anyone's for the Czar.", Auth: "user", Body: passwordRequest{}, Status: 204},
+	{ID: "getOpenAPI", Method: "GET", Path: "/openapi.json", Summary: "This document."},
+	{ID: "getStatus", Method: "GET", Path: "/status", Summary: "Where every protocol stands, and the Czar's queue.", Query: []string{"now"}},
+	{ID: "getDigest", Method: "GET", Path: "/digest", Summary: "The plain-text digest for xen-devel, as {\"digest\": text}.", Query: []string{"now"}},
+	{ID: "getRegistry", Method: "GET", Path: "/registry", Summary: "The whole state evaluated at now (what the CLI reads through a server). The Pvczar-Versions header gives each protocol's ETag as id=version, comma-separated.", Query: []string{"now"}},
+	{ID: "getRules", Method: "GET", Path: "/rules", Summary: "The lifecycle numbers (windows, quorum, lapse, ...) and gates in force."},
+	{ID: "listEvents", Method: "GET", Path: "/events", Summary: "The event log in order, a page at a time (next is the after of the next page; with order=newest, its before).", Query: []string{"protocol", "proposal", "after", "before", "order", "limit"}},
+	{ID: "listUsers", Method: "GET", Path: "/users", Summary: "The people pvczar knows.", Query: []string{"after", "limit"}},
+	{ID: "listProtocols", Method: "GET", Path: "/protocols", Summary: "Every protocol with its stage, time in stage, badges and open proposal.", Query: []string{"now", "after", "limit"}},
+	{ID: "getProtocol", Method: "GET", Path: "/protocols/{protocol}", Summary: "Everything recorded about a protocol. The ETag is for If-Match on its commands.", Query: []string{"now"}},
+	{ID: "listProposals", Method: "GET", Path: "/proposals", Summary: "Proposals, optionally by status.", Query: []string{"status", "now", "after", "limit"}},
+	{ID: "getProposal", Method: "GET", Path: "/proposals/{proposal}", Summary: "A proposal: window, positions, objections, quorum, gates, what it still needs. The ETag is for If-Match.", Query: []string{"now"}},
+	{ID: "runAudit", Method: "GET", Path: "/audit", Summary: "Refold the log and compare it with the stored tables (the Czar).", Auth: "czar"},
+	{ID: "tick", Method: "POST", Path: "/tick", Summary: "Apply the clock's changes due now (maintainers and the Czar; the server's scheduler does it by itself). With dry_run, only show them; now asks a dry run about another instant.", Auth: "user", Body: tickRequest{}},
+	{ID: "createToken", Method: "POST", Path: "/tokens", Summary: "Create an API token; the secret is in the answer, and only there. Yours, or anyone's for the Czar.", Auth: "user", Body: tokenRequest{}, Status: 201},
+	{ID: "listTokens", Method: "GET", Path: "/tokens", Summary: "List tokens: yours, another user's (the Czar), or everyone's with user=* (the Czar).", Auth: "user", Query: []string{"user"}},
+	{ID: "revokeToken", Method: "DELETE", Path: "/tokens/{id}", Summary: "Revoke a token: yours, or anyone's for the Czar.", Auth: "user", Status: 204, Conflict: "The token was already revoked."},
+	{ID: "setPassword", Method: "PUT", Path: "/users/{user}/password", Summary: "Set a password for web sign-in: yours, or anyone's for the Czar.", Auth: "user", Body: passwordRequest{}, Status: 204},
 }
 
 var queryDocs = map[string]string{
@@ -97,7 +98,8 @@ func openAPI() map[string]any {
 		if o.Conflict != "" {
 			resp["409"] = errResponse(o.Conflict)
 		}
-		op := map[string]any{"summary": o.Summary, "responses": resp, "x-query": o.Query}
+		op := map[string]any{"operationId": o.ID, "summary": o.Summary, "responses": resp, "x-query": o.Query,
+			"security": []any{}} // a public read
 		if o.Auth != "" {
 			op["security"] = []any{map[string]any{"token": []any{}}}
 		}
@@ -132,7 +134,10 @@ func openAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "pvczar API", "version": "1",
-			"description": "The lifecycle of Xen PV protocols: protocols, proposals, objections and the lazy-consensus clock. Mutations take If-Match with a protocol's ETag and answer 412 when it is stale."},
+			"description": "The lifecycle of Xen PV protocols: protocols, proposals, objections and the lazy-consensus clock. Mutations take If-Match with a protocol's ETag and answer 412 when it is stale.",
+			"license":     map[string]any{"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}},
+		// The server that serves this document: paths are from its root.
+		"servers": []any{map[string]any{"url": "/", "description": "the pvczar server that serves this document"}},
 		"paths": api,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"token": map[string]any{"type": "http", "scheme": "bearer", "description": "A token from `pvczar token create`."}},
