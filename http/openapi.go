@@ -138,7 +138,7 @@ func openAPI() map[string]any {
 			"license":     map[string]any{"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}},
 		// The server that serves this document: paths are from its root.
 		"servers": []any{map[string]any{"url": "/", "description": "the pvczar server that serves this document"}},
-		"paths": api,
+		"paths":   api,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"token": map[string]any{"type": "http", "scheme": "bearer", "description": "A token from `pvczar token create`."}},
 			"schemas": map[string]any{"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object",
