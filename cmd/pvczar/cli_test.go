@@ -86,6 +86,17 @@ func TestNewcomersHabits(t *testing.T) {
 	if out := mustRun(t, "--db="+db, "--json", "user", "list"); !strings.Contains(out, `"george"`) {
 		t.Errorf("flags before the command: %s", out)
 	}
+	// A command on files alone takes no registry flags: given one, it says so.
+	if code, _, stderr := run(t, "spec", "check", "../../specs/pvcalls.yaml", "--db", "/nonexistent"); code != exitUsage || !strings.Contains(stderr, "-db") {
+		t.Errorf("spec check --db: exit %d: %s", code, stderr)
+	}
+	t.Setenv("PVCZAR_TOKEN", "pvz_secret_in_the_environment")
+	if out := mustRun(t, "ack", "--help"); !strings.Contains(out, "\n  --as STRING\n") || strings.Contains(out, "\n  -as") || strings.Contains(out, "pvz_secret") {
+		t.Errorf("ack --help: flags as the README writes them, no token's value:\n%s", out)
+	}
+	if out := mustRun(t, "spec", "check", "--help"); strings.Contains(out, "--db") || !strings.Contains(out, "--json") {
+		t.Errorf("spec check --help lists flags it does not take:\n%s", out)
+	}
 	help := mustRun(t, "help")
 	for _, e := range exitCodes {
 		if !strings.Contains(help, e.meaning) {

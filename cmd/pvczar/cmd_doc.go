@@ -18,7 +18,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "doc check", args: "FILE.md|FILE.pandoc|FILE.h",
+		name: "doc check", fileOnly: true, args: "FILE.md|FILE.pandoc|FILE.h",
 		summary: "check a design document (or a C header's comments): required topics, C-only structs, octet diagrams and offset tables, numbers, xenstore keys, state names; with --spec, agreement with a pvspec; with --header, agreement with the protocol's C header",
 		read:    true, nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {

@@ -10,7 +10,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec check", args: "FILE", summary: "check a pvspec file: layouts (every byte covered once, aligned, inside its struct), names and references, enums", read: true, nargs: [2]int{1, 1},
+		name: "spec check", fileOnly: true, args: "FILE", summary: "check a pvspec file: layouts (every byte covered once, aligned, inside its struct), names and references, enums", read: true, nargs: [2]int{1, 1},
 		run: runSpecCheck,
 	})
 }

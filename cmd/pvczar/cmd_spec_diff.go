@@ -12,7 +12,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec diff", args: "OLD NEW | --git REPO REV1 REV2 PATH",
+		name: "spec diff", fileOnly: true, args: "OLD NEW | --git REPO REV1 REV2 PATH",
 		summary: "the compatibility checker: judge every change between two versions of a spec for old frontend + new backend and new frontend + old backend; exit 0 compatible, 7 review needed, 8 breaking",
 		read:    true, nargs: [2]int{2, 4},
 		flags: func(fs *flag.FlagSet, o *opts) {

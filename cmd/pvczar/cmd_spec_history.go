@@ -25,7 +25,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec history", args: "REPO [PATH...]",
+		name: "spec history", fileOnly: true, args: "REPO [PATH...]",
 		summary: "judge every change in the history of Xen's PV ABI: each commit that touched an io header, imported before and after and diffed; markdown, json or html",
 		read:    true, nargs: [2]int{1, -1},
 		flags: func(fs *flag.FlagSet, o *opts) {

@@ -17,7 +17,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec import", args: "HEADER.h", summary: "write a pvspec skeleton from a xen.git public io header, with x86_64 offsets and comments where x86_32, arm32 and arm64 differ", read: true, nargs: [2]int{1, 1},
+		name: "spec import", fileOnly: true, args: "HEADER.h", summary: "write a pvspec skeleton from a xen.git public io header, with x86_64 offsets and comments where x86_32, arm32 and arm64 differ", read: true, nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.name, "id", "", "the spec's id (default: the header's file name without .h)")
 			fs.StringVar(&o.out, "out", "", "write the spec to this file instead of stdout")

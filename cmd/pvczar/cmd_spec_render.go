@@ -14,7 +14,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec render", args: "FILE", summary: "render a pvspec file as Markdown documentation (octet diagrams, field tables, the handshake), a C reference header or Go types", read: true, nargs: [2]int{1, 1},
+		name: "spec render", fileOnly: true, args: "FILE", summary: "render a pvspec file as Markdown documentation (octet diagrams, field tables, the handshake), a C reference header or Go types", read: true, nargs: [2]int{1, 1},
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.format, "format", "markdown", "markdown, c or go")
 			fs.StringVar(&o.out, "out", "", "write to this file (default: standard output)")

@@ -8,7 +8,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "spec schema", summary: "print the JSON Schema (draft 2020-12) of the pvspec format, for editors and other tools; `spec check` stays the authority", read: true, nargs: [2]int{0, 0},
+		name: "spec schema", fileOnly: true, summary: "print the JSON Schema (draft 2020-12) of the pvspec format, for editors and other tools; `spec check` stays the authority", read: true, nargs: [2]int{0, 0},
 		run: runSpecSchema,
 	})
 }

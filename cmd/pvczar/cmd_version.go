@@ -8,7 +8,7 @@ import (
 
 func init() {
 	register(&command{
-		name: "version", summary: "print pvczar's version: its module version and the VCS revision it was built from", read: true, nargs: [2]int{0, 0},
+		name: "version", fileOnly: true, summary: "print pvczar's version: its module version and the VCS revision it was built from", read: true, nargs: [2]int{0, 0},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			v := buildVersion()
 			if c.json {

@@ -74,9 +74,13 @@ type command struct {
 	args    string // positional arguments, for the usage line
 	summary string
 	read    bool // a read: --json applies, no acting user needed
-	flags   func(fs *flag.FlagSet, o *opts)
-	run     func(ctx context.Context, c *cli, args []string) error
-	nargs   [2]int // min and max positional arguments (max -1: any)
+	// fileOnly: the command works on files alone and takes none of the
+	// flags of a registry (--db, --as, --now, --config, --server, --token):
+	// given one, it says so instead of ignoring it.
+	fileOnly bool
+	flags    func(fs *flag.FlagSet, o *opts)
+	run      func(ctx context.Context, c *cli, args []string) error
+	nargs    [2]int // min and max positional arguments (max -1: any)
 }
 
 // opts are the per-command flag values; each command uses those it declares.
@@ -138,13 +142,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.cmd = cmd
 	fs := flag.NewFlagSet("pvczar "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.db, "db", "", "database: a SQLite file path, or a PostgreSQL DSN (postgres://... or host=... dbname=...) (default $PVCZAR_DB, else "+defaultDBPath()+")")
-	fs.StringVar(&c.as, "as", os.Getenv("PVCZAR_USER"), "act as this user (default $PVCZAR_USER)")
-	fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
-	fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
+	if !cmd.fileOnly {
+		fs.StringVar(&c.db, "db", "", "database: a SQLite file path, or a PostgreSQL DSN (postgres://... or host=... dbname=...) (default $PVCZAR_DB, else "+defaultDBPath()+")")
+		fs.StringVar(&c.as, "as", os.Getenv("PVCZAR_USER"), "act as this user (default $PVCZAR_USER)")
+		fs.StringVar(&c.nowArg, "now", os.Getenv("PVCZAR_NOW"), "the time of the action or of the evaluation, RFC 3339 (default: the clock; $PVCZAR_NOW)")
+		fs.StringVar(&c.configPath, "config", os.Getenv("PVCZAR_CONFIG"), "JSON file of lifecycle numbers (default: the built-in defaults; $PVCZAR_CONFIG)")
+		fs.StringVar(&c.server, "server", os.Getenv("PVCZAR_SERVER"), "talk to this pvczar server instead of a database, e.g. http://127.0.0.1:8080 (default $PVCZAR_SERVER)")
+		fs.StringVar(&c.token, "token", os.Getenv("PVCZAR_TOKEN"), "API token for --server; commands act as its user (default $PVCZAR_TOKEN)")
+	}
 	fs.BoolVar(&c.json, "json", false, "print JSON")
-	fs.StringVar(&c.server, "server", os.Getenv("PVCZAR_SERVER"), "talk to this pvczar server instead of a database, e.g. http://127.0.0.1:8080 (default $PVCZAR_SERVER)")
-	fs.StringVar(&c.token, "token", os.Getenv("PVCZAR_TOKEN"), "API token for --server; commands act as its user (default $PVCZAR_TOKEN)")
 	if cmd.flags != nil {
 		cmd.flags(fs, &c.opts)
 	}
@@ -285,8 +291,9 @@ Commands:`)
 		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, `
-Every command takes --db, --as, --now, --config and --json, and --help;
-flags may come before or after the command.
+Commands on a registry take --db, --as, --now, --config and --json; those
+on files alone (spec ..., doc check, version) take --json. Every command
+takes --help, and flags may come before or after the command.
 With --server URL and --token (or $PVCZAR_SERVER, $PVCZAR_TOKEN) commands go
 to a pvczar server and act as the token's user.
 
@@ -413,8 +420,18 @@ func printUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "Example:\n  %s\n\n", ex)
 	}
 	fmt.Fprintf(w, "Flags:\n")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	fs.VisitAll(func(f *flag.Flag) { // as --name, the way the README writes them; never a token's value
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + strings.ToUpper(kind)
+		}
+		line += "\n      " + usage
+		if f.Name != "token" && f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
+			line += fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w, line)
+	})
 }
 
 // open opens the service: the server of --server, else the database, which
