@@ -61,10 +61,14 @@ var trailerLine = regexp.MustCompile(`(?i)^(acked-by|reviewed-by|tested-by|nacke
 
 // MailCommand is a lifecycle command written in a mail.
 type MailCommand struct {
-	Kind   string // Objection, Objection-Resolved, Objection-Withdrawn, Hold, Release
-	Name   string // the objection's short name
-	Reason string // for an objection: the lines that follow it, up to an empty line
-	Line   int
+	Kind string // Objection, Objection-Resolved, Objection-Withdrawn, Hold, Release
+	// Proposal is the proposal the line names ("Objection: cameraif-1
+	// frame-format", "Hold: cameraif-1"), if it names one: such a command
+	// counts wherever on the list it is written.
+	Proposal string
+	Name     string // the objection's short name
+	Reason   string // for an objection: the lines that follow it, up to an empty line
+	Line     int
 }
 
 // The commands a mail can carry, each on a line of its own.
@@ -76,7 +80,7 @@ const (
 	MailRelease            = "Release"
 )
 
-var commandLine = regexp.MustCompile(`(?i)^(objection|objection-resolved|objection-withdrawn):\s*(\S+)\s*$|^(hold|release)\s*$`)
+var commandLine = regexp.MustCompile(`(?i)^(objection|objection-resolved|objection-withdrawn):\s*(?:([a-z0-9][a-z0-9._-]*-[0-9]+)\s+)?(\S+)\s*$|^(hold|release)(?::?\s*([a-z0-9][a-z0-9._-]*-[0-9]+))?\s*$`)
 
 // ReadMailText finds the trailers and commands in a mail's body. Quoted
 // lines ("> ...") never count, nor does anything after a signature
@@ -108,9 +112,9 @@ func ReadMailText(body string, from MailAddress) ([]Trailer, []MailCommand) {
 		}
 		c := MailCommand{Line: i + 1}
 		if m[1] != "" {
-			c.Kind, c.Name = canonicalCommand(m[1]), strings.ToLower(m[2])
+			c.Kind, c.Proposal, c.Name = canonicalCommand(m[1]), strings.ToLower(m[2]), strings.ToLower(m[3])
 		} else {
-			c.Kind = canonicalCommand(m[3])
+			c.Kind, c.Proposal = canonicalCommand(m[4]), strings.ToLower(m[5])
 		}
 		if c.Kind == MailObjection {
 			var reason []string

@@ -1,6 +1,7 @@
 package pvczar_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,7 @@ func FuzzReadMailText(f *testing.F) {
 	f.Add("Objection: x\nreason\n\nAcked-by: A <a@x>\n", "a@x")
 	f.Add("> Hold\nRelease\r\nObjection-Withdrawn: y\r\n", "")
 	f.Add("Acked-by: <\nNacked-by: >a<b\n-- \n", "b")
+	f.Add("Objection: cameraif-1 frame-format\nHold: pvfoo-22\nrelease x-1\n", "")
 	f.Fuzz(func(t *testing.T, body, email string) {
 		trailers, commands := pvczar.ReadMailText(body, pvczar.MailAddress{Email: email})
 		lines := strings.Count(body, "\n") + 1
@@ -135,5 +137,34 @@ func TestLateMail(t *testing.T) {
 	fresh.AdvanceTo(windowCloses.Add(time.Hour))
 	if _, fpr, _ := fresh.Proposal("pvfoo-1"); fpr.Ready || !fpr.Objection("ring").Blocking {
 		t.Fatal("a replay differs")
+	}
+}
+
+// TestCommandsNamingAProposal: a command line may name its proposal, and
+// such a mail belongs to it wherever it was written; a command that names
+// another proposal than its thread's does not count, and says so.
+func TestCommandsNamingAProposal(t *testing.T) {
+	from := pvczar.MailAddress{Email: "bob@example.org"}
+	_, commands := pvczar.ReadMailText("Objection: cameraif-1 frame-format\nAbout: the key\n\nHold: pvfoo-2\nObjection-Resolved: ring\nRelease\n", from)
+	got := fmt.Sprint(commands)
+	want := "[{Objection cameraif-1 frame-format About: the key 1} {Hold pvfoo-2   4} {Objection-Resolved  ring  5} {Release    6}]"
+	if got != want {
+		t.Fatalf("commands: %s\nwant %s", got, want)
+	}
+	m := pvczar.Mail{MessageID: "x@example.org", From: from, Body: "Objection: cameraif-1 frame-format\n"}
+	if p, ok := pvczar.NamedProposal(m); !ok || p != "cameraif-1" {
+		t.Errorf("NamedProposal: %q, %v", p, ok)
+	}
+	if _, ok := pvczar.NamedProposal(pvczar.Mail{Body: "Objection: frame-format\n"}); ok {
+		t.Error("a command without a proposal named one")
+	}
+	s := newScenario(t, def)
+	s.openProposal()
+	s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "bob", Email: "bob@example.org"})
+	reg := pvczar.Replay(def, s.log)
+	m.Date = at(1, 0)
+	res := reg.ReadMail(m, "pvfoo-1")
+	if len(res.Commands) != 0 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "names cameraif-1, but the mail is about pvfoo-1") {
+		t.Errorf("a command naming another proposal: %+v", res)
 	}
 }

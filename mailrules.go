@@ -40,6 +40,19 @@ func MailProposal(m Mail) (string, bool) {
 	return "", false
 }
 
+// NamedProposal returns the proposal a mail's commands name ("Objection:
+// cameraif-1 frame-format"), for a mail that is not below an announcement:
+// a reply to the digest, or to any thread of the list.
+func NamedProposal(m Mail) (string, bool) {
+	_, commands := ReadMailText(m.Body, m.From)
+	for _, c := range commands {
+		if c.Proposal != "" {
+			return c.Proposal, true
+		}
+	}
+	return "", false
+}
+
 // UserByEmail returns the user with that address, if pvczar knows one.
 func (r *Registry) UserByEmail(email string) *User {
 	for _, u := range r.SortedUsers() {
@@ -65,6 +78,8 @@ type MailResult struct {
 //   - verified trailers (the sender's own) become positions: Acked-by an
 //     ack, Reviewed-by a review, Tested-by a test, Nacked-by a comment (a
 //     bare NAK does not block); unverified ones are noted and do not count;
+//   - a command may name the proposal ("Objection: cameraif-1 NAME"): the
+//     mail then counts for it wherever on the list it is written;
 //   - "Objection: NAME" raises an objection; its following lines are the
 //     reason, except lines "About: ..." and "Resolution: ...", which say what
 //     it is about and what would resolve it (all three make it block);
@@ -102,6 +117,10 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 		add(EventPositionRecorded, EventData{Kind: kind, Text: text})
 	}
 	for _, c := range commands {
+		if c.Proposal != "" && c.Proposal != proposal {
+			res.Notes = append(res.Notes, fmt.Sprintf("line %d: %s names %s, but the mail is about %s: not counted", c.Line, c.Kind, c.Proposal, proposal))
+			continue
+		}
 		switch c.Kind {
 		case MailObjection:
 			about, resolution, reason := splitObjection(c.Reason)

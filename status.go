@@ -190,7 +190,7 @@ func (r *Registry) Digest(now time.Time) string {
 	if len(support) > 0 {
 		section("SUPPORT.md disagrees", support)
 	}
-	b.WriteString("To object, reply with a line \"Objection: <short-name>\" saying what it is\nabout and what would resolve it, or run `pvczar object`.\n")
+	b.WriteString("To object, reply with a line \"Objection: <proposal> <short-name>\" (for example\n\"Objection: cameraif-1 frame-format\") followed by lines \"About: ...\" and\n\"Resolution: ...\" saying what it is about and what would resolve it, or run\n`pvczar object`.\n")
 	return b.String()
 }
 

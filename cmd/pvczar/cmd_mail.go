@@ -289,6 +289,9 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 	trailers, _ := pvczar.ReadMailText(m.Body, m.From)
 	in.sum.Trailers += len(trailers)
 	proposal, ok := pvczar.MailProposal(m)
+	if !ok {
+		proposal, ok = pvczar.NamedProposal(m)
+	}
 	if ok {
 		in.sum.ForProposal++
 	}

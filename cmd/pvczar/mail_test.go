@@ -314,3 +314,43 @@ func TestIngestCorpusTwice(t *testing.T) {
 		t.Fatalf("the second ingest changed the database:\n%s\n%s", before, after)
 	}
 }
+
+// TestMailCommandNamingItsProposal: an objection that names its proposal
+// counts wherever on the list it is written: here a reply to the weekly
+// digest, which used to be read and silently dropped ("0 messages belong
+// to proposals").
+func TestMailCommandNamingItsProposal(t *testing.T) {
+	db := mailScenarioDB(t)
+	if digest := mustRun(t, "digest", "--db", db, "--now=2026-03-05T10:00:00Z"); !strings.Contains(digest, "Objection: <proposal> <short-name>") {
+		t.Fatalf("the digest does not say how to object by mail:\n%s", digest)
+	}
+	archive := filepath.Join(t.TempDir(), "xen-devel.mbox")
+	mbox := `From bob@example.org Wed Mar  4 10:00:00 2026
+From: Bob Reviewer <bob@example.org>
+Date: Wed, 4 Mar 2026 10:00:00 +0000
+Subject: Re: [PVCZAR] weekly digest
+Message-ID: <digest-reply@example.org>
+In-Reply-To: <pvczar.digest.2026-03-02@example.org>
+
+Objection: pvfoo-1 ring-size
+About: the ring-page-order key
+Resolution: state the maximum order a backend accepts
+Frontends cannot size their rings without it.
+
+`
+	if err := os.WriteFile(archive, []byte(mbox), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Events      int
+		ForProposal int `json:"for_proposals"`
+	}
+	json.Unmarshal([]byte(mustRun(t, "mail", "ingest", archive, "--db", db, "--json")), &sum)
+	if sum.Events != 1 || sum.ForProposal != 1 {
+		t.Fatalf("a digest reply naming pvfoo-1: %+v, want 1 event for 1 proposal", sum)
+	}
+	out := mustRun(t, "status", "pvfoo", "--db", db, "--json", "--now=2026-03-05T10:00:00Z")
+	if !strings.Contains(out, `"name": "ring-size"`) || !strings.Contains(out, `"blocking": true`) || !strings.Contains(out, `"source": "mail:digest-reply@example.org"`) {
+		t.Fatalf("the objection from the digest reply:\n%s", out)
+	}
+}
