@@ -186,7 +186,13 @@ func (r *Registry) quorum(pr *Proposal) Quorum {
 	q := Quorum{Need: r.config.QuorumAcks}
 	for _, who := range order {
 		pos := latest[who]
-		if pos.Kind == PositionAck && who != pr.Proposer && (pos.Role == RoleMaintainer || pos.Role == RoleCzar) {
+		switch {
+		case pos.Kind != PositionAck:
+		case who == pr.Proposer:
+			q.NotCounted = append(q.NotCounted, UncountedAck{who, "the proposer's own ack does not count"})
+		case pos.Role != RoleMaintainer && pos.Role != RoleCzar:
+			q.NotCounted = append(q.NotCounted, UncountedAck{who, fmt.Sprintf("only maintainers' and the Czar's acks count, and %s acked as a %s", who, pos.Role)})
+		default:
 			q.Have++
 			q.By = append(q.By, who)
 		}

@@ -390,6 +390,14 @@ type Quorum struct {
 	Need int      `json:"need"`
 	Have int      `json:"have"`
 	By   []string `json:"by,omitempty"`
+	// NotCounted lists the standing acks that do not count, and why.
+	NotCounted []UncountedAck `json:"not_counted,omitempty"`
+}
+
+// UncountedAck is an ack that stands but does not count for the quorum.
+type UncountedAck struct {
+	Author string `json:"author"`
+	Why    string `json:"why"`
 }
 
 // Met reports whether the quorum is reached.

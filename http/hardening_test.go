@@ -179,3 +179,20 @@ func TestConnectionLimits(t *testing.T) {
 		t.Fatalf("after the idle connections closed: %d", resp.StatusCode)
 	}
 }
+
+// TestProposalPageSaysWhichAcksDoNotCount: the proposal page lists the
+// acks that stand but do not count for the quorum, and why.
+func TestProposalPageSaysWhichAcksDoNotCount(t *testing.T) {
+	env := newTestEnv(t)
+	matrixMust(t, env, "POST", "/api/v1/proposals/testif-1/positions", "author", `{"kind":"ack"}`, 201)
+	matrixMust(t, env, "POST", "/api/v1/proposals/testif-1/positions", "reviewer", `{"kind":"ack"}`, 201)
+	_, page := env.request("GET", "/proposals/testif-1", "", "")
+	for _, want := range []string{
+		"The ack of <bdi>author</bdi> does not count: the proposer&#39;s own ack does not count.",
+		"The ack of <bdi>reviewer</bdi> does not count: only maintainers&#39; and the Czar&#39;s acks count, and reviewer acked as a reviewer.",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the proposal page lacks %q", want)
+		}
+	}
+}

@@ -131,3 +131,25 @@ func TestWarningsArePlainLines(t *testing.T) {
 		t.Fatalf("an unjustified objection: exit %d: %q", code, stderr)
 	}
 }
+
+// TestUncountedAckSaysWhy: an ack that does not count for the quorum (a
+// reviewer's, the proposer's own) says why, in the CLI and in the JSON.
+func TestUncountedAckSaysWhy(t *testing.T) {
+	db := newDB(t)
+	for who, why := range map[string]string{
+		"bob":   "only maintainers' and the Czar's acks count, and bob acked as a reviewer",
+		"alice": "the proposer's own ack does not count",
+	} {
+		code, _, stderr := run(t, "ack", "pvfoo-1", "--as", who, "--now", "2026-03-05T10:00:00Z", "--db", db)
+		if code != exitOK || stderr != "warning: your ack is recorded but does not count for the quorum: "+why+"\n" {
+			t.Errorf("%s's ack: exit %d: %q", who, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "ack", "pvfoo-1", "--as", "carol", "--now", "2026-03-05T11:00:00Z", "--db", db); code != exitOK || stderr != "" {
+		t.Errorf("a maintainer's ack: exit %d: %q", code, stderr)
+	}
+	out := mustRun(t, "status", "pvfoo", "--json", "--now", "2026-03-05T12:00:00Z", "--db", db)
+	if !strings.Contains(out, `"not_counted"`) || !strings.Contains(out, "the proposer's own ack does not count") {
+		t.Errorf("status --json does not say which acks do not count:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	"github.com/xen-pvczar/pvczar"
 )
@@ -41,7 +42,14 @@ func init() {
 			name: string(kind.kind), args: "PROPOSAL", summary: kind.summary, nargs: [2]int{1, 1},
 			flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.text, "text", "", "what you say") },
 			run: func(ctx context.Context, c *cli, args []string) error {
-				return c.act(ctx, pvczar.EventPositionRecorded, pvczar.EventData{Proposal: args[0], Kind: kind.kind, Text: c.opts.text})
+				e, err := c.record(ctx, pvczar.EventPositionRecorded, pvczar.EventData{Proposal: args[0], Kind: kind.kind, Text: c.opts.text})
+				if err != nil {
+					return err
+				}
+				if kind.kind == pvczar.PositionAck {
+					c.warnUncountedAck(ctx, e)
+				}
+				return c.printEvent(e)
 			},
 		})
 	}
@@ -130,4 +138,20 @@ func init() {
 			return c.act(ctx, pvczar.EventWindowExtended, pvczar.EventData{Proposal: args[0], Days: c.opts.days, Reason: c.opts.reason})
 		},
 	})
+}
+
+// warnUncountedAck says so when an ack just recorded does not count for the
+// quorum, and why (the proposer's own, or not a maintainer's).
+func (c *cli) warnUncountedAck(ctx context.Context, e pvczar.Event) {
+	reg, _, err := c.registry(ctx)
+	if err != nil {
+		return // the ack is recorded; the warning is a courtesy
+	}
+	if _, pr, err := reg.Proposal(e.Data.Proposal); err == nil {
+		for _, u := range pr.Quorum.NotCounted {
+			if u.Author == e.Actor {
+				c.logger.Warn(fmt.Sprintf("your ack is recorded but does not count for the quorum: %s", u.Why))
+			}
+		}
+	}
 }
