@@ -196,3 +196,30 @@ func TestProposalPageSaysWhichAcksDoNotCount(t *testing.T) {
 		}
 	}
 }
+
+// TestJustifyAnObjectionOnTheWeb: a bare objection says it does not block
+// until justified, and its author justifies it from the proposal page.
+func TestJustifyAnObjectionOnTheWeb(t *testing.T) {
+	env := newTestEnv(t)
+	matrixMust(t, env, "POST", "/api/v1/proposals/testif-1/objections", "reviewer", `{"objection":"vague"}`, 201)
+	if _, page := env.request("GET", "/proposals/testif-1", "", ""); !strings.Contains(page, "does not block until justified") {
+		t.Fatal("the page does not say that a bare objection does not block")
+	}
+	c, csrf := signIn(t, env, "reviewer")
+	if page := get(t, c, env.URL+"/proposals/testif-1"); !strings.Contains(page, `Justify: make it block`) {
+		t.Fatal("the objector has no form to justify the objection")
+	}
+	resp, err := c.PostForm(env.URL+"/ui/proposals/testif-1/objections", url.Values{"csrf": {csrf}, "objection": {"vague"},
+		"about": {"the ring-page-order key"}, "resolution": {"state the maximum order"}, "reason": {"frontends cannot size rings"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("justifying: %d", resp.StatusCode)
+	}
+	_, body := env.request("GET", "/api/v1/proposals/testif-1", "", "")
+	if !strings.Contains(body, `"name": "vague"`) || strings.Count(body, `"blocking": true`) != 2 {
+		t.Errorf("after justifying, the objection does not block:\n%.3000s", body)
+	}
+}
