@@ -20,9 +20,11 @@ func EndOfDayAoE(t time.Time, days int) time.Time {
 	return end.UTC()
 }
 
-// FormatAoE shows a deadline as its AoE wall time, e.g. "2026-01-15 23:59:59 AoE".
+// FormatAoE shows a deadline as its AoE wall time with its UTC instant,
+// e.g. "2026-01-15 23:59:59 AoE (2026-01-16 11:59:59 UTC)": the one way
+// pvczar shows a deadline, on pages, in mail, in the CLI and in the log.
 func FormatAoE(t time.Time) string {
-	return t.In(AoE).Format("2006-01-02 15:04:05") + " AoE"
+	return t.In(AoE).Format("2006-01-02 15:04:05") + " AoE (" + FormatUTC(t) + ")"
 }
 
 // FormatUTC shows an instant with its zone, e.g. "2026-01-05 10:00:00 UTC".

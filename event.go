@@ -225,7 +225,10 @@ func (e Event) Describe() string {
 	case EventObjectionAnswered, EventObjectionResolved, EventObjectionWithdrawn, EventObjectionRevived,
 		EventObjectionOverruled, EventObjectionLapsed:
 		s = fmt.Sprintf("%s: %s on %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Objection, d.Proposal)
-	case EventWindowClosed, EventProposalStalled, EventDecisionOverdue:
+	case EventWindowClosed:
+		// The window's last second is still in time: it closes the second after.
+		s = fmt.Sprintf("window closed: %s, after its last second, %s", d.Proposal, FormatAoE(e.At.Add(-time.Second)))
+	case EventProposalStalled, EventDecisionOverdue:
 		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Proposal)
 	default:
 		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Protocol)

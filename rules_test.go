@@ -37,7 +37,7 @@ func TestDeadlineIsEndOfLastDayAoE(t *testing.T) {
 		if got.Sub(opened) < time.Duration(tt.days)*pvczar.Day {
 			t.Errorf("window from %s is shorter than %d days", tt.opened, tt.days)
 		}
-		if !strings.HasSuffix(pvczar.FormatAoE(got), "23:59:59 AoE") {
+		if f := pvczar.FormatAoE(got); !strings.Contains(f, "23:59:59 AoE (") || !strings.HasSuffix(f, got.Format(" (2006-01-02 15:04:05 UTC)")) {
 			t.Errorf("FormatAoE(%s) = %s", got, pvczar.FormatAoE(got))
 		}
 	}

@@ -153,3 +153,20 @@ func TestUncountedAckSaysWhy(t *testing.T) {
 		t.Errorf("status --json does not say which acks do not count:\n%s", out)
 	}
 }
+
+// TestOneWayToShowADeadline: status, tick and log show a window's deadline
+// in the same terms: its AoE end of day with its UTC instant. (The close
+// event used to read 12:00:00 UTC against a deadline of 23:59:59 AoE.)
+func TestOneWayToShowADeadline(t *testing.T) {
+	db := newDB(t)
+	const deadline = "2026-03-12 23:59:59 AoE (2026-03-13 11:59:59 UTC)"
+	if out := mustRun(t, "status", "pvfoo", "--now", "2026-03-05T10:00:00Z", "--db", db); !strings.Contains(out, "window closes "+deadline) {
+		t.Errorf("status:\n%s", out)
+	}
+	if out := mustRun(t, "tick", "--now", "2026-03-14T10:00:00Z", "--db", db); !strings.Contains(out, "window closed: pvfoo-1, after its last second, "+deadline) {
+		t.Errorf("tick:\n%s", out)
+	}
+	if out := mustRun(t, "log", "pvfoo-1", "--db", db); !strings.Contains(out, "after its last second, "+deadline) {
+		t.Errorf("log:\n%s", out)
+	}
+}
