@@ -1,8 +1,10 @@
 package pvczar
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -245,6 +247,19 @@ func formatDeadline(t *time.Time) string {
 		return "(no deadline recorded)"
 	}
 	return FormatAoE(*t)
+}
+
+// NewestFirst orders events as the CLI's log and the Activity page show
+// them: by their time, newest first, and by their place in the log among
+// events of the same second. A clock event logged late (a tick run after
+// its instant) thus stands at its time, not where it was written.
+func NewestFirst(events []Event) {
+	slices.SortStableFunc(events, func(a, b Event) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Seq, a.Seq)
+	})
 }
 
 // EventFilter selects events from the log.

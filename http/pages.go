@@ -419,6 +419,7 @@ func (s *Server) recentEvents(r *http.Request, n int) ([]pvczar.Event, string, e
 	if len(events) == n && events[n-1].Seq > 1 {
 		older = strconv.FormatInt(events[n-1].Seq, 10)
 	}
+	pvczar.NewestFirst(events) // within the page, by their time, as `pvczar log` shows them
 	return events, older, nil
 }
 

@@ -170,3 +170,17 @@ func TestOneWayToShowADeadline(t *testing.T) {
 		t.Errorf("log:\n%s", out)
 	}
 }
+
+// TestLogPlacesEventsByTime: log shows the newest first, as the Activity
+// page does, and a clock event logged late stands at its time: the window
+// closed before a later comment although tick wrote it after.
+func TestLogPlacesEventsByTime(t *testing.T) {
+	db := newDB(t)
+	mustRun(t, "comment", "pvfoo-1", "--text", "late word", "--as", "carol", "--now", "2026-03-13T15:00:00Z", "--db", db)
+	mustRun(t, "tick", "--now", "2026-03-14T10:00:00Z", "--db", db)
+	out := mustRun(t, "log", "pvfoo-1", "--db", db)
+	comment, closed, opened := strings.Index(out, "comment on pvfoo-1"), strings.Index(out, "window closed: pvfoo-1"), strings.Index(out, "proposed pvfoo-1")
+	if comment < 0 || closed < 0 || opened < 0 || !(comment < closed && closed < opened) {
+		t.Errorf("log is not newest first by time (comment %d, closed %d, opened %d):\n%s", comment, closed, opened, out)
+	}
+}

@@ -53,14 +53,16 @@ func init() {
 		},
 	})
 	register(&command{
-		name: "log", args: "[PROTOCOL|PROPOSAL]", summary: "the history: every event, of one protocol or proposal or of all", read: true, nargs: [2]int{0, 1},
-		flags: func(fs *flag.FlagSet, o *opts) { fs.IntVar(&o.limit, "limit", 0, "at most this many events") },
+		name: "log", args: "[PROTOCOL|PROPOSAL]", summary: "the history, newest first as on the Activity page: every event, of one protocol or proposal or of all, placed by its time", read: true, nargs: [2]int{0, 1},
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.IntVar(&o.limit, "limit", 0, "at most this many events: the latest")
+		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			svc, err := c.open(ctx)
 			if err != nil {
 				return err
 			}
-			f := pvczar.EventFilter{Limit: c.opts.limit}
+			f := pvczar.EventFilter{Limit: c.opts.limit, Newest: c.opts.limit > 0}
 			if len(args) == 1 {
 				reg, _, err := c.registry(ctx)
 				if err != nil {
@@ -78,6 +80,7 @@ func init() {
 			if err != nil {
 				return err
 			}
+			pvczar.NewestFirst(events)
 			if c.json {
 				if events == nil {
 					events = []pvczar.Event{}
