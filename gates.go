@@ -97,9 +97,10 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 		}
 		return true, p.DesignThread
 	case GateImplementations:
-		var front, back []string
+		var front, back, without []string
 		for _, impl := range p.Implementations {
 			if impl.UpstreamCommit == "" {
+				without = append(without, impl.ID)
 				continue
 			}
 			if impl.Side == SideFrontend {
@@ -109,7 +110,13 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 			}
 		}
 		if len(front) == 0 || len(back) == 0 {
-			return false, fmt.Sprintf("needs a frontend and a backend with an upstream commit (frontends: %d, backends: %d)", len(front), len(back))
+			// Name them, so that the detail agrees with the table of
+			// implementations beside it.
+			detail := fmt.Sprintf("needs a frontend and a backend with an upstream commit; with one: frontends %s, backends %s", namesOrNone(front), namesOrNone(back))
+			if len(without) > 0 {
+				detail += "; no upstream commit recorded for " + strings.Join(without, ", ")
+			}
+			return false, detail
 		}
 		return true, strings.Join(append(front, back...), ", ")
 	case GateVersion:
@@ -143,4 +150,12 @@ func atCommit(commit string) string {
 		return ""
 	}
 	return " at " + commit
+}
+
+// namesOrNone lists names, or says "none".
+func namesOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

@@ -587,3 +587,26 @@ func TestSpecComparedWithAnotherBaseline(t *testing.T) {
 	s.fails(pvczar.ECONFLICT, at(0, 2), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # second\n", pvczar.SpecDigest("another")))
 	s.must(at(0, 2), "george", pvczar.EventEvidenceRecorded, spec("pvspec: 1 # second\n", current))
 }
+
+// TestImplementationsGateNamesWhatItCounts: the gate's detail names the
+// implementations with an upstream commit and those listed without one, so
+// that it agrees with the table of implementations beside it (it said
+// "frontends: 0" above a table listing a Linux frontend).
+func TestImplementationsGateNamesWhatItCounts(t *testing.T) {
+	s := newScenario(t, def)
+	s.designProtocol()
+	s.must(at(0, 1), "alice", pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: "pvfoo", Implementation: &pvczar.Implementation{Side: pvczar.SideFrontend, CodeBase: "linux", Support: "Tech Preview"}})
+	s.must(at(0, 1), "alice", pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: "pvfoo", Implementation: &pvczar.Implementation{Side: pvczar.SideBackend, CodeBase: "qemu", UpstreamCommit: "abc123"}})
+	reg := pvczar.Replay(def, s.log)
+	for _, g := range reg.Gates(reg.Protocols["pvfoo"], pvczar.StageProduction) {
+		if g.Gate != pvczar.GateImplementations {
+			continue
+		}
+		want := "needs a frontend and a backend with an upstream commit; with one: frontends none, backends qemu-backend; no upstream commit recorded for linux-frontend"
+		if g.Passed || g.Detail != want {
+			t.Errorf("the implementations gate: passed %v, %q\nwant %q", g.Passed, g.Detail, want)
+		}
+		return
+	}
+	t.Fatal("no implementations gate to production")
+}
