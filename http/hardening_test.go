@@ -223,3 +223,21 @@ func TestJustifyAnObjectionOnTheWeb(t *testing.T) {
 		t.Errorf("after justifying, the objection does not block:\n%.3000s", body)
 	}
 }
+
+// TestQueueGivesContext: each entry of the Czar's queue says what it is,
+// what blocks it, who holds the ball and how long it has waited, not a
+// bare id.
+func TestQueueGivesContext(t *testing.T) {
+	env := newTestEnv(t)
+	_, page := env.request("GET", "/queue", "", "")
+	for _, want := range []string{
+		`<a href="/proposals/testif-1">testif-1</a>: testif from design to prototype, proposed by author`,
+		"blocked by objection ring-size by objector (open)",
+		"ball with the proposer for 2d 23h",
+		"opened 2d 23h ago",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the queue lacks %q", want)
+		}
+	}
+}

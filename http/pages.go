@@ -370,19 +370,78 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 	q := reg.Status(now).Queue
 	type section struct {
 		Name, Explain string
-		IDs           []string
-		Protocols     bool
+		Items         []queueItem
 	}
+	proposals := func(ids []string) []queueItem { return proposalItems(reg, now, ids) }
 	sections := []section{
-		{"Ready", "the window has closed, the quorum is met, nothing blocks: waiting for the Czar's decision", q.Ready, false},
-		{"Overdue", "ready and waiting for a decision for too long", q.Overdue, false},
-		{"Blocked", "a blocking objection or a hold stops it", q.Blocked, false},
-		{"Stalled", "the proposer has not answered an objection for too long", q.Stalled, false},
-		{"Lapsed", "objections whose authors stopped answering; they no longer block", q.Lapsed, false},
-		{"Stale", "protocols in prototype for too long with no proposal", q.Stale, true},
-		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", q.Support, true},
+		{"Ready", "the window has closed, the quorum is met, nothing blocks: waiting for the Czar's decision", proposals(q.Ready)},
+		{"Overdue", "ready and waiting for a decision for too long", proposals(q.Overdue)},
+		{"Blocked", "a blocking objection or a hold stops it", proposals(q.Blocked)},
+		{"Stalled", "the proposer has not answered an objection for too long", proposals(q.Stalled)},
+		{"Lapsed", "objections whose authors stopped answering; they no longer block", proposals(q.Lapsed)},
+		{"Stale", "protocols in prototype for too long with no proposal", protocolItems(reg, now, q.Stale, false)},
+		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", protocolItems(reg, now, q.Support, true)},
 	}
 	s.renderShared(w, r, reg, "queue.html", "The Czar's queue", "queue", func() (any, error) { return sections, nil })
+}
+
+// queueItem is one entry of the Czar's queue, with its context: what it is,
+// what blocks it, who holds the ball, and how long it has waited.
+type queueItem struct {
+	ID, Link, What, Blocker, Ball, Age string
+}
+
+// proposalItems describes proposals of the queue ("ID", or "ID/objection"
+// for a lapsed objection).
+func proposalItems(reg *pvczar.Registry, now time.Time, ids []string) []queueItem {
+	var items []queueItem
+	for _, id := range ids {
+		prID, objection, _ := strings.Cut(id, "/")
+		p, pr, err := reg.Proposal(prID)
+		if err != nil {
+			continue
+		}
+		it := queueItem{ID: id, Link: "/proposals/" + prID, What: fmt.Sprintf("%s from %s to %s, proposed by %s", p.ID, pr.From, pr.To, pr.Proposer),
+			Age: "opened " + pvczar.FormatDuration(now.Sub(pr.Opened)) + " ago"}
+		if pr.ReadySince != nil {
+			it.Age += ", ready for " + pvczar.FormatDuration(now.Sub(*pr.ReadySince))
+		}
+		for _, o := range pr.Objections {
+			if (objection == "" && o.Blocking) || o.Name == objection {
+				it.Blocker = fmt.Sprintf("objection %s by %s (%s)", o.Name, o.Author, o.Status)
+				if o.Status == pvczar.ObjectionOpen {
+					it.Ball = fmt.Sprintf("with the %s for %s", o.Ball, pvczar.FormatDuration(now.Sub(o.BallSince)))
+				}
+				break
+			}
+		}
+		for _, h := range pr.Holds {
+			if it.Blocker == "" && h.Status == pvczar.HoldActive {
+				it.Blocker = fmt.Sprintf("a hold by %s until %s", h.Holder, pvczar.FormatUTC(h.Expires))
+			}
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+// protocolItems describes protocols of the queue: how long they have sat
+// in their stage, and with support, what SUPPORT.md says.
+func protocolItems(reg *pvczar.Registry, now time.Time, ids []string, support bool) []queueItem {
+	var items []queueItem
+	for _, id := range ids {
+		p := reg.Protocols[id]
+		if p == nil {
+			continue
+		}
+		it := queueItem{ID: id, Link: "/protocols/" + id, What: fmt.Sprintf("%s: %s", p.ID, p.Title),
+			Age: fmt.Sprintf("in %s since %s (%s)", p.Stage, p.StageSince.UTC().Format("2006-01-02"), pvczar.FormatDuration(now.Sub(p.StageSince)))}
+		if support {
+			it.Blocker = strings.Join(p.SupportFindings(), "; ")
+		}
+		items = append(items, it)
+	}
+	return items
 }
 
 // activityPage is one page of the activity, newest first.
