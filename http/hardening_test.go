@@ -241,3 +241,18 @@ func TestQueueGivesContext(t *testing.T) {
 		}
 	}
 }
+
+// TestDatesDoNotBreak: pages show instants in <time> elements that the
+// style sheet keeps on one line (dates broke at their hyphens on phones);
+// a deadline's AoE and UTC parts may go on two lines, so that a narrow
+// page still fits (TestBrowserObjectionBlocksProposal measures it).
+func TestDatesDoNotBreak(t *testing.T) {
+	env := newTestEnv(t)
+	_, page := env.request("GET", "/proposals/testif-1", "", "")
+	if !strings.Contains(page, `<time datetime="`) || !strings.Contains(page, " AoE</time> (<time datetime=") {
+		t.Errorf("the proposal page shows no <time> elements:\n%.2000s", page)
+	}
+	if _, css := env.request("GET", "/static/style.css", "", ""); !strings.Contains(css, "time { white-space: nowrap; }") {
+		t.Error("the style sheet lets dates break")
+	}
+}

@@ -28,9 +28,11 @@ type pages struct {
 }
 
 var pageFuncs = template.FuncMap{
-	"aoe":        pvczar.FormatAoE,
-	"utc":        pvczar.FormatUTC,
-	"day":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"aoe": func(t time.Time) template.HTML { // as pvczar.FormatAoE, in two parts a line may break between
+		return timeElement(t, t.In(pvczar.AoE).Format("2006-01-02 15:04:05")+" AoE") + " (" + timeElement(t, pvczar.FormatUTC(t)) + ")"
+	},
+	"utc":        func(t time.Time) template.HTML { return timeElement(t, pvczar.FormatUTC(t)) },
+	"day":        func(t time.Time) template.HTML { return timeElement(t, t.UTC().Format("2006-01-02")) },
 	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ago":        ago,
 	"until":      until,
@@ -588,4 +590,11 @@ func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
 		return pvczar.EventData{}, err
 	}
 	return decodeCommand(rt, raw)
+}
+
+// timeElement shows an instant as text in a <time> element, which the
+// style sheet never breaks across lines (a date broke at its hyphens on
+// phones).
+func timeElement(t time.Time, text string) template.HTML {
+	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `">` + template.HTMLEscapeString(text) + `</time>`)
 }
