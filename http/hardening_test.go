@@ -256,3 +256,28 @@ func TestDatesDoNotBreak(t *testing.T) {
 		t.Error("the style sheet lets dates break")
 	}
 }
+
+// TestProposalPageSaysWhatAndLinks: the proposal page says in one line
+// what is proposed, and links the announcement (when the server mails
+// them) and the design thread on lore.
+func TestProposalPageSaysWhatAndLinks(t *testing.T) {
+	env := newTestEnv(t)
+	srv := pvhttp.New(env.store, env.store, pvhttp.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: env.clock, MailDomain: "pvczar.example.org"})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/proposals/testif-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		"<bdi>author</bdi> proposes to move testif from design to prototype.",
+		`<a href="https://lore.kernel.org/xen-devel/pvczar.proposal.testif-1@pvczar.example.org/">The announcement on lore</a>`,
+		`<a href="https://lore.kernel.org/xen-devel/testif-design@example.org/">The design thread</a>`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the proposal page lacks %s", want)
+		}
+	}
+}

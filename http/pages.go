@@ -314,6 +314,9 @@ type proposalView struct {
 	CanAct   bool // the viewer may take part (not a reader)
 	HoldMine bool
 	Kinds    []pvczar.PositionKind
+	// Announcement is the Message-ID of pvczar's mail that announced the
+	// proposal ("" when the server sends no mail).
+	Announcement string
 }
 
 func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
@@ -325,6 +328,9 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, reg, pr.ID+": "+p.ID+" to "+string(pr.To), "board", nil)
 	pv := proposalView{P: p, Pr: pr, Open: pr.Status == pvczar.ProposalOpen,
 		Kinds: []pvczar.PositionKind{pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionComment, pvczar.PositionAbstain, pvczar.PositionRecuse}}
+	if s.opts.MailDomain != "" {
+		pv.Announcement = pvczar.AnnouncementID(pr.ID, s.opts.MailDomain)
+	}
 	if v.User != nil {
 		pv.Czar = v.User.Role == pvczar.RoleCzar
 		pv.Mine = v.User.Name == pr.Proposer

@@ -59,6 +59,9 @@ type Options struct {
 	MaxConns, MaxConnsPerAddr int
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// MailDomain is the domain of pvczar's Message-IDs, when the server
+	// announces proposals by mail: the proposal page links the announcement.
+	MailDomain string
 }
 
 // Server is the pvczar web server.

@@ -89,10 +89,7 @@ type sendResult struct{ queued, sent, failed int }
 func sendMail(ctx context.Context, c *cli, store *sqlstore.Store, since, now time.Time) (sendResult, error) {
 	o := c.opts
 	var r sendResult
-	domain := o.mailDomain
-	if domain == "" {
-		domain = mailDomainOf(o.mailFrom)
-	}
+	domain := c.announcementDomain()
 	reg, err := store.Registry(ctx, now)
 	if err != nil {
 		return r, err
@@ -180,4 +177,13 @@ func envelopeAddress(addr string) string {
 		return a.Address
 	}
 	return addr
+}
+
+// announcementDomain is the domain of pvczar's Message-IDs: --domain, else
+// the --from address's ("" when pvczar sends no mail).
+func (c *cli) announcementDomain() string {
+	if c.opts.mailDomain != "" {
+		return c.opts.mailDomain
+	}
+	return mailDomainOf(c.opts.mailFrom)
 }

@@ -101,7 +101,7 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 	checked.Now = now
 	srv := pvhttp.New(checked, store, pvhttp.Options{Logger: logger, Now: now, Health: store.Ping,
 		SecureCookies: c.opts.secureCookies, TickEvery: c.opts.tickEvery,
-		MaxConns: c.opts.maxConns, MaxConnsPerAddr: c.opts.maxConnsPerAddr, MetricsToken: metricsToken})
+		MaxConns: c.opts.maxConns, MaxConnsPerAddr: c.opts.maxConnsPerAddr, MetricsToken: metricsToken, MailDomain: c.announcementDomain()})
 	logger.Info("starting", "db", c.shownDB())
 	return srv.Serve(ctx, ln, func(url string) {
 		fmt.Fprintf(c.stdout, "pvczar is serving %s at %s (Ctrl-C stops it)\n", c.shownDB(), url)
