@@ -27,8 +27,24 @@ const closingNotice = 48 * time.Hour
 // digest (Mondays, 08:00 UTC), each proposal's opening, each objection, the
 // reminder 48 hours before a window closes, each decision. Call AdvanceTo(now) first. domain makes the
 // Message-IDs; replies below a proposal's announcement count for it when
-// mail is read.
-func (r *Registry) Announcements(since, now time.Time, domain string) []Announcement {
+// mail is read. With a dashboard's baseURL, each mail ends with links to
+// its pages.
+func (r *Registry) Announcements(since, now time.Time, domain, baseURL string) []Announcement {
+	out := r.announcements(since, now, domain)
+	if baseURL = strings.TrimSuffix(baseURL, "/"); baseURL != "" {
+		for i, a := range out {
+			link := baseURL + "/ (the Czar's queue: " + baseURL + "/queue)"
+			if kind, rest, _ := strings.Cut(a.Key, "/"); kind != "digest" { // "proposal/ID", "objection/ID/NAME", ...
+				id, _, _ := strings.Cut(rest, "/")
+				link = baseURL + "/proposals/" + id
+			}
+			out[i].Body += "\n-- \nOn the dashboard: " + link + "\n"
+		}
+	}
+	return out
+}
+
+func (r *Registry) announcements(since, now time.Time, domain string) []Announcement {
 	var out []Announcement
 	due := func(at time.Time) bool { return at.After(since) && !at.After(now) }
 	// The weekly digest: Mondays at 08:00 UTC; only the latest one due.

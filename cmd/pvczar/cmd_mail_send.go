@@ -35,6 +35,7 @@ func mailFlags(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.smtpUser, "smtp-user", os.Getenv("PVCZAR_SMTP_USER"), "SMTP user; the password is read from $PVCZAR_SMTP_PASSWORD")
 	fs.BoolVar(&o.requireTLS, "require-tls", false, "refuse to send unless the server offers STARTTLS (it is used whenever offered)")
 	fs.StringVar(&o.outboxMbox, "outbox-mbox", "", "append the mail to this mbox file instead of sending it")
+	fs.StringVar(&o.baseURL, "base-url", os.Getenv("PVCZAR_BASE_URL"), "the dashboard's address, e.g. https://pvczar.example.org: each mail links its pages (default $PVCZAR_BASE_URL)")
 }
 
 func runMailSend(ctx context.Context, c *cli, _ []string) error {
@@ -102,7 +103,7 @@ func sendMail(ctx context.Context, c *cli, store *sqlstore.Store, since, now tim
 	if t, err := time.Parse(time.RFC3339, last); err == nil {
 		since = t
 	}
-	for _, a := range reg.Announcements(since, now, domain) {
+	for _, a := range reg.Announcements(since, now, domain, o.baseURL) {
 		added, err := store.Enqueue(ctx, a.Key, a.MessageID, o.mailTo, a.Format(o.mailFrom, o.mailTo, now), now)
 		if err != nil {
 			return r, err

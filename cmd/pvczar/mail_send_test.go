@@ -206,3 +206,24 @@ func TestTwoSendersSendOnce(t *testing.T) {
 		t.Fatalf("the list received %d messages from two senders, want 3 (each once)", got)
 	}
 }
+
+// TestMailCarriesDashboardLinks: with --base-url, the digest and each
+// announcement end with links to their pages on the dashboard.
+func TestMailCarriesDashboardLinks(t *testing.T) {
+	db := newDB(t)
+	outbox := filepath.Join(t.TempDir(), "outbox.mbox")
+	mustRun(t, "mail", "send", "--db", db, "--to", "xen-devel@lists.example.org", "--from", "pvczar <pvczar@example.org>", "--outbox-mbox", outbox,
+		"--base-url", "https://pvczar.example.org/", "--now", "2026-03-04T11:00:00Z", "--since", "2026-03-01")
+	data, err := os.ReadFile(outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want, n := range map[string]int{
+		"On the dashboard: https://pvczar.example.org/proposals/pvfoo-1":                                     2, // the proposal and the objection
+		"On the dashboard: https://pvczar.example.org/ (the Czar's queue: https://pvczar.example.org/queue)": 1,
+	} {
+		if got := strings.Count(string(data), want); got != n {
+			t.Errorf("%d mails carry %q, want %d:\n%s", got, want, n, data)
+		}
+	}
+}

@@ -89,7 +89,7 @@ type opts struct {
 	file, path, commit, messageID, backward, crossPlatform, about, resolution, holder, to string
 	side, codebase, upstream, support, review, series, czar                               string
 	days, limit, maxConns, maxConnsPerAddr                                                int
-	metricsTokenFile                                                                      string
+	metricsTokenFile, baseURL                                                             string
 	dryRun, replace, incremental                                                          bool
 	addr, logFormat, name, user, passwordFile, aliases                                    string
 	demo, secureCookies, requireTLS, git                                                  bool
