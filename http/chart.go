@@ -38,16 +38,9 @@ func stageChart(reg *pvczar.Registry, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="chart-title" font-family="system-ui, sans-serif" font-size="12">`, width, height)
 	fmt.Fprintf(&b, `<title id="chart-title">Time each protocol spent in each stage, %s to %s</title>`, start.Format("2006-01-02"), now.Format("2006-01-02"))
-	ticks := axisTicks(start, now)
-	for i, tick := range ticks {
-		anchor := "middle" // the first and last labels stay inside the chart
-		if i == 0 {
-			anchor = "start"
-		} else if i == len(ticks)-1 {
-			anchor = "end"
-		}
+	for _, l := range axisLabels(axisTicks(start, now), x) {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#ddd"/><text x="%.1f" y="%d" text-anchor="%s" fill="#666">%s</text>`,
-			x(tick.at), x(tick.at), top-8, height-40, x(tick.at), top-14, anchor, tick.label)
+			l.x, l.x, top-8, height-40, l.x, top-14, l.anchor, l.label)
 	}
 	for i, p := range protocols {
 		y := top + i*rowH
@@ -80,6 +73,50 @@ func stageChart(reg *pvczar.Registry, now time.Time) string {
 type tick struct {
 	at    time.Time
 	label string
+}
+
+// axisLabel is a tick placed on the axis, with the box its label covers.
+type axisLabel struct {
+	x, from, to float64 // the tick, and the label's left and right edges
+	anchor      string
+	label       string
+}
+
+// labelWidth is how wide a label of n characters is drawn at the chart's
+// 12px font, with room to spare (digits and capitals are about 7px).
+func labelWidth(n int) float64 { return 7.5*float64(n) + 6 }
+
+// axisLabels places the ticks' labels: the first and last stay inside the
+// chart, and a tick whose label would overlap a label kept before it, or
+// the last one's, is left out.
+func axisLabels(ticks []tick, x func(time.Time) float64) []axisLabel {
+	place := func(t tick, anchor string) axisLabel {
+		l := axisLabel{x: x(t.at), anchor: anchor, label: t.label}
+		w := labelWidth(len(t.label))
+		switch anchor {
+		case "start":
+			l.from, l.to = l.x, l.x+w
+		case "end":
+			l.from, l.to = l.x-w, l.x
+		default:
+			l.from, l.to = l.x-w/2, l.x+w/2
+		}
+		return l
+	}
+	if len(ticks) == 0 {
+		return nil
+	}
+	last := place(ticks[len(ticks)-1], "end")
+	out := []axisLabel{place(ticks[0], "start")}
+	for _, t := range ticks[1 : len(ticks)-1] {
+		if l := place(t, "middle"); l.from > out[len(out)-1].to && l.to < last.from {
+			out = append(out, l)
+		}
+	}
+	if len(ticks) > 1 && last.from > out[len(out)-1].to {
+		out = append(out, last)
+	}
+	return out
 }
 
 // axisTicks returns the lines of the time axis: the start, the end, and in
