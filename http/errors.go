@@ -18,6 +18,13 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.message }
 
+// isStatusError tells an HTTP-level refusal (a bad CSRF token, a body too
+// large) from one of the lifecycle's rules.
+func isStatusError(err error) bool {
+	var se *statusError
+	return errors.As(err, &se)
+}
+
 // errorBody is the JSON of every API error.
 type errorBody struct {
 	Error struct {
@@ -84,7 +91,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="pvczar"`)
 	}
 	if !isAPI(r) {
-		s.pages.error(w, r, status, msg)
+		s.errorPage(w, r, status, msg)
 		return
 	}
 	var body errorBody

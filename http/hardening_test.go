@@ -281,3 +281,32 @@ func TestProposalPageSaysWhatAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalKeepsTheContext: a form the rules refuse brings the user back
+// to the page of the form, which says why, signed in as before; an error
+// page keeps the signed-in header and the page's clock (it said "Sign in"
+// and "evaluated at 0001-01-01").
+func TestRefusalKeepsTheContext(t *testing.T) {
+	env := newTestEnv(t)
+	c, csrf := signIn(t, env, "czar")
+	req, _ := http.NewRequest("POST", env.URL+"/ui/proposals/testif-1/decision", strings.NewReader(url.Values{"csrf": {csrf}, "outcome": {"accepted"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", env.URL+"/proposals/testif-1")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	location := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(location, "/proposals/testif-1?refused=") {
+		t.Fatalf("accepting a blocked proposal from its page: %d to %q", resp.StatusCode, location)
+	}
+	page := get(t, c, env.URL+location)
+	if !strings.Contains(page, `<p class="problem" role="alert">Refused: `) || !strings.Contains(page, "<bdi>czar</bdi>") || strings.Contains(page, `href="/signin">Sign in`) {
+		t.Errorf("the page after a refusal:\n%.3000s", page)
+	}
+	notFound := get(t, c, env.URL+"/protocols/nope")
+	if !strings.Contains(notFound, "<bdi>czar</bdi>") || strings.Contains(notFound, "0001-01-01") || strings.Contains(notFound, `href="/signin">Sign in`) {
+		t.Errorf("an error page for a signed-in user:\n%.3000s", notFound)
+	}
+}

@@ -147,14 +147,19 @@ func setPageHeaders(w http.ResponseWriter) {
 	h.Set("Referrer-Policy", "same-origin")
 }
 
-func (p *pages) error(w http.ResponseWriter, r *http.Request, status int, msg string) {
+// errorPage renders an error as a page of the site, with the signed-in
+// header and the clock of every other page.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	back := ""
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
 		back = ref.RequestURI()
 	}
-	p.render(w, status, "error.html", view{Title: http.StatusText(status), Data: map[string]any{
+	reg, _ := s.svc.Registry(r.Context(), s.now()) // without it the page still shows the error
+	v := s.newView(r, reg, http.StatusText(status), "", map[string]any{
 		"Status": status, "StatusText": http.StatusText(status), "Message": msg, "Back": back,
-		"SignIn": status == http.StatusUnauthorized}})
+		"SignIn": status == http.StatusUnauthorized})
+	v.Notice = ""
+	s.pages.render(w, status, "error.html", v)
 }
 
 // ago says how long ago t was, in days or hours.
@@ -204,6 +209,9 @@ func (s *Server) registerPages() {
 func (s *Server) newView(r *http.Request, reg *pvczar.Registry, title, nav string, data any) view {
 	id := identityOf(r.Context())
 	v := view{Title: title, Nav: nav, Now: s.now(), Data: data, Notice: r.URL.Query().Get("done"), Problem: id.sessionProblem}
+	if refused := r.URL.Query().Get("refused"); refused != "" && v.Problem == "" {
+		v.Problem = "Refused: " + refused
+	}
 	if id.user != "" && reg != nil {
 		v.User = reg.Users[id.user]
 		if v.User == nil {
@@ -544,16 +552,21 @@ func (s *Server) formCommand(rt commandRoute) http.HandlerFunc {
 			}
 			return formData(rt, r.PostForm)
 		})
+		back := formBack(r, e.Data)
 		if err != nil {
+			// A refusal by the rules goes back to the page of the form, which
+			// says why beside its header; security refusals (no session, a
+			// bad CSRF token, a role that may not) and failures get the error
+			// page, which keeps the signed-in header too.
+			switch pvczar.ErrorCode(err) {
+			case pvczar.EINVALID, pvczar.ECONFLICT, pvczar.ESTALE:
+				if userOf(r.Context()) != "" && !isStatusError(err) {
+					http.Redirect(w, r, back+"?refused="+url.QueryEscape(pvczar.ErrorMessage(err)), http.StatusSeeOther)
+					return
+				}
+			}
 			s.fail(w, r, err)
 			return
-		}
-		back := "/"
-		switch {
-		case e.Data.Proposal != "":
-			back = "/proposals/" + url.PathEscape(e.Data.Proposal)
-		case e.Data.Protocol != "":
-			back = "/protocols/" + url.PathEscape(e.Data.Protocol)
 		}
 		http.Redirect(w, r, back+"?done="+url.QueryEscape(e.Describe()), http.StatusSeeOther)
 	}
@@ -603,4 +616,23 @@ func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
 // phones).
 func timeElement(t time.Time, text string) template.HTML {
 	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `">` + template.HTMLEscapeString(text) + `</time>`)
+}
+
+// formBack is the page a form's command returns to: the page the form was
+// on, else the command's proposal or protocol, else the board.
+func formBack(r *http.Request, d pvczar.EventData) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "/ui/") {
+		return ref.Path
+	}
+	switch {
+	case d.Proposal != "":
+		return "/proposals/" + url.PathEscape(d.Proposal)
+	case d.Protocol != "":
+		return "/protocols/" + url.PathEscape(d.Protocol)
+	case r.PathValue("proposal") != "":
+		return "/proposals/" + url.PathEscape(r.PathValue("proposal"))
+	case r.PathValue("protocol") != "":
+		return "/protocols/" + url.PathEscape(r.PathValue("protocol"))
+	}
+	return "/"
 }
