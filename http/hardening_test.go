@@ -310,3 +310,14 @@ func TestRefusalKeepsTheContext(t *testing.T) {
 		t.Errorf("an error page for a signed-in user:\n%.3000s", notFound)
 	}
 }
+
+// TestDecideFormOffersWhatIsPossible: on a proposal that is not ready the
+// Czar's form offers to reject it only, never a preselected accept.
+func TestDecideFormOffersWhatIsPossible(t *testing.T) {
+	env := newTestEnv(t)
+	c, _ := signIn(t, env, "czar")
+	page := get(t, c, env.URL+"/proposals/testif-1")
+	if strings.Contains(page, `<option value="accepted">accept</option>`) || !strings.Contains(page, `<input type="hidden" name="outcome" value="rejected">`) {
+		t.Errorf("the decide form of a blocked proposal:\n%.4000s", page[max(0, strings.Index(page, "Decide (Czar)")-200):])
+	}
+}
