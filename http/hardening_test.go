@@ -321,3 +321,14 @@ func TestDecideFormOffersWhatIsPossible(t *testing.T) {
 		t.Errorf("the decide form of a blocked proposal:\n%.4000s", page[max(0, strings.Index(page, "Decide (Czar)")-200):])
 	}
 }
+
+// TestWhoHoldsTheBall: the queue shows, across all proposals, who holds the
+// ball of each open objection and since when.
+func TestWhoHoldsTheBall(t *testing.T) {
+	env := newTestEnv(t)
+	_, page := env.request("GET", "/queue", "", "")
+	i := strings.Index(page, "Who holds the ball")
+	if i < 0 || !strings.Contains(page[i:], "objection ring-size by objector on testif-1") || !strings.Contains(page[i:], "with author (the proposer) since ") {
+		t.Errorf("the queue does not say who holds the ball:\n%.2000s", page[max(0, i):])
+	}
+}

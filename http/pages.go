@@ -397,6 +397,7 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 		{"Lapsed", "objections whose authors stopped answering; they no longer block", proposals(q.Lapsed)},
 		{"Stale", "protocols in prototype for too long with no proposal", protocolItems(reg, now, q.Stale, false)},
 		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", protocolItems(reg, now, q.Support, true)},
+		{"Who holds the ball", "every open objection of every open proposal: who must act next, and since when, longest first", ballItems(reg, now)},
 	}
 	s.renderShared(w, r, reg, "queue.html", "The Czar's queue", "queue", func() (any, error) { return sections, nil })
 }
@@ -635,4 +636,39 @@ func formBack(r *http.Request, d pvczar.EventData) string {
 		return "/protocols/" + url.PathEscape(r.PathValue("protocol"))
 	}
 	return "/"
+}
+
+// ballItems lists who holds the ball of every open objection of every open
+// proposal, the longest held first.
+func ballItems(reg *pvczar.Registry, now time.Time) []queueItem {
+	type held struct {
+		item  queueItem
+		since time.Time
+	}
+	var all []held
+	for _, p := range reg.SortedProtocols() {
+		pr := p.OpenProposal()
+		if pr == nil {
+			continue
+		}
+		for _, o := range pr.Objections {
+			if o.Status != pvczar.ObjectionOpen {
+				continue
+			}
+			who := pr.Proposer
+			if o.Ball == "objector" {
+				who = o.Author
+			}
+			all = append(all, held{queueItem{ID: pr.ID + "/" + o.Name, Link: "/proposals/" + pr.ID + "#objection-" + o.Name,
+				What: fmt.Sprintf("objection %s by %s on %s", o.Name, o.Author, pr.ID),
+				Ball: fmt.Sprintf("with %s (the %s) since %s", who, o.Ball, pvczar.FormatUTC(o.BallSince)),
+				Age:  "for " + pvczar.FormatDuration(now.Sub(o.BallSince))}, o.BallSince})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b held) int { return a.since.Compare(b.since) })
+	items := make([]queueItem, len(all))
+	for i, h := range all {
+		items[i] = h.item
+	}
+	return items
 }
