@@ -21,7 +21,15 @@ import (
 )
 
 // Dialect is SQLite's dialect for sqlstore.
-var Dialect = sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: isUniqueViolation}
+var Dialect = sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: isUniqueViolation, IsBusy: isBusy}
+
+// isBusy reports SQLITE_BUSY (in any of its extended codes): another
+// connection held the lock past the busy timeout, or SQLite refused at
+// once to avoid a deadlock.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
 
 func isUniqueViolation(err error) bool {
 	var e *sqlite.Error

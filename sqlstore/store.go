@@ -30,6 +30,10 @@ type Dialect struct {
 	NumberedPlaceholders bool
 	// IsUniqueViolation reports whether err is a unique-constraint violation.
 	IsUniqueViolation func(error) bool
+	// IsBusy, if set, reports whether err says the database was busy past
+	// its timeout (SQLite may say so at once in a few cases, to avoid a
+	// deadlock); the write transaction is then run again.
+	IsBusy func(error) bool
 	// WriteLock, if set, is the statement that starts every write
 	// transaction and serializes writers (SQLite's BEGIN IMMEDIATE does it
 	// by itself). With writers serialized, events become visible in seq order.
@@ -201,9 +205,32 @@ func (s *Store) q(query string) string {
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.tryTx(ctx, fn)
+	// A transaction refused as busy wrote nothing: run it again, a few
+	// times, a little later each time.
+	for attempt := 1; attempt <= busyRetries && err != nil && s.dialect.IsBusy != nil && s.dialect.IsBusy(err); attempt++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+		}
+		err = s.tryTx(ctx, fn)
+	}
+	if err != nil && s.dialect.IsUniqueViolation(err) {
+		return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
+	}
+	return s.describe(err)
+}
+
+// busyRetries is how often inTx runs a transaction again that the
+// database refused as busy.
+const busyRetries = 5
+
+// tryTx runs fn in one write transaction and commits it.
+func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return s.describe(err)
+		return err
 	}
 	if s.dialect.WriteLock != "" {
 		_, err = tx.ExecContext(ctx, s.dialect.WriteLock)
@@ -216,10 +243,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	} else {
 		err = tx.Commit()
 	}
-	if err != nil && s.dialect.IsUniqueViolation(err) {
-		return pvczar.Errorf(pvczar.ECONFLICT, "someone else changed the same record at the same time; nothing was written, try again")
-	}
-	return s.describe(err)
+	return err
 }
 
 type querier interface {
