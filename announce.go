@@ -76,6 +76,17 @@ func (r *Registry) announcements(since, now time.Time, domain string) []Announce
 							o.Author, pr.ID, o.Name, o.About, o.Resolution, o.Reason, o.Blocking, o.Ball), o.Raised)
 				}
 			}
+			for _, o := range pr.Objections {
+				for i, poke := range o.Pokes {
+					if due(poke.At) {
+						text := fmt.Sprintf("%s, %s asks for your answer to your objection %s on %s: the ball has been with you since %s.\n", o.Author, poke.Author, o.Name, pr.ID, FormatUTC(o.BallSince))
+						if poke.Text != "" {
+							text += "\n" + poke.Text + "\n"
+						}
+						follow(fmt.Sprintf("poke/%s/%s/%d", pr.ID, o.Name, i+1), "objection "+o.Name+": your answer is awaited", text, poke.At)
+					}
+				}
+			}
 			if reminder := pr.ClosesAt().Add(-closingNotice); pr.Status == ProposalOpen && due(reminder) {
 				follow("closing/"+pr.ID, "the window closes in 48 hours",
 					fmt.Sprintf("The window of %s closes at the end of %s (in 48 hours).\nTo object, reply to this thread before then (see the first mail of the thread).\n", pr.ID, FormatAoE(pr.Deadline)), reminder)

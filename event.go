@@ -43,6 +43,10 @@ const (
 	EventObjectionWithdrawn EventType = "objection.withdrawn"
 	EventObjectionRevived   EventType = "objection.revived"
 	EventObjectionOverruled EventType = "objection.overruled"
+	// EventObjectionPoked: the proposer reminds an objector who holds the
+	// ball; pvczar mails the reminder. It is not an answer: the ball, and
+	// the lapse clock, stay where they were.
+	EventObjectionPoked EventType = "objection.poked"
 
 	EventHoldPlaced   EventType = "hold.placed"
 	EventHoldReleased EventType = "hold.released"
@@ -224,7 +228,7 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("placed a hold on %s", d.Proposal)
 	case EventHoldReleased, EventHoldExpired:
 		s = fmt.Sprintf("%s: hold of %s on %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Holder, d.Proposal)
-	case EventObjectionAnswered, EventObjectionResolved, EventObjectionWithdrawn, EventObjectionRevived,
+	case EventObjectionAnswered, EventObjectionResolved, EventObjectionWithdrawn, EventObjectionRevived, EventObjectionPoked,
 		EventObjectionOverruled, EventObjectionLapsed:
 		s = fmt.Sprintf("%s: %s on %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Objection, d.Proposal)
 	case EventWindowClosed:

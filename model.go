@@ -429,7 +429,9 @@ type Objection struct {
 	BallSince  time.Time `json:"ball_since"`
 	Blocking   bool      `json:"blocking"`
 	Replies    []Reply   `json:"replies,omitempty"`
-	Closed     *Closure  `json:"closed,omitempty"`
+	// Pokes are the proposer's reminders to the objector (not answers).
+	Pokes  []Reply  `json:"pokes,omitempty"`
+	Closed *Closure `json:"closed,omitempty"`
 }
 
 // Reply is an answer in an objection's thread.

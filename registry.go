@@ -339,6 +339,8 @@ func applyToObjection(p *Protocol, pr *Proposal, o *Objection, e Event) error {
 		case p.speaksForProposal(pr, e.Actor, e.Data.Role):
 			o.Ball, o.BallSince = BallObjector, e.At
 		}
+	case EventObjectionPoked:
+		o.Pokes = append(o.Pokes, Reply{Author: e.Actor, Text: d.Text, At: e.At, Source: e.Source})
 	case EventObjectionRevived:
 		o.Status, o.Ball, o.BallSince, o.Closed = ObjectionOpen, BallProposer, e.At, nil
 	case EventObjectionResolved, EventObjectionWithdrawn, EventObjectionOverruled:

@@ -649,6 +649,14 @@ func decideObjectionChange(cmd *Event, actor *User, pr *Proposal, o *Objection) 
 		if actor.Name != o.Author {
 			return Errorf(EFORBIDDEN, "only %s, its author, may %s objection %q", o.Author, strings.TrimPrefix(string(cmd.Type), "objection."), o.Name)
 		}
+	case EventObjectionPoked:
+		if actor.Name != pr.Proposer {
+			return Errorf(EFORBIDDEN, "only %s, the proposer, may poke the objector of %q", pr.Proposer, o.Name)
+		}
+		if o.Status != ObjectionOpen || o.Ball != BallObjector {
+			return Errorf(ECONFLICT, "objection %q is %s with the ball with the %s: only an objector who holds the ball can be poked", o.Name, o.Status, o.Ball)
+		}
+		return nil
 	case EventObjectionRevived:
 		if actor.Name != o.Author {
 			return Errorf(EFORBIDDEN, "only %s, its author, may revive objection %q", o.Author, o.Name)

@@ -610,3 +610,41 @@ func TestImplementationsGateNamesWhatItCounts(t *testing.T) {
 	}
 	t.Fatal("no implementations gate to production")
 }
+
+// TestPokeRemindsAndIsNotAnAnswer: the proposer may poke an objector who
+// holds the ball; pvczar mails the reminder; the ball and the lapse clock
+// stay as they were. Nobody else may poke, nor poke a proposer's ball.
+func TestPokeRemindsAndIsNotAnAnswer(t *testing.T) {
+	s := newScenario(t, def)
+	s.openProposal()
+	ring := pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", About: "a", Resolution: "b", Reason: "c"}
+	s.must(at(1, 0), "bob", pvczar.EventObjectionRaised, ring)
+	poke := pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", Text: "see v2"}
+	s.fails(pvczar.ECONFLICT, at(1, 1), "alice", pvczar.EventObjectionPoked, poke) // the ball is alice's own
+	s.must(at(1, 2), "alice", pvczar.EventObjectionAnswered, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", Text: "answered"})
+	s.fails(pvczar.EFORBIDDEN, at(2, 0), "carol", pvczar.EventObjectionPoked, poke)
+	s.must(at(3, 0), "alice", pvczar.EventObjectionPoked, poke)
+	o := s.proposal("pvfoo-1", at(3, 1)).Objection("ring")
+	if o.Ball != pvczar.BallObjector || !o.BallSince.Equal(at(1, 2)) || len(o.Pokes) != 1 || len(o.Replies) != 1 {
+		t.Fatalf("after the poke: ball %s since %s, %d pokes, %d replies", o.Ball, o.BallSince, len(o.Pokes), len(o.Replies))
+	}
+	// The objection lapses LapseDays after the answer, poke or no poke.
+	lapses := at(1, 2).Add(time.Duration(def.LapseDays) * pvczar.Day)
+	if got := s.proposal("pvfoo-1", lapses.Add(-time.Second)).Objection("ring").Status; got != pvczar.ObjectionOpen {
+		t.Errorf("a second before the lapse: %s", got)
+	}
+	if got := s.proposal("pvfoo-1", lapses).Objection("ring").Status; got != pvczar.ObjectionLapsed {
+		t.Errorf("at the lapse: %s", got)
+	}
+	reg := pvczar.Replay(def, s.log)
+	reg.AdvanceTo(at(3, 1))
+	var mailed bool
+	for _, a := range reg.Announcements(at(2, 23), at(3, 1), "example.org", "") {
+		if a.Key == "poke/pvfoo-1/ring/1" && strings.Contains(a.Body, "bob, alice asks for your answer") && strings.Contains(a.Body, "see v2") && a.InReplyTo == "pvczar.proposal.pvfoo-1@example.org" {
+			mailed = true
+		}
+	}
+	if !mailed {
+		t.Error("the poke is not mailed in the proposal's thread")
+	}
+}

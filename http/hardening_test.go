@@ -332,3 +332,28 @@ func TestWhoHoldsTheBall(t *testing.T) {
 		t.Errorf("the queue does not say who holds the ball:\n%.2000s", page[max(0, i):])
 	}
 }
+
+// TestPokeFromTheProposalPage: the proposer, and only they, get a form to
+// poke an objector who holds the ball; the page then lists the poke.
+func TestPokeFromTheProposalPage(t *testing.T) {
+	env := newTestEnv(t)
+	matrixMust(t, env, "POST", "/api/v1/proposals/testif-1/objections/ring-size/answer", "author", `{"text":"see v2"}`, 201)
+	c, csrf := signIn(t, env, "author")
+	if page := get(t, c, env.URL+"/proposals/testif-1"); !strings.Contains(page, "Poke by mail") {
+		t.Fatal("the proposer has no poke form")
+	}
+	if other, _ := signIn(t, env, "maint"); strings.Contains(get(t, other, env.URL+"/proposals/testif-1"), "Poke by mail") {
+		t.Error("someone other than the proposer is offered a poke")
+	}
+	resp, err := c.PostForm(env.URL+"/ui/proposals/testif-1/objections/ring-size/poke", url.Values{"csrf": {csrf}, "text": {"please look"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("poking: %d", resp.StatusCode)
+	}
+	if _, page := env.request("GET", "/proposals/testif-1", "", ""); !strings.Contains(page, "Poked by the proposer (not an answer)") {
+		t.Error("the page does not list the poke")
+	}
+}

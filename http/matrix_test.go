@@ -155,6 +155,9 @@ func matrixCases() []matrixCase {
 			setup: matrixLapsed, allowed: matrixObjector},
 		{name: "overrule", method: "POST", path: "/api/v1/proposals/{proposal}/objections/{objection}/overrule", body: `{"reason":"answered in v2"}`,
 			allowed: matrixCzarOnly},
+		// Only the proposer pokes, and only an objector who holds the ball.
+		{name: "poke", method: "POST", path: "/api/v1/proposals/{proposal}/objections/{objection}/poke", body: `{"text":"see v2"}`,
+			setup: matrixBallWithObjector, allowed: []string{"author"}},
 		{name: "hold", method: "POST", path: "/api/v1/proposals/{proposal}/holds", body: `{"reason":"preparing an objection"}`,
 			allowed: matrixParticipants},
 		// reviewer's hold: reviewer releases it, the Czar may release anyone's.
@@ -255,6 +258,13 @@ func matrixLapsed(t *testing.T, env *testEnv) map[string]string {
 	if !strings.Contains(body, `"status": "lapsed"`) {
 		t.Fatalf("setting up: ring-size has not lapsed: %s", body)
 	}
+	return nil
+}
+
+// matrixBallWithObjector answers ring-size as the proposer: the ball is
+// then the objector's.
+func matrixBallWithObjector(t *testing.T, env *testEnv) map[string]string {
+	matrixMust(t, env, "POST", "/api/v1/proposals/testif-1/objections/ring-size/answer", "author", `{"text":"setting up"}`, http.StatusCreated)
 	return nil
 }
 

@@ -72,6 +72,8 @@ var commandRoutes = []commandRoute{
 		Fields: []string{"reason"}},
 	{Type: pvczar.EventObjectionOverruled, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/overrule", Summary: "Overrule an objection, with a written reason (the Czar).",
 		Fields: []string{"reason"}},
+	{Type: pvczar.EventObjectionPoked, Method: "POST", Path: "/proposals/{proposal}/objections/{objection}/poke", Summary: "Remind the objector who holds the ball, by mail (the proposer). A poke is not an answer: the ball stays with the objector.",
+		Fields: []string{"text"}},
 	{Type: pvczar.EventHoldPlaced, Method: "POST", Path: "/proposals/{proposal}/holds", Summary: "Place a hold while you prepare an objection.",
 		Fields: []string{"reason"}},
 	{Type: pvczar.EventHoldReleased, Method: "POST", Path: "/proposals/{proposal}/holds/release", Summary: "Release your hold (the Czar may release anyone's, naming the holder).",

@@ -92,6 +92,13 @@ func init() {
 		})
 	}
 	register(&command{
+		name: "poke", args: "PROPOSAL OBJECTION", summary: "remind the objector who holds the ball, by mail (the proposer); not an answer: the ball stays with them", nargs: [2]int{2, 2},
+		flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.text, "text", "", "what to tell them") },
+		run: func(ctx context.Context, c *cli, args []string) error {
+			return c.act(ctx, pvczar.EventObjectionPoked, pvczar.EventData{Proposal: args[0], Objection: args[1], Text: c.opts.text})
+		},
+	})
+	register(&command{
 		name: "withdraw", args: "PROPOSAL [OBJECTION]", summary: "withdraw your objection, or (without OBJECTION) withdraw a proposal", nargs: [2]int{1, 2},
 		flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.reason, "reason", "", "why") },
 		run: func(ctx context.Context, c *cli, args []string) error {

@@ -29,6 +29,7 @@ var examples = map[string]string{
 	"mail send":          "pvczar mail send --to xen-devel@lists.xenproject.org --from pvczar@example.org --smtp smtp.example.org:587",
 	"object":             `pvczar object cameraif-1 frame-format --about "the frame format key" --resolution "list the formats" --reason "two frontends disagree" --as example-reviewer`,
 	"overrule":           `pvczar overrule cameraif-1 frame-format --reason "answered in v2" --as jgross`,
+	"poke":               `pvczar poke cameraif-1 frame-format --text "v2 answers it in section 4" --as example-author`,
 	"propose":            "pvczar propose cameraif --as example-author",
 	"protocol add":       `pvczar protocol add cameraif --title "Para-virtual camera" --owners example-author --as example-author`,
 	"protocol defer":     `pvczar protocol defer pvcalls --reason "nobody works on it" --as jgross`,

@@ -360,7 +360,7 @@ func unknownCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 // nearestCommands returns up to three command or group names within a few
-// edits of what was typed, nearest first.
+// edits of what was typed, all at the nearest distance.
 func nearestCommands(args []string) []string {
 	type candidate struct {
 		name     string
@@ -388,7 +388,9 @@ func nearestCommands(args []string) []string {
 	})
 	var out []string
 	for _, f := range found[:min(3, len(found))] {
-		out = append(out, f.name)
+		if f.distance == found[0].distance { // the nearest only
+			out = append(out, f.name)
+		}
 	}
 	return out
 }
