@@ -24,7 +24,13 @@ func EndOfDayAoE(t time.Time, days int) time.Time {
 // e.g. "2026-01-15 23:59:59 AoE (2026-01-16 11:59:59 UTC)": the one way
 // pvczar shows a deadline, on pages, in mail, in the CLI and in the log.
 func FormatAoE(t time.Time) string {
-	return t.In(AoE).Format("2006-01-02 15:04:05") + " AoE (" + FormatUTC(t) + ")"
+	return FormatAoEWall(t) + " (" + FormatUTC(t) + ")"
+}
+
+// FormatAoEWall is a deadline's AoE wall time alone, e.g.
+// "2026-01-15 23:59:59 AoE", for a page that shows the UTC instant beside it.
+func FormatAoEWall(t time.Time) string {
+	return t.In(AoE).Format("2006-01-02 15:04:05") + " AoE"
 }
 
 // FormatUTC shows an instant with its zone, e.g. "2026-01-05 10:00:00 UTC".

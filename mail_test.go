@@ -152,10 +152,12 @@ func TestCommandsNamingAProposal(t *testing.T) {
 		t.Fatalf("commands: %s\nwant %s", got, want)
 	}
 	m := pvczar.Mail{MessageID: "x@example.org", From: from, Body: "Objection: cameraif-1 frame-format\n"}
-	if p, ok := pvczar.NamedProposal(m); !ok || p != "cameraif-1" {
+	_, named := pvczar.ReadMailText(m.Body, from)
+	if p, ok := pvczar.NamedProposal(named); !ok || p != "cameraif-1" {
 		t.Errorf("NamedProposal: %q, %v", p, ok)
 	}
-	if _, ok := pvczar.NamedProposal(pvczar.Mail{Body: "Objection: frame-format\n"}); ok {
+	_, bare := pvczar.ReadMailText("Objection: frame-format\n", from)
+	if _, ok := pvczar.NamedProposal(bare); ok {
 		t.Error("a command without a proposal named one")
 	}
 	s := newScenario(t, def)

@@ -40,11 +40,11 @@ func MailProposal(m Mail) (string, bool) {
 	return "", false
 }
 
-// NamedProposal returns the proposal a mail's commands name ("Objection:
-// cameraif-1 frame-format"), for a mail that is not below an announcement:
-// a reply to the digest, or to any thread of the list.
-func NamedProposal(m Mail) (string, bool) {
-	_, commands := ReadMailText(m.Body, m.From)
+// NamedProposal returns the proposal a mail's commands (from ReadMailText)
+// name ("Objection: cameraif-1 frame-format"), for a mail that is not
+// below an announcement: a reply to the digest, or to any thread of the
+// list.
+func NamedProposal(commands []MailCommand) (string, bool) {
 	for _, c := range commands {
 		if c.Proposal != "" {
 			return c.Proposal, true

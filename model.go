@@ -334,6 +334,15 @@ type Proposal struct {
 // ClosesAt is the first instant at which the window is closed.
 func (pr *Proposal) ClosesAt() time.Time { return pr.Deadline.Add(time.Second) }
 
+// BallHolder names who must act next on an open objection: its author
+// when the ball is the objector's, else the proposer.
+func (pr *Proposal) BallHolder(o *Objection) string {
+	if o.Ball == BallObjector {
+		return o.Author
+	}
+	return pr.Proposer
+}
+
 // Objection finds an objection by name.
 func (pr *Proposal) Objection(name string) *Objection {
 	for _, o := range pr.Objections {

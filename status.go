@@ -160,10 +160,7 @@ func (r *Registry) Digest(now time.Time) string {
 		for _, o := range pr.Objections {
 			switch o.Status {
 			case ObjectionOpen:
-				holder := pr.Proposer + " (proposer)"
-				if o.Ball == BallObjector {
-					holder = o.Author + " (objector)"
-				}
+				holder := pr.BallHolder(o) + " (" + o.Ball + ")"
 				objections = append(objections, fmt.Sprintf("  %s / %s by %s: BLOCKING\n    about: %s\n    ball with %s since %s (%s)\n",
 					pr.ID, o.Name, o.Author, o.About, holder, FormatUTC(o.BallSince), FormatDuration(now.Sub(o.BallSince))))
 			case ObjectionLapsed:

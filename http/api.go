@@ -147,11 +147,16 @@ func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request) {
 func withoutEmails(users map[string]*pvczar.User) map[string]*pvczar.User {
 	out := make(map[string]*pvczar.User, len(users))
 	for name, u := range users {
-		anon := *u
-		anon.Email = ""
-		out[name] = &anon
+		out[name] = withoutEmail(u)
 	}
 	return out
+}
+
+// withoutEmail returns a copy of u without its e-mail address.
+func withoutEmail(u *pvczar.User) *pvczar.User {
+	anon := *u
+	anon.Email = ""
+	return &anon
 }
 
 // versionsHeader carries the ETag of every protocol of GET /registry.
@@ -262,9 +267,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	users := reg.SortedUsers()
 	if userOf(r.Context()) == "" {
 		for i, u := range users {
-			anon := *u
-			anon.Email = ""
-			users[i] = &anon
+			users[i] = withoutEmail(u)
 		}
 	}
 	p, err := paginate(r, users, func(u *pvczar.User) string { return u.Name })

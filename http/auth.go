@@ -211,10 +211,13 @@ func (l *limiter) touch(key string, now time.Time) *bucket {
 }
 
 // clientAddr is the address a request came from (without the port).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+func clientAddr(r *http.Request) string { return hostOf(r.RemoteAddr) }
+
+// hostOf is an address without its port.
+func hostOf(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return r.RemoteAddr
+		return addr
 	}
 	return host
 }

@@ -30,7 +30,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		addr := hostOf(c.RemoteAddr())
+		addr := hostOf(c.RemoteAddr().String())
 		if l.take(addr) {
 			return &limitedConn{Conn: c, release: func() { l.release(addr) }}, nil
 		}
@@ -70,12 +70,4 @@ func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
-}
-
-func hostOf(a net.Addr) string {
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	return host
 }

@@ -29,7 +29,7 @@ type pages struct {
 
 var pageFuncs = template.FuncMap{
 	"aoe": func(t time.Time) template.HTML { // as pvczar.FormatAoE, in two parts a line may break between
-		return timeElement(t, t.In(pvczar.AoE).Format("2006-01-02 15:04:05")+" AoE") + " (" + timeElement(t, pvczar.FormatUTC(t)) + ")"
+		return timeElement(t, pvczar.FormatAoEWall(t)) + " (" + timeElement(t, pvczar.FormatUTC(t)) + ")"
 	},
 	"utc":        func(t time.Time) template.HTML { return timeElement(t, pvczar.FormatUTC(t)) },
 	"day":        func(t time.Time) template.HTML { return timeElement(t, t.UTC().Format("2006-01-02")) },
@@ -655,10 +655,7 @@ func ballItems(reg *pvczar.Registry, now time.Time) []queueItem {
 			if o.Status != pvczar.ObjectionOpen {
 				continue
 			}
-			who := pr.Proposer
-			if o.Ball == "objector" {
-				who = o.Author
-			}
+			who := pr.BallHolder(o)
 			all = append(all, held{queueItem{ID: pr.ID + "/" + o.Name, Link: "/proposals/" + pr.ID + "#objection-" + o.Name,
 				What: fmt.Sprintf("objection %s by %s on %s", o.Name, o.Author, pr.ID),
 				Ball: fmt.Sprintf("with %s (the %s) since %s", who, o.Ball, pvczar.FormatUTC(o.BallSince)),

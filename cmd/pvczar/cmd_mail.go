@@ -286,11 +286,11 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 	}
 	in.seen[m.MessageID] = true
 	in.threads = append(in.threads, pvczar.Mail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date})
-	trailers, _ := pvczar.ReadMailText(m.Body, m.From)
+	trailers, commands := pvczar.ReadMailText(m.Body, m.From)
 	in.sum.Trailers += len(trailers)
 	proposal, ok := pvczar.MailProposal(m)
 	if !ok {
-		proposal, ok = pvczar.NamedProposal(m)
+		proposal, ok = pvczar.NamedProposal(commands)
 	}
 	if ok {
 		in.sum.ForProposal++
