@@ -85,6 +85,44 @@ func (r *Registry) actor(name string) (*User, error) {
 	return u, nil
 }
 
+// Permit says whether u's role lets them send a command of type t about
+// protocol p (nil for a registration). It is the role part of the rules, in
+// one place: Decide asks it, and the web offers a form only to those it
+// permits. Whether the command suits the state of p now, and the rules that
+// name a person (a proposal's proposer, an objection's author), are decided
+// when the command comes.
+func Permit(u *User, p *Protocol, t EventType) error {
+	if u.Role == RoleReader {
+		return Errorf(EFORBIDDEN, "%s is a reader and may only read", u.Name)
+	}
+	switch t {
+	case EventProtocolRegistered:
+		if u.Role.Rank() < RoleContributor.Rank() {
+			return forbidden(u, "register protocols")
+		}
+	case EventProtocolEdited, EventImplementationRecorded, EventEvidenceRecorded, EventProtocolWithdrawn, EventKnownIssueClosed, EventProposalOpened:
+		return requireOwnerOrCzar(u, p, permitWhat[t])
+	case EventKnownIssueAdded:
+		if u.Role != RoleMaintainer {
+			return requireOwnerOrCzar(u, p, permitWhat[t])
+		}
+	case EventUserAdded, EventUserRoleChanged, EventKnownIssueAccepted, EventProtocolDeferred, EventProtocolResumed,
+		EventGateWaived, EventSupportImported, EventWindowExtended, EventProposalDecided, EventObjectionOverruled:
+		return requireCzar(u, permitWhat[t])
+	}
+	return nil
+}
+
+// permitWhat names what a command does, for Permit's refusals.
+var permitWhat = map[EventType]string{
+	EventProtocolEdited: "edit", EventImplementationRecorded: "record implementations", EventEvidenceRecorded: "record evidence",
+	EventProtocolWithdrawn: "withdraw", EventKnownIssueClosed: "close known issues", EventProposalOpened: "propose moves",
+	EventKnownIssueAdded: "record known issues", EventUserAdded: "manage users", EventUserRoleChanged: "manage users",
+	EventKnownIssueAccepted: "accept known issues", EventProtocolDeferred: "defer or resume a protocol",
+	EventProtocolResumed: "defer or resume a protocol", EventGateWaived: "waive gates", EventSupportImported: "import SUPPORT.md",
+	EventWindowExtended: "extend a window", EventProposalDecided: "decide", EventObjectionOverruled: "overrule objections",
+}
+
 func forbidden(u *User, what string) error {
 	return Errorf(EFORBIDDEN, "%s (%s) may not %s", u.Name, u.Role, what)
 }
@@ -135,7 +173,7 @@ func (r *Registry) decideUser(cmd *Event) error {
 	if cmd.Type == EventUserEdited {
 		return r.decideUserEdit(d, actor)
 	}
-	if err := requireCzar(actor, "manage users"); err != nil {
+	if err := Permit(actor, nil, cmd.Type); err != nil {
 		return err
 	}
 	u := r.Users[d.User]
@@ -206,8 +244,8 @@ func (r *Registry) decideRegister(cmd *Event, actor *User) error {
 	if r.Protocols[d.Protocol] != nil {
 		return Errorf(ECONFLICT, "protocol %q exists already", d.Protocol)
 	}
-	if actor.Role.Rank() < RoleContributor.Rank() {
-		return forbidden(actor, "register protocols")
+	if err := Permit(actor, nil, cmd.Type); err != nil {
+		return err
 	}
 	if err := requireText("title", d.Title); err != nil {
 		return err
@@ -257,7 +295,7 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 	d := &cmd.Data
 	switch cmd.Type {
 	case EventProtocolEdited:
-		if err := requireOwnerOrCzar(actor, p, "edit"); err != nil {
+		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
 		}
 		if d.Title == "" && d.Owners == nil && d.Header == "" {
@@ -267,7 +305,7 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
 		return r.decideSideState(cmd, actor, p)
 	case EventImplementationRecorded:
-		if err := requireOwnerOrCzar(actor, p, "record implementations"); err != nil {
+		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
 		}
 		if err := checkImplementation(d.Implementation); err != nil {
@@ -280,15 +318,13 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 	case EventSupportImported:
 		return decideSupportImport(cmd, actor, p)
 	case EventEvidenceRecorded:
-		if err := requireOwnerOrCzar(actor, p, "record evidence"); err != nil {
+		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
 		}
 		return checkEvidence(d, p)
 	case EventKnownIssueAdded:
-		if actor.Role != RoleMaintainer {
-			if err := requireOwnerOrCzar(actor, p, "record known issues"); err != nil {
-				return err
-			}
+		if err := Permit(actor, p, cmd.Type); err != nil {
+			return err
 		}
 		d.Issue = len(p.KnownIssues) + 1
 		return requireText("the known issue's text", d.Text)
@@ -300,10 +336,7 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 		if ki.Closed {
 			return Errorf(ECONFLICT, "known issue #%d of %s is closed already", d.Issue, p.ID)
 		}
-		if cmd.Type == EventKnownIssueClosed {
-			return requireOwnerOrCzar(actor, p, "close known issues")
-		}
-		if err := requireCzar(actor, "accept known issues"); err != nil {
+		if err := Permit(actor, p, cmd.Type); err != nil || cmd.Type == EventKnownIssueClosed {
 			return err
 		}
 		return requireText("a reason", d.Reason)
@@ -324,11 +357,7 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 
 func (r *Registry) decideSideState(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
-	if cmd.Type == EventProtocolWithdrawn {
-		if err := requireOwnerOrCzar(actor, p, "withdraw"); err != nil {
-			return err
-		}
-	} else if err := requireCzar(actor, "defer or resume a protocol"); err != nil {
+	if err := Permit(actor, p, cmd.Type); err != nil {
 		return err
 	}
 	if err := requireText("a reason", d.Reason); err != nil {
@@ -361,7 +390,7 @@ func (r *Registry) decideSideState(cmd *Event, actor *User, p *Protocol) error {
 // SUPPORT.md, and sets the imported move its labels imply, if any.
 func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
-	if err := requireCzar(actor, "import SUPPORT.md"); err != nil {
+	if err := Permit(actor, p, cmd.Type); err != nil {
 		return err
 	}
 	if d.Commit == "" || cmd.Source != SourceXenPrefix+d.Commit {
@@ -473,7 +502,7 @@ func checkEvidence(d *EventData, p *Protocol) error {
 
 func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
-	if err := requireCzar(actor, "waive gates"); err != nil {
+	if err := Permit(actor, p, cmd.Type); err != nil {
 		return err
 	}
 	if err := requireText("a written reason", d.Reason); err != nil {
@@ -496,7 +525,7 @@ func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 
 func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
-	if err := requireOwnerOrCzar(actor, p, "propose moves"); err != nil {
+	if err := Permit(actor, p, cmd.Type); err != nil {
 		return err
 	}
 	next := p.NextMove()
@@ -548,7 +577,7 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 		}
 		return nil
 	case EventWindowExtended:
-		if err := requireCzar(actor, "extend a window"); err != nil {
+		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
 		}
 		if d.Days < 1 || d.Days > MaxDays {
@@ -601,7 +630,7 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 }
 
 func decideOutcome(d *EventData, actor *User, p *Protocol, pr *Proposal) error {
-	if err := requireCzar(actor, "decide"); err != nil {
+	if err := Permit(actor, p, EventProposalDecided); err != nil {
 		return err
 	}
 	switch d.Outcome {
@@ -666,7 +695,7 @@ func decideObjectionChange(cmd *Event, actor *User, pr *Proposal, o *Objection) 
 		}
 		return nil
 	case EventObjectionOverruled:
-		if err := requireCzar(actor, "overrule objections"); err != nil {
+		if err := Permit(actor, nil, cmd.Type); err != nil {
 			return err
 		}
 		if o.Author == actor.Name {
