@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -33,13 +34,16 @@ func FuzzFormData(f *testing.F) {
 	f.Add("kind=ack&text=hi")
 	f.Add("days=x&reason=%00")
 	f.Add("owners=a,+b&title=%E2%80%AE")
+	f.Add("code_base=linux&side=frontend&series_message_id=m&series_version=x")
+	f.Add("code_base=qemu&side=backend&series_message_id=m&series_version=-2&support=Supported")
 	f.Fuzz(func(t *testing.T, query string) {
 		form, err := url.ParseQuery(query)
 		if err != nil {
 			return
 		}
+		r := &http.Request{PostForm: form}
 		for _, rt := range commandRoutes {
-			if _, err := formData(rt, form); err != nil && pvczar.ErrorCode(err) != pvczar.EINVALID {
+			if _, err := formData(rt, r); err != nil && pvczar.ErrorCode(err) != pvczar.EINVALID {
 				t.Fatalf("%s: %q: %v", rt.Path, query, err)
 			}
 		}

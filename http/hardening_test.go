@@ -282,31 +282,52 @@ func TestProposalPageSaysWhatAndLinks(t *testing.T) {
 	}
 }
 
-// TestRefusalKeepsTheContext: a form the rules refuse brings the user back
-// to the page of the form, which says why, signed in as before; an error
-// page keeps the signed-in header and the page's clock (it said "Sign in"
-// and "evaluated at 0001-01-01").
+// TestRefusalKeepsTheContext: a form the rules refuse shows its page again
+// (422), signed in as before, with the reason beside the form and what was
+// typed in it; an error page keeps the signed-in header and the page's
+// clock (it said "Sign in" and "evaluated at 0001-01-01").
 func TestRefusalKeepsTheContext(t *testing.T) {
 	env := newTestEnv(t)
-	c, csrf := signIn(t, env, "czar")
-	req, _ := http.NewRequest("POST", env.URL+"/ui/proposals/testif-1/decision", strings.NewReader(url.Values{"csrf": {csrf}, "outcome": {"accepted"}}.Encode()))
+	c, csrf := signIn(t, env, "reviewer")
+	typed := url.Values{"csrf": {csrf}, "form": {"object"}, "objection": {"ring-size"},
+		"about": {"the grant <table> & its size"}, "resolution": {"bound it"}, "reason": {"a long reason\nover two lines"}}
+	req, _ := http.NewRequest("POST", env.URL+"/ui/proposals/testif-1/objections", strings.NewReader(typed.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Referer", env.URL+"/proposals/testif-1")
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	location := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(location, "/proposals/testif-1?refused=") {
-		t.Fatalf("accepting a blocked proposal from its page: %d to %q", resp.StatusCode, location)
+	page := string(b)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a refused objection: status %d, want 422 with its page", resp.StatusCode)
 	}
-	page := get(t, c, env.URL+location)
-	if !strings.Contains(page, `<p class="problem" role="alert">Refused: `) || !strings.Contains(page, "<bdi>czar</bdi>") || strings.Contains(page, `href="/signin">Sign in`) {
-		t.Errorf("the page after a refusal:\n%.3000s", page)
+	form := page[strings.Index(page, `id="object-form"`):]
+	form = form[:strings.Index(form, "</form>")]
+	for _, want := range []string{
+		`<p class="refused" role="alert" id="refused">Refused: <span dir="auto">testif-1 already has an objection named &#34;ring-size&#34;</span></p>`,
+		`name="objection" required pattern="[a-z0-9][a-z0-9._\-]*" maxlength="63" placeholder="e.g. grant-limit" value="ring-size"`,
+		`value="the grant &lt;table&gt; &amp; its size"`, `value="bound it"`, ">a long reason\nover two lines</textarea>",
+	} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused form lacks %s:\n%s", want, form)
+		}
+	}
+	if !strings.Contains(page, "<bdi>reviewer</bdi>") || strings.Contains(page, `href="/signin">Sign in`) || strings.Contains(page, "0001-01-01") {
+		t.Errorf("the page after a refusal lost its header or clock:\n%.3000s", page)
+	}
+	// Another form of the page is not filled in, and the page is not
+	// cached with the refused form in it.
+	if strings.Count(page, "bound it") != 1 {
+		t.Errorf("the typed text shows %d times, want once (in its form)", strings.Count(page, "bound it"))
+	}
+	if again := get(t, c, env.URL+"/proposals/testif-1"); strings.Contains(again, "bound it") || strings.Contains(again, `class="refused"`) {
+		t.Errorf("the next view of the page still shows the refused form")
 	}
 	notFound := get(t, c, env.URL+"/protocols/nope")
-	if !strings.Contains(notFound, "<bdi>czar</bdi>") || strings.Contains(notFound, "0001-01-01") || strings.Contains(notFound, `href="/signin">Sign in`) {
+	if !strings.Contains(notFound, "<bdi>reviewer</bdi>") || strings.Contains(notFound, "0001-01-01") || strings.Contains(notFound, `href="/signin">Sign in`) {
 		t.Errorf("an error page for a signed-in user:\n%.3000s", notFound)
 	}
 }

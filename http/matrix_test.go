@@ -65,9 +65,6 @@ type matrixCase struct {
 	setup   func(t *testing.T, env *testEnv) map[string]string
 	allowed []string
 	ok      int // the status of success; 201 when 0
-	// noForm marks a command that no web form can carry (it takes a
-	// structure): it has no form twin.
-	noForm bool
 	// hidesOthers marks a route that answers an identified caller who may
 	// not touch the item 404 rather than 403, so that it does not tell
 	// whether someone else's item exists.
@@ -112,9 +109,8 @@ func matrixCases() []matrixCase {
 			setup: matrixNoOpenProposal, allowed: matrixCzarOnly},
 		{name: "resume", method: "POST", path: "/api/v1/protocols/{protocol}/resume", body: `{"reason":"work resumed"}`,
 			setup: matrixDeferred, allowed: matrixCzarOnly},
-		// No form carries an implementation (a structure): no form twin.
 		{name: "record", method: "PUT", path: "/api/v1/protocols/{protocol}/implementations", body: `{"implementation":{"side":"frontend","codebase":"linux","upstream_commit":"abc123"}}`,
-			allowed: matrixOwnerOrCzar, noForm: true},
+			allowed: matrixOwnerOrCzar},
 		{name: "record", method: "POST", path: "/api/v1/protocols/{protocol}/evidence", body: `{"evidence":"version","version":"1.0"}`,
 			allowed: matrixOwnerOrCzar},
 		// The server checks the document itself (TestEvidenceResultsAreTheServers).
@@ -516,6 +512,13 @@ func matrixForm(t *testing.T, body string) url.Values {
 				s = append(s, x.(string))
 			}
 			form.Set(k, strings.Join(s, ","))
+		case map[string]any: // an implementation: its form's fields
+			for f, x := range v {
+				if f == "codebase" {
+					f = "code_base"
+				}
+				form.Set(f, x.(string))
+			}
 		}
 	}
 	return form
@@ -709,9 +712,8 @@ func TestMatrixForms(t *testing.T) {
 	forms := map[string]bool{}
 	for _, c := range cases {
 		op := ops[c.key()]
-		if op.eventType() == "" || c.noForm {
-			// Not a command, or one no form carries: no form twin, so no
-			// cookie can reach it.
+		if op.eventType() == "" {
+			// Not a command: no form twin, so no cookie can reach it.
 			path, _ := c.pathFor(t, "reviewer", map[string]string{"id": "some-id"})
 			path = "/ui" + strings.TrimPrefix(path, "/api/v1")
 			if status, _, _ := matrixPostForm(t, noForms, path, matrixSession{}, url.Values{}); status != http.StatusNotFound {

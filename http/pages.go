@@ -3,7 +3,6 @@ package http
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -71,6 +70,8 @@ type view struct {
 	Notice  string
 	Problem string
 	Now     time.Time
+	// Refused is the form of this page the rules refused, shown again.
+	Refused *refusal
 	Data    any
 	// Content is the page's own part, rendered from its "content" template.
 	Content template.HTML
@@ -114,7 +115,8 @@ func (p *pages) content(name string, v view) (template.HTML, error) {
 func (s *Server) renderShared(w http.ResponseWriter, r *http.Request, reg *pvczar.Registry, name, title, nav string, data func() (any, error)) {
 	v := s.newView(r, reg, title, nav, nil)
 	key := "content " + r.URL.RequestURI()
-	if content, ok := s.cache.getContent(reg, key); ok {
+	cacheable := !r.URL.Query().Has("now") && v.Refused == nil
+	if content, ok := s.cache.getContent(reg, key); ok && cacheable {
 		v.Content = content
 		s.pages.render(w, http.StatusOK, name, v)
 		return
@@ -130,7 +132,7 @@ func (s *Server) renderShared(w http.ResponseWriter, r *http.Request, reg *pvcza
 		s.fail(w, r, err)
 		return
 	}
-	if !r.URL.Query().Has("now") {
+	if cacheable {
 		s.cache.putContent(reg, key, content)
 	}
 	v.Content = content
@@ -199,9 +201,7 @@ func (s *Server) registerPages() {
 		fileServer.ServeHTTP(w, r)
 	})
 	for _, rt := range commandRoutes {
-		if !slices.Contains(rt.Fields, "implementation") { // a structure no form carries
-			s.handleCommand(rt, "POST", "/ui"+rt.Path, s.formCommand(rt))
-		}
+		s.handleCommand(rt, "POST", "/ui"+rt.Path, s.formCommand(rt))
 	}
 }
 
@@ -209,8 +209,8 @@ func (s *Server) registerPages() {
 func (s *Server) newView(r *http.Request, reg *pvczar.Registry, title, nav string, data any) view {
 	id := identityOf(r.Context())
 	v := view{Title: title, Nav: nav, Now: s.now(), Data: data, Notice: r.URL.Query().Get("done"), Problem: id.sessionProblem}
-	if refused := r.URL.Query().Get("refused"); refused != "" && v.Problem == "" {
-		v.Problem = "Refused: " + refused
+	if v.Refused = refusalOf(r.Context()); v.Refused != nil && v.Problem == "" {
+		v.Problem = "Refused: " + v.Refused.Message
 	}
 	if id.user != "" && reg != nil {
 		v.User = reg.Users[id.user]
@@ -356,8 +356,9 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 	// once per evaluation, URL and reader, with a stand-in for the session's
 	// CSRF token, which is put in for each request.
 	key := "content " + r.URL.RequestURI() + " for " + v.User.Name
+	cacheable := !r.URL.Query().Has("now") && v.Refused == nil
 	content, ok := s.cache.getContent(reg, key)
-	if !ok {
+	if !ok || !cacheable {
 		shared := v
 		shared.CSRF = csrfStandIn
 		var err error
@@ -365,7 +366,7 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		if !r.URL.Query().Has("now") {
+		if cacheable {
 			s.cache.putContent(reg, key, content)
 		}
 	}
@@ -540,102 +541,11 @@ func (s *Server) chartSVG(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, stageChart(reg, now))
 }
 
-// formCommand runs a command posted by a form of the web pages, then sends
-// the browser back to the page it came from.
-func (s *Server) formCommand(rt commandRoute) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		e, err := s.runCommand(r, rt, pvczar.SourceWeb, func() (pvczar.EventData, error) {
-			if err := r.ParseForm(); err != nil {
-				return pvczar.EventData{}, err
-			}
-			if err := checkCSRF(r); err != nil {
-				return pvczar.EventData{}, err
-			}
-			return formData(rt, r.PostForm)
-		})
-		back := formBack(r, e.Data)
-		if err != nil {
-			// A refusal by the rules goes back to the page of the form, which
-			// says why beside its header; security refusals (no session, a
-			// bad CSRF token, a role that may not) and failures get the error
-			// page, which keeps the signed-in header too.
-			switch pvczar.ErrorCode(err) {
-			case pvczar.EINVALID, pvczar.ECONFLICT, pvczar.ESTALE:
-				if userOf(r.Context()) != "" && !isStatusError(err) {
-					http.Redirect(w, r, back+"?refused="+url.QueryEscape(pvczar.ErrorMessage(err)), http.StatusSeeOther)
-					return
-				}
-			}
-			s.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, back+"?done="+url.QueryEscape(e.Describe()), http.StatusSeeOther)
-	}
-}
-
-// formData turns a form into a command's data, by way of the route's JSON
-// fields, so that forms obey the same rules as the API.
-func formData(rt commandRoute, form url.Values) (pvczar.EventData, error) {
-	body := map[string]any{}
-	for _, f := range rt.Fields {
-		v := strings.TrimSpace(form.Get(f))
-		if v == "" {
-			continue
-		}
-		switch f {
-		case "owners":
-			body[f] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-		case "aliases": // names may have spaces: "PV Calls"
-			var names []string
-			for _, a := range strings.Split(v, ",") {
-				if a = strings.TrimSpace(a); a != "" {
-					names = append(names, a)
-				}
-			}
-			body[f] = names
-		case "days":
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "days: want a whole number, got %q", v)
-			}
-			body[f] = n
-		case "passed":
-			body[f] = v == "true" || v == "on"
-		default:
-			body[f] = v
-		}
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return pvczar.EventData{}, err
-	}
-	return decodeCommand(rt, raw)
-}
-
 // timeElement shows an instant as text in a <time> element, which the
 // style sheet never breaks across lines (a date broke at its hyphens on
 // phones).
 func timeElement(t time.Time, text string) template.HTML {
 	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `">` + template.HTMLEscapeString(text) + `</time>`)
-}
-
-// formBack is the page a form's command returns to: the page the form was
-// on, else the command's proposal or protocol, else the board.
-func formBack(r *http.Request, d pvczar.EventData) string {
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "/ui/") {
-		return ref.Path
-	}
-	switch {
-	case d.Proposal != "":
-		return "/proposals/" + url.PathEscape(d.Proposal)
-	case d.Protocol != "":
-		return "/protocols/" + url.PathEscape(d.Protocol)
-	case r.PathValue("proposal") != "":
-		return "/proposals/" + url.PathEscape(r.PathValue("proposal"))
-	case r.PathValue("protocol") != "":
-		return "/protocols/" + url.PathEscape(r.PathValue("protocol"))
-	}
-	return "/"
 }
 
 // ballItems lists who holds the ball of every open objection of every open
