@@ -107,10 +107,13 @@ const (
 	SupportDeprecated   = "Deprecated"
 )
 
+// SupportLabels are SUPPORT.md's labels, from the least supported.
+var SupportLabels = []string{SupportExperimental, SupportTechPreview, SupportSupported, SupportDeprecated}
+
 // ParseSupport accepts a SUPPORT.md label, case-insensitively, with "-" or
 // "_" for the space.
 func ParseSupport(s string) (string, error) {
-	for _, l := range []string{SupportExperimental, SupportTechPreview, SupportSupported, SupportDeprecated} {
+	for _, l := range SupportLabels {
 		if normalizeWord(s) == normalizeWord(l) {
 			return l, nil
 		}

@@ -49,6 +49,11 @@ func (v view) RefusedIn(form string) string {
 	return v.Refused.Message
 }
 
+// CanRegister tells whether the signed-in person may register protocols.
+func (v view) CanRegister() bool {
+	return v.User != nil && pvczar.Permit(v.User, nil, pvczar.EventProtocolRegistered) == nil
+}
+
 // formCommand runs a command posted by a form of the web pages, then sends
 // the browser back to the page it came from.
 func (s *Server) formCommand(rt commandRoute) http.HandlerFunc {
@@ -165,6 +170,12 @@ func formData(rt commandRoute, r *http.Request) (pvczar.EventData, error) {
 				return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "days: want a whole number, got %q", v)
 			}
 			body[f] = n
+		case "since":
+			at, err := pvczar.ParseTime(v)
+			if err != nil {
+				return pvczar.EventData{}, pvczar.Errorf(pvczar.EINVALID, "since: %s", pvczar.ErrorMessage(err))
+			}
+			body[f] = at
 		case "implementation":
 			impl, err := formImplementation(form)
 			if err != nil {

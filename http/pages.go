@@ -203,6 +203,7 @@ func (s *Server) registerPages() {
 	for _, rt := range commandRoutes {
 		s.handleCommand(rt, "POST", "/ui"+rt.Path, s.formCommand(rt))
 	}
+	s.registerPeoplePages()
 }
 
 // newView fills what every page shows.
@@ -303,13 +304,78 @@ func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderShared(w, r, reg, "protocol.html", p.ID+": "+p.Title, "board", func() (any, error) {
-		next := p.NextMove()
-		proposals := slices.Clone(p.Proposals)
-		slices.Reverse(proposals)
-		return map[string]any{"P": p, "Next": next, "Gates": reg.Gates(p, next), "Open": p.OpenProposal(), "Proposals": proposals,
-			"DaysInStage": int(now.Sub(p.StageSince) / pvczar.Day)}, nil
-	})
+	next := p.NextMove()
+	proposals := slices.Clone(p.Proposals)
+	slices.Reverse(proposals)
+	v := s.newView(r, reg, p.ID+": "+p.Title, "board", nil)
+	pv := protocolView{P: p, Next: next, Gates: reg.Gates(p, next), Open: p.OpenProposal(), Proposals: proposals,
+		DaysInStage: int(now.Sub(p.StageSince) / pvczar.Day), May: map[string]bool{},
+		CodeBases: pvczar.CodeBases, SupportLabels: pvczar.SupportLabels}
+	for _, g := range pv.Gates {
+		if !g.OK() {
+			pv.Failed = append(pv.Failed, g)
+		}
+	}
+	if v.User != nil {
+		for name, t := range protocolForms {
+			pv.May[name] = pvczar.Permit(v.User, p, t) == nil
+		}
+		pv.Czar = v.User.Role == pvczar.RoleCzar
+	}
+	v.Data = pv
+	s.renderForUser(w, r, reg, "protocol.html", v)
+}
+
+// protocolView is what a protocol's page shows, and which of its forms the
+// viewer may use.
+type protocolView struct {
+	P           *pvczar.Protocol
+	Next        pvczar.Stage
+	Gates       []pvczar.GateResult
+	Failed      []pvczar.GateResult // the gates to Next that fail
+	Open        *pvczar.Proposal
+	Proposals   []*pvczar.Proposal // newest first
+	DaysInStage int
+	Czar        bool
+	// May says which forms the viewer's role permits, by protocolForms.
+	May                      map[string]bool
+	CodeBases, SupportLabels []string
+}
+
+// protocolForms are the forms of a protocol's page and their commands.
+var protocolForms = map[string]pvczar.EventType{
+	"evidence": pvczar.EventEvidenceRecorded, "implementation": pvczar.EventImplementationRecorded,
+	"propose": pvczar.EventProposalOpened, "waive": pvczar.EventGateWaived, "defer": pvczar.EventProtocolDeferred,
+	"resume": pvczar.EventProtocolResumed, "withdraw": pvczar.EventProtocolWithdrawn, "issue-add": pvczar.EventKnownIssueAdded,
+	"issue-accept": pvczar.EventKnownIssueAccepted, "issue-close": pvczar.EventKnownIssueClosed,
+}
+
+// renderForUser renders a page whose part differs by reader, as it carries
+// their forms: the part is rendered once per evaluation, URL and reader,
+// with a stand-in for the session's CSRF token, put in for each request.
+// A page with a refused form in it is rendered for its request alone.
+func (s *Server) renderForUser(w http.ResponseWriter, r *http.Request, reg *pvczar.Registry, name string, v view) {
+	if v.User == nil {
+		s.pages.render(w, http.StatusOK, name, v)
+		return
+	}
+	key := "content " + r.URL.RequestURI() + " for " + v.User.Name
+	cacheable := !r.URL.Query().Has("now") && v.Refused == nil
+	content, ok := s.cache.getContent(reg, key)
+	if !ok || !cacheable {
+		shared := v
+		shared.CSRF = csrfStandIn
+		var err error
+		if content, err = s.pages.content(name, shared); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if cacheable {
+			s.cache.putContent(reg, key, content)
+		}
+	}
+	v.Content = template.HTML(strings.ReplaceAll(string(content), csrfStandIn, v.CSRF))
+	s.pages.render(w, http.StatusOK, name, v)
 }
 
 // proposalView adds to a proposal what its page shows about the viewer.
@@ -348,30 +414,7 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v.Data = pv
-	if v.User == nil {
-		s.pages.render(w, http.StatusOK, "proposal.html", v)
-		return
-	}
-	// A signed-in reader's page carries their forms: its part is rendered
-	// once per evaluation, URL and reader, with a stand-in for the session's
-	// CSRF token, which is put in for each request.
-	key := "content " + r.URL.RequestURI() + " for " + v.User.Name
-	cacheable := !r.URL.Query().Has("now") && v.Refused == nil
-	content, ok := s.cache.getContent(reg, key)
-	if !ok || !cacheable {
-		shared := v
-		shared.CSRF = csrfStandIn
-		var err error
-		if content, err = s.pages.content("proposal.html", shared); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if cacheable {
-			s.cache.putContent(reg, key, content)
-		}
-	}
-	v.Content = template.HTML(strings.ReplaceAll(string(content), csrfStandIn, v.CSRF))
-	s.pages.render(w, http.StatusOK, "proposal.html", v)
+	s.renderForUser(w, r, reg, "proposal.html", v)
 }
 
 // csrfStandIn takes the place of a session's CSRF token in a cached page;
