@@ -148,7 +148,9 @@ func formData(rt commandRoute, r *http.Request) (pvczar.EventData, error) {
 			if err != nil {
 				return pvczar.EventData{}, err
 			}
-			v = strings.TrimSpace(text)
+			if strings.TrimSpace(text) != "" {
+				v = text // as uploaded, byte for byte
+			}
 		}
 		if v == "" && f != "implementation" {
 			continue
