@@ -70,7 +70,7 @@ func (r *Registry) nextTimer(p *Protocol) (time.Time, func(at time.Time)) {
 			continue
 		}
 		if o.Ball == BallObjector {
-			consider(o.BallSince.Add(days(cfg.LapseDays)), func(at time.Time) {
+			consider(r.LapsesAt(o), func(at time.Time) {
 				o.Status = ObjectionLapsed
 				p.addPending(EventObjectionLapsed, at, pr.ID, o.Name, "")
 			})

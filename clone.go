@@ -30,6 +30,7 @@ func (r *Registry) CloneFor(protocols ...string) *Registry {
 		}
 	}
 	c.Anomalies = slices.Clone(r.Anomalies)
+	c.latest, c.awayChanges = r.latest, r.awayChanges
 	return c
 }
 
@@ -112,7 +113,8 @@ func (r *Registry) NextTimer() (time.Time, bool) {
 // prev, an earlier result of Evaluate (or nil), lends its protocols where
 // re-evaluating would change nothing but the clock: the protocol has logged
 // no event since (same LogVersion), prev's clock is not after now, and no
-// timer falls due by now. Such a protocol is a shallow copy of prev's with
+// timer falls due by now; and no absence was declared or cancelled since
+// (an absence moves lapse instants, also those prev fired already). Such a protocol is a shallow copy of prev's with
 // its clock set to now, so a read after one write clones one protocol, not
 // the registry.
 func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
@@ -122,8 +124,9 @@ func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
 		out.Users[name] = &cu
 	}
 	out.Anomalies = slices.Clone(r.Anomalies)
+	out.latest, out.awayChanges = r.latest, r.awayChanges
 	for id, p := range r.Protocols {
-		if prev != nil {
+		if prev != nil && prev.awayChanges == r.awayChanges {
 			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {
 				if due, fire := prev.nextTimer(old); fire == nil || due.After(now) {
 					c := *old

@@ -157,6 +157,9 @@ type RuleNumbers struct {
 	Gates        map[string][]string `json:"gates"`
 	DeadlineZone string              `json:"deadline_zone"`
 	Floors       map[string]int      `json:"floors"`
+	// AwayDaysPerYear is the most days of absence a person may declare
+	// for a calendar year.
+	AwayDaysPerYear int `json:"away_days_per_year"`
 }
 
 // Rules returns the numbers and gates in force under cfg.
@@ -166,5 +169,5 @@ func Rules(cfg Config) RuleNumbers {
 		gates[string(st)] = GatesFor(st)
 	}
 	return RuleNumbers{Config: cfg, Gates: gates, DeadlineZone: "AoE (UTC-12)",
-		Floors: map[string]int{"window_days": MinWindowDays, "lapse_days": MinLapseDays}}
+		Floors: map[string]int{"window_days": MinWindowDays, "lapse_days": MinLapseDays}, AwayDaysPerYear: AwayDaysPerYear}
 }

@@ -17,6 +17,13 @@ const (
 	EventUserAdded       EventType = "user.added"
 	EventUserRoleChanged EventType = "user.role_changed"
 	EventUserEdited      EventType = "user.edited"
+	// EventUserAway: a person declares, before it starts, that they will be
+	// away from one day (From) to another (Until), whole AoE days; the lapse
+	// clock of their objections stops meanwhile (Registry.LapsesAt).
+	// EventUserAwayCancelled takes back such a declaration, named by its
+	// first day, before it starts.
+	EventUserAway          EventType = "user.away"
+	EventUserAwayCancelled EventType = "user.away_cancelled"
 
 	EventProtocolRegistered EventType = "protocol.registered"
 	EventProtocolEdited     EventType = "protocol.edited"
@@ -170,6 +177,11 @@ type EventData struct {
 	Resolution string `json:"resolution,omitempty"`
 	Holder     string `json:"holder,omitempty"`
 
+	// From and Until are the first and last days of an absence, as dates
+	// ("2026-12-20"): whole days Anywhere on Earth.
+	From  string `json:"from,omitempty"`
+	Until string `json:"until,omitempty"`
+
 	Text   string `json:"text,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
@@ -185,6 +197,10 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("made %s a %s", d.User, d.Role)
 	case EventUserEdited:
 		s = fmt.Sprintf("edited user %s", d.User)
+	case EventUserAway:
+		s = fmt.Sprintf("%s will be away from %s to %s (AoE days)", d.User, d.From, d.Until)
+	case EventUserAwayCancelled:
+		s = fmt.Sprintf("%s cancelled the absence from %s", d.User, d.From)
 	case EventSupportImported:
 		s = fmt.Sprintf("SUPPORT.md at %s lists %d implementation(s) of %s", ShortCommit(d.Commit), len(d.Implementations), d.Protocol)
 		if d.Stage != "" {

@@ -97,6 +97,8 @@ type User struct {
 	// (cli, api, web). An import changes the roles of the people it
 	// manages, and only raises those of people managed by hand.
 	Source string `json:"source,omitempty"`
+	// Away lists the absences the person declared, in time order.
+	Away []Absence `json:"away,omitempty"`
 }
 
 // Support labels of Xen's SUPPORT.md.

@@ -19,6 +19,10 @@ type Registry struct {
 	Anomalies []string `json:"anomalies,omitempty"`
 
 	config Config
+	// latest is the time of the latest event folded; awayChanges counts
+	// the absences declared or cancelled, which move lapse instants.
+	latest      time.Time
+	awayChanges int
 }
 
 // NewRegistry returns an empty registry under cfg.
@@ -114,7 +118,12 @@ func (r *Registry) Apply(e Event) {
 
 func (r *Registry) apply(e Event) error {
 	d := e.Data
+	if e.At.After(r.latest) {
+		r.latest = e.At
+	}
 	switch e.Type {
+	case EventUserAway, EventUserAwayCancelled:
+		return r.applyAway(e)
 	case EventUserAdded:
 		r.Users[d.User] = &User{Name: d.User, Display: d.Display, Email: d.Email, Role: d.Role, Since: e.At, Source: e.Source}
 		return nil

@@ -37,6 +37,10 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		cmd.Stream = UsersStream
 		return cmd, r.decideUser(&cmd)
 	}
+	if cmd.Type == EventUserAway || cmd.Type == EventUserAwayCancelled {
+		cmd.Stream = UsersStream
+		return cmd, r.decideAway(&cmd)
+	}
 	actor, err := r.actor(cmd.Actor)
 	if err != nil {
 		return Event{}, err

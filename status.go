@@ -13,6 +13,9 @@ type Status struct {
 	Now       time.Time        `json:"now"`
 	Protocols []ProtocolStatus `json:"protocols"`
 	Queue     Queue            `json:"queue"`
+	// Away lists the absences under way or to come: while one is under
+	// way, its author's objections do not lapse.
+	Away []Absence `json:"away"`
 }
 
 // ProtocolStatus summarises one protocol.
@@ -77,6 +80,7 @@ func (r *Registry) Status(now time.Time) Status {
 		}
 		st.Protocols = append(st.Protocols, ps)
 	}
+	st.Away = r.Absences(now, false)
 	return st
 }
 
@@ -163,6 +167,9 @@ func (r *Registry) Digest(now time.Time) string {
 				holder := pr.BallHolder(o) + " (" + o.Ball + ")"
 				objections = append(objections, fmt.Sprintf("  %s / %s by %s: BLOCKING\n    about: %s\n    ball with %s since %s (%s)\n",
 					pr.ID, o.Name, o.Author, o.About, holder, FormatUTC(o.BallSince), FormatDuration(now.Sub(o.BallSince))))
+				if a := r.AwayAt(o.Author, now); a != nil && o.Ball == BallObjector {
+					objections[len(objections)-1] += fmt.Sprintf("    %s is away until %s: the lapse clock is paused\n", o.Author, FormatAoE(a.Until))
+				}
 			case ObjectionLapsed:
 				objections = append(objections, fmt.Sprintf("  %s / %s by %s: lapsed (no answer from %s since %s); the author may revive it\n",
 					pr.ID, o.Name, o.Author, o.Author, FormatUTC(o.BallSince)))

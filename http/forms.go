@@ -247,6 +247,8 @@ func formBack(r *http.Request, d pvczar.EventData) string {
 		return "/proposals/" + url.PathEscape(r.PathValue("proposal"))
 	case r.PathValue("protocol") != "":
 		return "/protocols/" + url.PathEscape(r.PathValue("protocol"))
+	case strings.HasPrefix(r.URL.Path, "/ui/absences"):
+		return "/away"
 	}
 	return "/"
 }

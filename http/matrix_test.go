@@ -98,6 +98,13 @@ func matrixCases() []matrixCase {
 		{name: "edit other", method: "PATCH", path: "/api/v1/users/{user}", values: map[string]string{"user": "reader"}, body: `{"display":"Renamed Reader"}`,
 			allowed: matrixCzarOnly},
 
+		// Absences (decideAway): anyone above reader declares or cancels
+		// their own, before it starts.
+		{name: "declare", method: "POST", path: "/api/v1/absences", body: `{"from":"2026-04-01","until":"2026-04-03","reason":"holidays"}`,
+			allowed: matrixParticipants},
+		{name: "cancel", method: "POST", path: "/api/v1/absences/cancel", body: `{"from":"2026-04-01"}`,
+			setup: matrixAbsences, allowed: matrixParticipants},
+
 		// Protocols.
 		{name: "register", method: "POST", path: "/api/v1/protocols", body: `{"protocol":"newif","title":"A new interface"}`,
 			allowed: matrixContributors},
@@ -253,6 +260,15 @@ func matrixLapsed(t *testing.T, env *testEnv) map[string]string {
 	_, body := matrixDo(t, env, "GET", "/api/v1/proposals/testif-1", "", "")
 	if !strings.Contains(body, `"status": "lapsed"`) {
 		t.Fatalf("setting up: ring-size has not lapsed: %s", body)
+	}
+	return nil
+}
+
+// matrixAbsences has every participant declare an absence from
+// 2026-04-01 to 2026-04-03, which each may then cancel.
+func matrixAbsences(t *testing.T, env *testEnv) map[string]string {
+	for _, u := range matrixParticipants {
+		matrixMust(t, env, "POST", "/api/v1/absences", u, `{"from":"2026-04-01","until":"2026-04-03"}`, http.StatusCreated)
 	}
 	return nil
 }

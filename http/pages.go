@@ -186,6 +186,7 @@ func (s *Server) registerPages() {
 	s.handle("GET", "/digest.txt", s.digestText)
 	s.handle("GET", "/chart", s.pageChart)
 	s.handle("GET", "/chart.svg", s.chartSVG)
+	s.handle("GET", "/away", s.pageAway)
 	s.handle("GET", "/signin", s.pageSignIn)
 	s.handle("POST", "/signin", s.signIn)
 	s.handle("POST", "/signout", s.signOut)
@@ -391,6 +392,8 @@ type proposalView struct {
 	// Announcement is the Message-ID of pvczar's mail that announced the
 	// proposal ("" when the server sends no mail).
 	Announcement string
+	// Paused: by name, the open objections whose author holds the ball and is away.
+	Paused map[string]*pausedLapse
 }
 
 func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
@@ -402,6 +405,7 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, reg, pr.ID+": "+p.ID+" to "+string(pr.To), "board", nil)
 	pv := proposalView{P: p, Pr: pr, Open: pr.Status == pvczar.ProposalOpen,
 		Kinds: []pvczar.PositionKind{pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionComment, pvczar.PositionAbstain, pvczar.PositionRecuse}}
+	pv.Paused = pausedLapses(reg, pr, p.Clock) // p.Clock: the instant the page is evaluated at
 	if s.opts.MailDomain != "" {
 		pv.Announcement = pvczar.AnnouncementID(pr.ID, s.opts.MailDomain)
 	}
@@ -442,6 +446,7 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 		{"Stale", "protocols in prototype for too long with no proposal", protocolItems(reg, now, q.Stale, false)},
 		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", protocolItems(reg, now, q.Support, true)},
 		{"Who holds the ball", "every open objection of every open proposal: who must act next, and since when, longest first", ballItems(reg, now)},
+		{"Away", "absences under way or to come: while one is under way, the lapse clock of its author's objections is paused", awayItems(reg, now)},
 	}
 	s.renderShared(w, r, reg, "queue.html", "The Czar's queue", "queue", func() (any, error) { return sections, nil })
 }
@@ -613,6 +618,9 @@ func ballItems(reg *pvczar.Registry, now time.Time) []queueItem {
 				What: fmt.Sprintf("objection %s by %s on %s", o.Name, o.Author, pr.ID),
 				Ball: fmt.Sprintf("with %s (the %s) since %s", who, o.Ball, pvczar.FormatUTC(o.BallSince)),
 				Age:  "for " + pvczar.FormatDuration(now.Sub(o.BallSince))}, o.BallSince})
+			if a := reg.AwayAt(o.Author, now); a != nil && o.Ball == pvczar.BallObjector {
+				all[len(all)-1].item.Ball += fmt.Sprintf(", away until %s: the lapse clock is paused", pvczar.FormatAoE(a.Until))
+			}
 		}
 	}
 	slices.SortStableFunc(all, func(a, b held) int { return a.since.Compare(b.since) })

@@ -25,6 +25,10 @@ var commandRoutes = []commandRoute{
 		Fields: []string{"role"}},
 	{Type: pvczar.EventUserEdited, Method: "PATCH", Path: "/users/{user}", Summary: "Change a person's mail address or full name (the Czar, or the person).",
 		Fields: []string{"email", "display"}},
+	{Type: pvczar.EventUserAway, Method: "POST", Path: "/absences", Summary: "Declare your absence, before it starts: from and until are its first and last days (2026-12-20), whole days AoE. While you are away the lapse clock of your objections stops; at most 30 days a calendar year.",
+		Fields: []string{"from", "until", "reason"}},
+	{Type: pvczar.EventUserAwayCancelled, Method: "POST", Path: "/absences/cancel", Summary: "Cancel your absence that starts on from (a date), before it starts.",
+		Fields: []string{"from"}},
 
 	{Type: pvczar.EventProtocolRegistered, Method: "POST", Path: "/protocols", Summary: "Register a protocol (at design; the Czar may import one at a later stage with stage and since).",
 		Fields: []string{"protocol", "title", "owners", "aliases", "stage", "since", "version", "header", "reason"}},

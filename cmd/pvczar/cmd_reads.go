@@ -136,6 +136,12 @@ func printStatus(w io.Writer, st pvczar.Status) {
 	}{{"ready", q.Ready}, {"overdue", q.Overdue}, {"blocked", q.Blocked}, {"stalled", q.Stalled}, {"lapsed", q.Lapsed}, {"stale", q.Stale}, {"support", q.Support}} {
 		fmt.Fprintf(w, "  %-8s %s\n", line.name+":", dash(strings.Join(line.ids, ", ")))
 	}
+	if len(st.Away) > 0 {
+		fmt.Fprintln(w, "\nAway (the lapse clock of their objections is paused while they are away):")
+		for _, a := range st.Away {
+			fmt.Fprintf(w, "  %-8s %s to %s (%d days)\n", a.User+":", pvczar.FormatAoEWall(a.From), pvczar.FormatAoE(a.Until), a.Days())
+		}
+	}
 	for _, ps := range st.Protocols {
 		if ps.Proposal != nil {
 			fmt.Fprintln(w)
@@ -206,6 +212,13 @@ for %d days is decision overdue.
 
 Stale: a protocol in prototype for more than %d days with no open proposal.
 
+Absence: declared before it starts (pvczar away), in whole AoE days, at most
+%d days in a calendar year (the year of its first day), overlapping none of
+one's others. While one is away the lapse clock of one's objections stops:
+an objection lapses later by the time its author was away since the ball
+came to them. Windows, holds, stalls and decisions run on. The Czar's queue
+and pvczar status list who is away.
+
 Xen's SUPPORT.md: an import of xen.git records each protocol's
 implementations with their labels. The labels imply a stage: production when
 a frontend and a backend are Supported (with or without caveats or external
@@ -222,5 +235,5 @@ evidence for the protocols it owns), reviewer (reviews, objects, holds,
 comments), reader (reads).
 `, strings.Join(pvczar.GatesFor(pvczar.StagePrototype), ", "), strings.Join(pvczar.GatesFor(pvczar.StageProduction), ", "),
 		cfg.PrototypeWindowDays, cfg.ProductionWindowDays, pvczar.MinWindowDays, cfg.QuorumAcks,
-		cfg.LapseDays, pvczar.MinLapseDays, cfg.StallDays, cfg.HoldDays, cfg.OverdueDays, cfg.StaleDays)
+		cfg.LapseDays, pvczar.MinLapseDays, cfg.StallDays, cfg.HoldDays, cfg.OverdueDays, cfg.StaleDays, pvczar.AwayDaysPerYear)
 }

@@ -7,6 +7,7 @@ var examples = map[string]string{
 	"ack":                "pvczar ack cameraif-1 --as sstabellini",
 	"answer":             `pvczar answer cameraif-1 frame-format --text "See section 4 of v2." --as example-author`,
 	"audit verify":       "pvczar audit verify --db pvczar.db",
+	"away":               `pvczar away --from 2026-12-20 --until 2027-01-03 --reason "holidays" --as example-reviewer`,
 	"backup":             "pvczar backup pvczar-2026-11-30.db --db pvczar.db",
 	"comment":            `pvczar comment cameraif-1 --text "Looks fine to me." --as example-reviewer`,
 	"decide accept":      "pvczar decide accept cameraif-1 --as jgross",

@@ -97,6 +97,8 @@ type opts struct {
 	format, out, pkg, specFile, headerFile, rev, url                                      string
 	tickEvery, ttl, mailEvery                                                             time.Duration
 	watchMail                                                                             stringList
+	from, until                                                                           string
+	cancel, all                                                                           bool
 }
 
 // cli is what a running command has at hand.
