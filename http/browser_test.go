@@ -26,9 +26,7 @@ const browserChromium = "/usr/bin/chromium"
 // the form, and the proposal shows as blocked. It takes screenshots of the
 // main pages on the way; set PVCZAR_SCREENSHOTS to a directory to keep them.
 func TestBrowserObjectionBlocksProposal(t *testing.T) {
-	if _, err := os.Stat(browserChromium); err != nil {
-		t.Skipf("no Chromium at %s (.ci/run installs it with apt-get install chromium): %v", browserChromium, err)
-	}
+	requireChromium(t)
 	env := newTestEnv(t)
 	// Unblock the proposal: the objector resolves "ring-size".
 	if status, body := env.request("POST", "/api/v1/proposals/testif-1/objections/ring-size/resolve", "objector", "{}"); status != http.StatusCreated {
@@ -37,77 +35,8 @@ func TestBrowserObjectionBlocksProposal(t *testing.T) {
 	if objs := browserObjections(t, env); len(objs) != 1 || objs[0].Blocking {
 		t.Fatalf("before the test, want ring-size alone and not blocking, got %+v", objs)
 	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browserChromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// Chromium leaves its singleton socket directory in TMPDIR.
-		chromedp.Env("TMPDIR="+t.TempDir()),
-		chromedp.WindowSize(1280, 1800),
-	)
-	defer cancelAlloc() // stops the browser and waits for it
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(t.Logf))
-	defer cancelBrowser()
-
-	shots := newBrowserShots(t)
-	// open loads a page and checks that it answered 200.
-	open := func(path string) {
-		t.Helper()
-		resp, err := chromedp.Run(bctx, chromedp.NavigateResponse(env.URL+path))
-		if err != nil {
-			t.Fatalf("opening %s: %v", path, err)
-		}
-		if resp.Status != http.StatusOK {
-			t.Fatalf("opening %s: status %d", path, resp.Status)
-		}
-		// Nothing sticks out sideways.
-		wide, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if wide {
-			t.Errorf("%s is wider than the window", path)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	count := func(sel string) int {
-		t.Helper()
-		n, err := chromedp.Run(bctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
-		if err != nil {
-			t.Fatalf("counting %s: %v", sel, err)
-		}
-		return n
-	}
-	location := func() string {
-		t.Helper()
-		loc, err := chromedp.Run(bctx, chromedp.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return loc
-	}
+	b := newBrowser(t, env)
+	bctx, shots, open, text, count, location := b.ctx, b.shots, b.open, b.text, b.count, b.location
 
 	// Sign in with the reviewer's token.
 	open("/signin")
@@ -217,6 +146,143 @@ func TestBrowserObjectionBlocksProposal(t *testing.T) {
 	}
 	open("/proposals/testif-1")
 	shots.take(bctx, "08-proposal-phone")
+}
+
+// requireChromium skips a test when Debian's Chromium is not installed.
+func requireChromium(t *testing.T) {
+	if _, err := os.Stat(browserChromium); err != nil {
+		t.Skipf("no Chromium at %s (.ci/run installs it with apt-get install chromium): %v", browserChromium, err)
+	}
+}
+
+// browser is a real headless Chromium on a test server, with the steps the
+// browser tests take.
+type browser struct {
+	t     *testing.T
+	env   *testEnv
+	ctx   context.Context
+	shots *browserShots
+}
+
+func newBrowser(t *testing.T, env *testEnv) *browser {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browserChromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		// Chromium leaves its singleton socket directory in TMPDIR.
+		chromedp.Env("TMPDIR="+t.TempDir()),
+		chromedp.WindowSize(1280, 1800),
+	)
+	t.Cleanup(cancelAlloc) // stops the browser and waits for it
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancelBrowser)
+	return &browser{t: t, env: env, ctx: bctx, shots: newBrowserShots(t)}
+}
+
+// open loads a page and checks that it answered 200 and that nothing
+// sticks out sideways.
+func (b *browser) open(path string) {
+	b.t.Helper()
+	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.env.URL+path))
+	if err != nil {
+		b.t.Fatalf("opening %s: %v", path, err)
+	}
+	if resp.Status != http.StatusOK {
+		b.t.Fatalf("opening %s: status %d", path, resp.Status)
+	}
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if wide {
+		b.t.Errorf("%s is wider than the window", path)
+	}
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) count(sel string) int {
+	b.t.Helper()
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		b.t.Fatalf("counting %s: %v", sel, err)
+	}
+	return n
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return loc
+}
+
+// fill types values into the named fields of the form sel, after clearing
+// them; a field that is a select gets the value chosen.
+func (b *browser) fill(form string, fields map[string]string) {
+	b.t.Helper()
+	for name, value := range fields {
+		sel := fmt.Sprintf(`%s [name=%q]`, form, name)
+		// A select is set; a text field is cleared, then typed into.
+		tag, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`(e => { const tag = e.tagName; if (tag === "SELECT") { e.value = %q } else { e.value = "" } return tag })(document.querySelector(%q))`, value, sel)))
+		if err == nil && tag != "SELECT" {
+			err = chromedp.Do(b.ctx, chromedp.SendKeys(chromedp.CSS(sel), value))
+		}
+		if err != nil {
+			b.t.Fatalf("filling %s of %s: %v", name, form, err)
+		}
+	}
+}
+
+// submit clicks the form's button and returns the status of the page that
+// came back.
+func (b *browser) submit(form string) int {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(form+" button")))
+	if err != nil {
+		b.t.Fatalf("submitting %s: %v", form, err)
+	}
+	return int(resp.Status)
+}
+
+// signIn signs in as user with their token, signing out whoever was in.
+func (b *browser) signIn(user string) {
+	b.t.Helper()
+	b.open("/signin")
+	if b.count(`form[action="/signout"]`) > 0 {
+		b.submit(`form[action="/signout"]`)
+		b.open("/signin")
+	}
+	b.fill(`form[action="/signin"]`, map[string]string{"token": b.env.tokens[user]})
+	if status := b.submit(`form[action="/signin"]`); status != http.StatusOK {
+		b.t.Fatalf("signing in as %s: status %d", user, status)
+	}
+	if who := b.text("header.top .who .user"); !strings.Contains(who, user) {
+		b.t.Fatalf("the header shows %q, want the user %s", who, user)
+	}
 }
 
 // browserObjection is what the test reads of an objection from the API.
