@@ -406,6 +406,19 @@ func TestPagesNoScript(t *testing.T) {
 		if user == "objector" && !strings.Contains(page, "/objections/ring-size/resolve") {
 			t.Errorf("objector: no resolve form for its objection")
 		}
+		// The pages of people, and the protocol's page, carry forms too:
+		// each with the CSRF token.
+		own := []string{"/protocols/testif", "/users", "/account", "/away"}
+		if user == "czar" || user == "author" {
+			own = append(own, "/register")
+		}
+		for _, path := range own {
+			for _, f := range noScriptPostForms(check(c, user, path)) {
+				if !strings.Contains(f, `<input type="hidden" name="csrf" value="`+csrf+`">`) {
+					t.Errorf("%s GET %s: a form lacks the session's CSRF token:\n%s", user, path, f)
+				}
+			}
+		}
 
 		// A plain form post works with the token and is refused without it.
 		post := func(token string) *http.Response {
