@@ -30,6 +30,7 @@ func (r *Registry) CloneFor(protocols ...string) *Registry {
 		}
 	}
 	c.Anomalies = slices.Clone(r.Anomalies)
+	c.Unapplied = slices.Clone(r.Unapplied)
 	return c
 }
 
@@ -122,6 +123,7 @@ func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
 		out.Users[name] = &cu
 	}
 	out.Anomalies = slices.Clone(r.Anomalies)
+	out.Unapplied = slices.Clone(r.Unapplied)
 	for id, p := range r.Protocols {
 		if prev != nil {
 			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {
