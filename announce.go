@@ -47,12 +47,8 @@ func (r *Registry) Announcements(since, now time.Time, domain, baseURL string) [
 func (r *Registry) announcements(since, now time.Time, domain string) []Announcement {
 	var out []Announcement
 	due := func(at time.Time) bool { return at.After(since) && !at.After(now) }
-	// The weekly digest: Mondays at 08:00 UTC; only the latest one due.
-	monday := now.UTC().Truncate(Day)
-	for monday.Weekday() != time.Monday {
-		monday = monday.Add(-Day)
-	}
-	if digestAt := monday.Add(8 * time.Hour); due(digestAt) {
+	// The weekly digest: only the latest one due.
+	if digestAt := DigestAt(now); due(digestAt) {
 		year, week := digestAt.ISOWeek()
 		name := fmt.Sprintf("%d-W%02d", year, week)
 		out = append(out, Announcement{Key: "digest/" + name, MessageID: "pvczar.digest." + name + "@" + domain, At: digestAt,

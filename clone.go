@@ -31,6 +31,7 @@ func (r *Registry) CloneFor(protocols ...string) *Registry {
 	}
 	c.Anomalies = slices.Clone(r.Anomalies)
 	c.latest, c.awayChanges = r.latest, r.awayChanges
+	c.Unapplied = slices.Clone(r.Unapplied)
 	return c
 }
 
@@ -125,6 +126,7 @@ func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
 	}
 	out.Anomalies = slices.Clone(r.Anomalies)
 	out.latest, out.awayChanges = r.latest, r.awayChanges
+	out.Unapplied = slices.Clone(r.Unapplied)
 	for id, p := range r.Protocols {
 		if prev != nil && prev.awayChanges == r.awayChanges {
 			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {

@@ -66,6 +66,18 @@ const (
 // lazy-consensus decision. Its source is "xen.git:<commit>".
 const EventSupportImported EventType = "support.imported"
 
+// EventMailUnapplied records a line of mail (a command or a trailer)
+// that carried a lifecycle intent and that pvczar could not apply, with
+// the reason, so that the next digest lists it for its sender: without it
+// the sender would believe it counted. Only mail ingest writes it (no
+// route of the API or the web takes it): its source is the mail's
+// ("mail:<Message-ID>"), its key the Message-ID and the line, its time the
+// mail's date, and its actor the sender (their pvczar name, or their
+// address when pvczar does not know them). It lives in MailStream and
+// changes nothing in the lifecycle. See Registry.ReadMail for which lines
+// are listed.
+const EventMailUnapplied EventType = "mail.unapplied"
+
 // Events made by the clock. Their time is the instant the rule fired, not the
 // instant they were written, so a replay gives the same result.
 const (
@@ -107,6 +119,12 @@ func (e Event) IsImported() bool { return strings.HasPrefix(e.Source, SourceXenP
 // UsersStream is the stream that holds the user events; every protocol has a
 // stream of its own (see ProtocolStream).
 const UsersStream = "users"
+
+// MailStream is the stream that holds the mail.unapplied events: they
+// belong to no protocol (a mail may name one that does not exist), and in
+// a protocol's stream they would move its version, which web forms and
+// API clients hold as an ETag.
+const MailStream = "mail"
 
 // ProtocolStream names the stream of one protocol's events.
 func ProtocolStream(id string) string { return "protocol:" + id }
@@ -184,6 +202,11 @@ type EventData struct {
 
 	Text   string `json:"text,omitempty"`
 	Reason string `json:"reason,omitempty"`
+
+	// Subject and Line are a mail.unapplied's mail subject and the line
+	// of its body that was not applied, as written.
+	Subject string `json:"subject,omitempty"`
+	Line    string `json:"line,omitempty"`
 }
 
 // Describe returns a one-line account of the event for logs and histories.
@@ -250,6 +273,8 @@ func (e Event) Describe() string {
 	case EventWindowClosed:
 		// The window's last second is still in time: it closes the second after.
 		s = fmt.Sprintf("window closed: %s, after its last second, %s", d.Proposal, FormatAoE(e.At.Add(-time.Second)))
+	case EventMailUnapplied:
+		s = fmt.Sprintf("not applied from mail %s: %q", d.MessageID, d.Line)
 	case EventProposalStalled, EventDecisionOverdue:
 		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Proposal)
 	default:

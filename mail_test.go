@@ -59,13 +59,25 @@ func TestReadMailTextStopsAtThePatch(t *testing.T) {
 	}
 }
 
+// mailSeeds are the seeds of the fuzz tests of mail reading: a body and
+// the sender's address.
+var mailSeeds = [][2]string{
+	{"Objection: x\nreason\n\nAcked-by: A <a@x>\n", "a@x"},
+	{"> Hold\nRelease\r\nObjection-Withdrawn: y\r\n", ""},
+	{"Acked-by: <\nNacked-by: >a<b\n-- \n", "b"},
+	{"Objection: cameraif-1 frame-format\nHold: pvfoo-22\nrelease x-1\n", ""},
+	{"Objection: x\nreason\n\nAcked-by: A <a@x>\n", "bob@example.org"},
+	{"Acked-by: Bob <bob@example.org>\nReviewed-by: Carol <carol@example.org>\n", "bob@example.org"},
+	{"Objection: cameraif-1 frame-format\nHold: pvfoo-1\nrelease x-1\n", "dave@example.net"},
+	{"Nacked-by: \r\nHOLD\r\n> Release\n", ""},
+}
+
 // FuzzReadMailText: any body is read without panicking; every command has
 // a known kind, and every trailer a known kind and a line inside the body.
 func FuzzReadMailText(f *testing.F) {
-	f.Add("Objection: x\nreason\n\nAcked-by: A <a@x>\n", "a@x")
-	f.Add("> Hold\nRelease\r\nObjection-Withdrawn: y\r\n", "")
-	f.Add("Acked-by: <\nNacked-by: >a<b\n-- \n", "b")
-	f.Add("Objection: cameraif-1 frame-format\nHold: pvfoo-22\nrelease x-1\n", "")
+	for _, seed := range mailSeeds {
+		f.Add(seed[0], seed[1])
+	}
 	f.Fuzz(func(t *testing.T, body, email string) {
 		trailers, commands := pvczar.ReadMailText(body, pvczar.MailAddress{Email: email})
 		lines := strings.Count(body, "\n") + 1
@@ -89,6 +101,47 @@ func FuzzReadMailText(f *testing.F) {
 			default:
 				t.Fatalf("command kind %q", c.Kind)
 			}
+		}
+	})
+}
+
+// FuzzReadMailUnapplied: whatever a mail to a proposal says, each of its
+// command and trailer lines either becomes a command or is listed as not
+// applied, once, with an event that can be logged; from a stranger, every
+// one of them is listed and none is a command.
+func FuzzReadMailUnapplied(f *testing.F) {
+	for _, seed := range mailSeeds {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, body, email string) {
+		s := newScenario(t, def)
+		s.openProposal()
+		s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "bob", Email: "bob@example.org"})
+		from := pvczar.MailAddress{Name: "Bob", Email: email}
+		m := pvczar.Mail{MessageID: "fuzz@example.org", From: from, Date: at(1, 0), Body: body}
+		trailers, commands := pvczar.ReadMailText(body, from)
+		res := s.reg.ReadMail(m, "pvfoo-1")
+		keys := map[string]bool{}
+		written := 0
+		for _, line := range res.Lines {
+			if line > 0 {
+				written++
+			}
+		}
+		for _, u := range res.Unapplied {
+			if keys[u.Key] {
+				t.Fatalf("two lines listed with the key %s", u.Key)
+			}
+			keys[u.Key] = true
+			if _, err := s.reg.Decide(u); err != nil {
+				t.Fatalf("%s cannot be logged: %v", u.Describe(), err)
+			}
+		}
+		if written+len(res.Unapplied) != len(trailers)+len(commands) {
+			t.Fatalf("%d commands from lines and %d lines listed, for %d trailers and %d commands", written, len(res.Unapplied), len(trailers), len(commands))
+		}
+		if s.reg.UserByEmail(email) == nil && len(res.Commands) != 0 {
+			t.Fatalf("a stranger's mail made commands: %+v", res.Commands)
 		}
 	})
 }
@@ -168,5 +221,8 @@ func TestCommandsNamingAProposal(t *testing.T) {
 	res := reg.ReadMail(m, "pvfoo-1")
 	if len(res.Commands) != 0 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "names cameraif-1, but the mail is about pvfoo-1") {
 		t.Errorf("a command naming another proposal: %+v", res)
+	}
+	if len(res.Unapplied) != 1 || res.Unapplied[0].Data.Line != "Objection: cameraif-1 frame-format" || res.Unapplied[0].Data.Reason != "it names cameraif-1, but the mail is about pvfoo-1" {
+		t.Errorf("a command naming another proposal is not listed for the digest: %+v", res.Unapplied)
 	}
 }

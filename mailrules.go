@@ -3,6 +3,7 @@ package pvczar
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -64,11 +65,19 @@ func (r *Registry) UserByEmail(email string) *User {
 }
 
 // MailResult is what a mail means for the lifecycle: the commands to
-// record, and notes on what did not count and why.
+// record, with the lines they were read from, notes on what did not count
+// and why, and the lines that did not count, to list in the next digest.
 type MailResult struct {
 	Proposal string
 	Commands []Event
-	Notes    []string
+	// Lines holds the line of the body (from 1) that each command was
+	// read from; 0 for an answer, which a reply makes by being one.
+	Lines []int
+	Notes []string
+	// Unapplied holds a mail.unapplied event for each command or trailer
+	// that the reading refused; one that the rules refuse when it is
+	// recorded gets its own from UnappliedEvent.
+	Unapplied []Event
 }
 
 // ReadMail turns a mail that belongs to proposal into commands, each
@@ -87,52 +96,85 @@ type MailResult struct {
 //     their CLI twins do;
 //   - a reply below an objection's mail by the proposer, or by the
 //     objector, answers it: the ball passes to the other side.
+//
+// Every command or trailer line that does not count (its sender is not a
+// pvczar user, the proposal is unknown, the trailer is not the sender's,
+// the command names another proposal) gets a mail.unapplied event in
+// Unapplied, so that the sender learns it from the next digest. Only mail
+// that belongs to a proposal is read here: a trailer elsewhere on the list
+// (a non-user's Acked-by on a patch) says nothing to pvczar and is not
+// listed, or the digest would list most of the list's review traffic. An
+// answer made by a reply, not by a line, is never listed.
 func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 	res := MailResult{Proposal: proposal}
+	trailers, commands := ReadMailText(m.Body, m.From)
+	unapplied := func(line int, reason string) {
+		res.Unapplied = append(res.Unapplied, r.UnappliedEvent(m, proposal, line, reason))
+	}
+	// none lists every line, in body order, as not applied for reason.
+	none := func(reason string) {
+		var lines []int
+		for _, tr := range trailers {
+			lines = append(lines, tr.Line)
+		}
+		for _, c := range commands {
+			lines = append(lines, c.Line)
+		}
+		slices.Sort(lines)
+		for _, line := range lines {
+			unapplied(line, reason)
+		}
+	}
 	sender := r.UserByEmail(m.From.Email)
 	if sender == nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("sender %s is not a pvczar user: nothing counts", m.From.Email))
+		// Not the address: the digest is public, and the events show
+		// addresses to those signed in only.
+		none("the sender's address is not a pvczar user's (the Czar adds users and their addresses)")
 		return res
 	}
 	_, pr, err := r.Proposal(proposal)
 	if err != nil {
 		res.Notes = append(res.Notes, err.Error())
+		none(ErrorMessage(err))
 		return res
 	}
-	add := func(t EventType, d EventData) {
+	add := func(t EventType, d EventData, line int) {
 		d.Proposal = proposal
 		res.Commands = append(res.Commands, Event{Type: t, At: m.Date, Actor: sender.Name, Source: SourceMailPrefix + m.MessageID,
 			Key: fmt.Sprintf("%s%s/%d", SourceMailPrefix, m.MessageID, len(res.Commands)+1), Data: d})
+		res.Lines = append(res.Lines, line)
 	}
-	trailers, commands := ReadMailText(m.Body, m.From)
 	for _, tr := range trailers {
 		if !tr.Verified {
 			res.Notes = append(res.Notes, fmt.Sprintf("line %d: %s by %s %s is not the sender's: recorded, not counted", tr.Line, tr.Kind, tr.Person.Name, tr.Person.Email))
+			unapplied(tr.Line, "a trailer counts only in the mail of the person it names, not in another's")
 			continue
 		}
 		kind, text := tr.Kind, ""
 		if kind == PositionNack {
 			kind, text = PositionComment, "NAK (Nacked-by in mail)"
 		}
-		add(EventPositionRecorded, EventData{Kind: kind, Text: text})
+		add(EventPositionRecorded, EventData{Kind: kind, Text: text}, tr.Line)
 	}
 	for _, c := range commands {
 		if c.Proposal != "" && c.Proposal != proposal {
 			res.Notes = append(res.Notes, fmt.Sprintf("line %d: %s names %s, but the mail is about %s: not counted", c.Line, c.Kind, c.Proposal, proposal))
+			unapplied(c.Line, fmt.Sprintf("it names %s, but the mail is about %s", c.Proposal, proposal))
 			continue
 		}
 		switch c.Kind {
 		case MailObjection:
 			about, resolution, reason := splitObjection(c.Reason)
-			add(EventObjectionRaised, EventData{Objection: c.Name, About: about, Resolution: resolution, Reason: reason})
+			add(EventObjectionRaised, EventData{Objection: c.Name, About: about, Resolution: resolution, Reason: reason}, c.Line)
 		case MailObjectionResolved:
-			add(EventObjectionResolved, EventData{Objection: c.Name})
+			add(EventObjectionResolved, EventData{Objection: c.Name}, c.Line)
 		case MailObjectionWithdrawn:
-			add(EventObjectionWithdrawn, EventData{Objection: c.Name})
+			add(EventObjectionWithdrawn, EventData{Objection: c.Name}, c.Line)
 		case MailHold:
-			add(EventHoldPlaced, EventData{Reason: "hold placed by mail"})
+			add(EventHoldPlaced, EventData{Reason: "hold placed by mail"}, c.Line)
 		case MailRelease:
-			add(EventHoldReleased, EventData{})
+			add(EventHoldReleased, EventData{}, c.Line)
 		}
 	}
 	if len(commands) == 0 {
@@ -147,7 +189,7 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 				continue
 			}
 			if sender.Name == pr.Proposer || sender.Name == o.Author {
-				add(EventObjectionAnswered, EventData{Objection: o.Name, Text: firstLines(m.Body, 3)})
+				add(EventObjectionAnswered, EventData{Objection: o.Name, Text: firstLines(m.Body, 3)}, 0)
 			}
 		}
 	}

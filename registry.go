@@ -17,6 +17,9 @@ type Registry struct {
 	// Anomalies lists logged events that did not fit the state when folded
 	// (for example after a configuration change); they are kept, not applied.
 	Anomalies []string `json:"anomalies,omitempty"`
+	// Unapplied lists the lines of mail that pvczar could not apply, in
+	// log order, for the digest.
+	Unapplied []UnappliedMail `json:"unapplied_mail,omitempty"`
 
 	config Config
 	// latest is the time of the latest event folded; awayChanges counts
@@ -162,6 +165,10 @@ func (r *Registry) apply(e Event) error {
 		p.LogVersion = e.Version
 		r.Protocols[d.Protocol] = p
 		r.settle(p)
+		return nil
+	case EventMailUnapplied:
+		r.Unapplied = append(r.Unapplied, UnappliedMail{At: e.At, MessageID: d.MessageID, Subject: d.Subject,
+			From: MailAddress{Name: d.Display, Email: d.Email}, User: d.User, Proposal: d.Proposal, Line: d.Line, Reason: d.Reason})
 		return nil
 	}
 

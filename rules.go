@@ -41,6 +41,10 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		cmd.Stream = UsersStream
 		return cmd, r.decideAway(&cmd)
 	}
+	if cmd.Type == EventMailUnapplied { // its sender may be no user: no actor to check
+		cmd.Stream = MailStream
+		return cmd, decideUnapplied(&cmd)
+	}
 	actor, err := r.actor(cmd.Actor)
 	if err != nil {
 		return Event{}, err

@@ -126,7 +126,10 @@ func proposalBadges(pr *Proposal) []string {
 
 // Digest writes the plain-text digest fit for posting to xen-devel: open
 // windows with AoE deadlines, objections with who holds the ball and since
-// when, ready and overdue decisions, stale protocols. Call AdvanceTo(now) first.
+// when, ready and overdue decisions, stale protocols, and, for each
+// sender, the commands and trailers of their mail that did not count since
+// the last digest, with the reason (see unappliedSince). Call AdvanceTo(now)
+// first.
 func (r *Registry) Digest(now time.Time) string {
 	var b strings.Builder
 	st := r.Status(now)
@@ -193,6 +196,9 @@ func (r *Registry) Digest(now time.Time) string {
 	section("Stale protocols", stale)
 	if len(support) > 0 {
 		section("SUPPORT.md disagrees", support)
+	}
+	if from, unapplied := r.unappliedSince(now); len(unapplied) > 0 {
+		section("Mail commands not applied", append([]string{fmt.Sprintf("  These lines of mail sent since %s did not count:\n", FormatUTC(from))}, unapplied...))
 	}
 	b.WriteString("To object, reply with a line \"Objection: <proposal> <short-name>\" (for example\n\"Objection: cameraif-1 frame-format\") followed by lines \"About: ...\" and\n\"Resolution: ...\" saying what it is about and what would resolve it, or run\n`pvczar object`.\n")
 	return b.String()

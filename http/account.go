@@ -160,17 +160,12 @@ func (s *Server) formRevokeToken(w http.ResponseWriter, r *http.Request) {
 	if user == "" {
 		return
 	}
-	toks, err := s.creds.Tokens(r.Context(), user)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	id := r.PathValue("id")
-	if !slices.ContainsFunc(toks, func(t pvczar.Token) bool { return t.ID == id }) {
-		s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "you have no token %q", id))
-		return
-	}
-	if err := s.creds.RevokeToken(r.Context(), id, s.now()); err != nil {
+	if err := s.revokeToken(r, user, id); err != nil {
+		if pvczar.ErrorCode(err) == pvczar.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
 		s.accountRefused(w, r, "tokens", err)
 		return
 	}

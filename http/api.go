@@ -531,21 +531,24 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 	if u := reg.Users[actor]; u != nil && u.Role == pvczar.RoleCzar {
 		whose = ""
 	}
-	toks, err := s.creds.Tokens(r.Context(), whose)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id := r.PathValue("id")
-	if !slices.ContainsFunc(toks, func(t pvczar.Token) bool { return t.ID == id }) {
-		s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "you have no token %q", id))
-		return
-	}
-	if err := s.creds.RevokeToken(r.Context(), id, s.now()); err != nil {
+	if err := s.revokeToken(r, whose, r.PathValue("id")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// revokeToken revokes the token id of whose ("" for anyone's): a token of
+// someone else is not found, so that no answer tells whether it exists.
+func (s *Server) revokeToken(r *http.Request, whose, id string) error {
+	toks, err := s.creds.Tokens(r.Context(), whose)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(toks, func(t pvczar.Token) bool { return t.ID == id }) {
+		return pvczar.Errorf(pvczar.ENOTFOUND, "you have no token %q", id)
+	}
+	return s.creds.RevokeToken(r.Context(), id, s.now())
 }
 
 // passwordRequest is the body of PUT /users/{user}/password.

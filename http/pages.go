@@ -37,10 +37,8 @@ var pageFuncs = template.FuncMap{
 	"until":      until,
 	"gitweb":     pvczar.XenFileURL,
 	"commitlink": pvczar.XenCommitURL,
-	"lore": func(id string) string {
-		return "https://lore.kernel.org/xen-devel/" + url.PathEscape(strings.Trim(id, "<>")) + "/"
-	},
-	"shortsha": pvczar.ShortCommit,
+	"lore":       pvczar.LoreURL,
+	"shortsha":   pvczar.ShortCommit,
 }
 
 func newPages() *pages {

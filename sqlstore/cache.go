@@ -45,15 +45,15 @@ func (s *Store) catchUp(ctx context.Context, db querier) error {
 }
 
 // current returns a private copy of the users and the given protocols at the
-// latest logged event, with the latest version of each stream, read inside
-// the write transaction tx.
+// latest logged event, with the latest version of their streams and of the
+// mail stream, read inside the write transaction tx.
 func (s *Store) current(ctx context.Context, tx querier, protocols ...string) (*pvczar.Registry, map[string]int, error) {
 	s.cache.mu.Lock()
 	defer s.cache.mu.Unlock()
 	if err := s.catchUp(ctx, tx); err != nil {
 		return nil, nil, err
 	}
-	versions := map[string]int{pvczar.UsersStream: s.cache.versions[pvczar.UsersStream]}
+	versions := map[string]int{pvczar.UsersStream: s.cache.versions[pvczar.UsersStream], pvczar.MailStream: s.cache.versions[pvczar.MailStream]}
 	for _, id := range protocols {
 		st := pvczar.ProtocolStream(id)
 		versions[st] = s.cache.versions[st]

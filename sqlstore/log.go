@@ -178,11 +178,14 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 }
 
 // streamOf is the stream an event belongs to, as Registry.Decide assigns
-// it: the users' for user events, else its protocol's.
+// it: the users' for user events, the mail stream for mail that was not
+// applied, else its protocol's.
 func streamOf(typ pvczar.EventType, data pvczar.EventData) string {
 	switch typ {
 	case pvczar.EventUserAdded, pvczar.EventUserRoleChanged, pvczar.EventUserEdited:
 		return pvczar.UsersStream
+	case pvczar.EventMailUnapplied:
+		return pvczar.MailStream
 	}
 	return pvczar.ProtocolStream(pvczar.Event{Data: data}.ProtocolID())
 }

@@ -122,6 +122,9 @@ func positionRows(_ *pvczar.Registry, p *pvczar.Protocol, only string) [][]strin
 
 // project rewrites the projection of one stream from reg, inside tx.
 func (s *Store) project(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry, stream string) error {
+	if stream == pvczar.MailStream {
+		return nil // mail that was not applied changes no table
+	}
 	if stream == pvczar.UsersStream {
 		return s.replaceRows(ctx, tx, usersTable, "", userRows(reg, nil, ""))
 	}
@@ -171,6 +174,9 @@ func (s *Store) projectAll(ctx context.Context, tx *sql.Tx, reg *pvczar.Registry
 // rewrite of its protocol. When proposal is set, the event touched only that
 // proposal and its protocol.
 func (s *Store) projectChange(ctx context.Context, tx *sql.Tx, before, after *pvczar.Registry, stream, proposal string) error {
+	if stream == pvczar.MailStream {
+		return nil
+	}
 	if stream == pvczar.UsersStream {
 		return s.syncRows(ctx, tx, usersTable, userRows(before, nil, ""), userRows(after, nil, ""))
 	}

@@ -330,7 +330,7 @@ func formatPatch(opt PatchOptions, p *pvczar.Protocol, pr *pvczar.Proposal, patc
 		fmt.Fprintf(&b, "Link: %s/proposals/%s\n", strings.TrimRight(opt.DashboardURL, "/"), url.PathEscape(pr.ID))
 	}
 	if opt.MailDomain != "" {
-		fmt.Fprintf(&b, "Link: https://lore.kernel.org/xen-devel/%s/\n", url.PathEscape(pvczar.AnnouncementID(pr.ID, opt.MailDomain)))
+		fmt.Fprintf(&b, "Link: %s\n", pvczar.LoreURL(pvczar.AnnouncementID(pr.ID, opt.MailDomain)))
 	}
 	for _, t := range trailers(reg, pr) {
 		b.WriteString(t + "\n")

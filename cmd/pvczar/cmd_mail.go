@@ -50,6 +50,9 @@ type ingestSummary struct {
 	Events      int            `json:"events"`
 	Recorded    int            `json:"already_recorded"` // commands whose events an interrupted ingest had recorded
 	Refused     map[string]int `json:"refused"`          // by reason
+	// Unapplied counts the commands and trailers that did not count (the
+	// refused among them), recorded for the next digest to list.
+	Unapplied int `json:"unapplied"`
 }
 
 // ingester reads messages in batches: a batch is parsed on every CPU (its
@@ -113,6 +116,9 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 	}
 	if len(sum.Refused) > 0 {
 		fmt.Fprintf(c.stdout, ", refused: [%s]", counts(sum.Refused))
+	}
+	if sum.Unapplied > 0 {
+		fmt.Fprintf(c.stdout, "; %d commands or trailers did not count: the next digest lists them for their senders", sum.Unapplied)
 	}
 	fmt.Fprintln(c.stdout)
 	return nil
@@ -271,6 +277,9 @@ func (in *ingester) unparsed(raw *mbox.Message, err error) *pvczar.UnparsedMail 
 
 // handle acts, once, on what one parsed message says, and returns the
 // mail to keep (nil for a dry run, a duplicate, or an unparseable one).
+// Each command or trailer line that does not count, because the reading
+// or the rules refuse it, is recorded as a mail.unapplied event for the
+// next digest to list (see Registry.ReadMail for which lines).
 func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*pvczar.ArchivedMail, error) {
 	in.sum.Read++
 	if raw.Truncated {
@@ -300,9 +309,10 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 		return nil, nil
 	}
 	var res pvczar.MailResult
+	var reg *pvczar.Registry
 	if _, starts := pvczar.StartsThread(m); ok || starts { // only these can mean something for the lifecycle
-		reg, err := in.store.Registry(ctx, m.Date)
-		if err != nil {
+		var err error
+		if reg, err = in.store.Registry(ctx, m.Date); err != nil {
 			return nil, err
 		}
 		if ok {
@@ -314,16 +324,24 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 	notes := res.Notes
 	// An ingest interrupted after the events and before the mail was
 	// kept recorded some of these commands already: say so, instead of
-	// refusing them as duplicates.
-	keys := make([]string, len(res.Commands))
+	// refusing them as duplicates; and it listed some lines as not
+	// applied already: list them once.
+	var keys []string
 	for i, cmd := range res.Commands {
-		keys[i] = cmd.Key
+		keys = append(keys, cmd.Key)
+		if line := commandLine(res, i); line > 0 {
+			keys = append(keys, pvczar.UnappliedKey(m.MessageID, line))
+		}
+	}
+	for _, u := range res.Unapplied {
+		keys = append(keys, u.Key)
 	}
 	recorded, err := in.store.RecordedKeys(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	for _, cmd := range res.Commands {
+	unapplied := res.Unapplied
+	for i, cmd := range res.Commands {
 		if seq, ok := recorded[cmd.Key]; ok {
 			in.sum.Recorded++
 			notes = append(notes, fmt.Sprintf("%s already recorded (event %d)", cmd.Type, seq))
@@ -336,11 +354,38 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*p
 			in.sum.Refused[pvczar.ErrorCode(err)]++
 			notes = append(notes, fmt.Sprintf("%s refused: %s", cmd.Type, pvczar.ErrorMessage(err)))
 			in.c.logger.Warn("a command from mail was refused", "message_id", m.MessageID, "type", cmd.Type, "reason", pvczar.ErrorMessage(err))
+			if line := commandLine(res, i); line > 0 {
+				unapplied = append(unapplied, reg.UnappliedEvent(m, proposal, line, "refused: "+pvczar.ErrorMessage(err)))
+			}
 			continue
 		}
 		in.sum.Events++
 	}
+	for _, u := range unapplied {
+		if _, ok := recorded[u.Key]; ok {
+			continue
+		}
+		if _, err := in.store.Act(ctx, u); err != nil {
+			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+				return nil, err
+			}
+			// Not listed: the archived mail's notes still say it.
+			in.c.logger.Warn("a line of mail that did not count could not be listed for the digest", "message_id", m.MessageID, "line", u.Data.Line, "reason", pvczar.ErrorMessage(err))
+			continue
+		}
+		in.sum.Unapplied++
+	}
 	return &pvczar.ArchivedMail{Mail: m, Source: raw.Source, Proposal: proposal, Notes: notes}, nil
+}
+
+// commandLine returns the line of the mail that command i of res was
+// read from: 0 for one that no line wrote (an answer made by replying, a
+// thread's link), which no digest lists.
+func commandLine(res pvczar.MailResult, i int) int {
+	if i < len(res.Lines) {
+		return res.Lines[i]
+	}
+	return 0
 }
 
 // noArchive is the archive of a dry run: it remembers no cursor.
