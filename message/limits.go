@@ -84,7 +84,11 @@ func checkStructure(ctx context.Context, raw []byte) error {
 			switch {
 			case len(text) == 0:
 				inHeader = false
-				if b := boundaryOf(ct); b != "" {
+				b := boundaryOf(ct)
+				if b == "" && len(open) == 0 {
+					return nil // the rest is one part's content
+				}
+				if b != "" {
 					if open = append(open, b); len(open) > MaxDepth {
 						return &LimitError{Limit: LimitDepth, Max: MaxDepth}
 					}

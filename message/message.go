@@ -54,6 +54,12 @@ func Parse(raw []byte) (pvczar.Mail, error) {
 // ParseContext is Parse that stops, returning ctx's error, when ctx ends.
 // Within the limits its time grows linearly with the message's size.
 func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
+	return parse(ctx, raw, true)
+}
+
+// parse is ParseContext; fast says whether the fast path may read the
+// mail (see fastParse) instead of the full MIME parse.
+func parse(ctx context.Context, raw []byte, fast bool) (pvczar.Mail, error) {
 	var m pvczar.Mail
 	first, _, _ := bytes.Cut(raw, []byte("\n"))
 	if !bytes.Contains(first, []byte(":")) {
@@ -64,7 +70,20 @@ func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
 	}
 	header := func(string) string { return "" }
 	var body string
-	if env, err := readEnvelope(ctx, raw); err == nil {
+	var f fastMail
+	if fast {
+		f, fast = fastParse(raw)
+	}
+	if fast {
+		if from, err := enmime.ParseAddressList(f.field[fFrom]); err == nil && len(from) > 0 {
+			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
+		} else if strings.Contains(f.field[fFrom], "=?") {
+			fast = false // the fallback below reads the decoded field
+		}
+	}
+	if fast {
+		header, body = f.header, string(f.text)
+	} else if env, err := readEnvelope(ctx, raw); err == nil {
 		header, body = env.GetHeader, env.Text
 		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
 			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}

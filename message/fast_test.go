@@ -1,0 +1,99 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/xen-pvczar/pvczar/mbox"
+)
+
+// sameAsFull checks that the fast path and the full parse read raw alike,
+// and returns whether the fast path took it.
+func sameAsFull(t *testing.T, raw []byte) bool {
+	t.Helper()
+	_, took := fastParse(raw)
+	fast, ferr := parse(context.Background(), raw, true)
+	full, err := parse(context.Background(), raw, false)
+	if (ferr == nil) != (err == nil) || ferr != nil && ferr.Error() != err.Error() {
+		t.Fatalf("errors differ: fast %v, full %v\n%q", ferr, err, raw)
+	}
+	if !reflect.DeepEqual(fast, full) {
+		t.Fatalf("the fast path (took it: %v) read\n%#v\nthe full parse\n%#v\nfrom %q", took, fast, full, raw)
+	}
+	return took
+}
+
+// TestFastPathCorpus compares the fast path with the full parse on every
+// message of the sample archive ($PVCZAR_CORPUS): they must read the same.
+func TestFastPathCorpus(t *testing.T) {
+	f, err := os.Open(os.Getenv("PVCZAR_CORPUS"))
+	if err != nil {
+		t.Skipf("the sample archive is not here (%v); set PVCZAR_CORPUS", err)
+	}
+	defer f.Close()
+	r, err := mbox.NewReader(f, f.Name(), mbox.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, took := 0, 0
+	for {
+		m, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if sameAsFull(t, m.Raw) {
+			took++
+		}
+	}
+	t.Logf("the fast path read %d of %d messages", took, n)
+	if n >= 1000 && took < n/2 {
+		t.Errorf("the fast path read only %d of %d messages", took, n)
+	}
+}
+
+func TestFastPathCases(t *testing.T) {
+	for _, raw := range fastSeeds {
+		sameAsFull(t, []byte(raw))
+	}
+}
+
+var fastSeeds = []string{
+	"From: a@b\nSubject: x\nMessage-ID: <1@x>\n\nhello\n",
+	"From: A <a@b>\r\nSubject:  folded\r\n  subject \r\nMessage-ID: <1@x>\r\nDate: Mon, 2 Jan 2006 15:04:05 -0700\r\n\r\nAcked-by: A <a@b>\r\n",
+	"From: =?UTF-8?Q?J=C3=BCrgen?= <j@x>\nSubject: s\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQ=\n",
+	"From: =?UTF-8?Q?J=C3=BCrgen?= broken\nSubject: =?UTF-8?B?W1BBVENIXQ==?=\n\nx\n",
+	"From: a@b\nContent-Type: text/plain\n\nno charset: guessed\n",
+	"From: a@b\nContent-Type: text/plain; charset=us-ascii\n\n\xe9t\xe9\n",
+	"From: a@b\nContent-Type: text/plain; charset=\"UTF-8\"; format=flowed\nContent-Disposition: inline\n\nflowed\n",
+	"From: a@b\nContent-Type: text/plain; charset=utf-8\nContent-Disposition: attachment; filename=a.txt\n\nattached\n",
+	"From: a@b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nSGVsbG8\xc1gd29ybGQ=\n",
+	"From: a@b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nS\n",
+	"From: a@b\nSubject: no end of header",
+	"From: a@b\nBad Name: x\n\nbody\n",
+	"From: a@b\nno colon here\n\nbody\n",
+	"From: a@b\n:colon first\n\nbody\n",
+	"From: a@b\nSubject: one\nSubject: two\n\nbody\n",
+	"From: a@b\nX-Other: v\n continued\nSubject:\tx \t\n\nbody\n",
+	"From: a@b\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\npart\n--B--\n",
+	"From: a@b\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nGr=FC=DFe\n",
+	"From: a@b\nSubject: lone\rcr\n\nbody\n",
+}
+
+// FuzzFastPath checks that the fast path reads anything as the full
+// parse does.
+func FuzzFastPath(f *testing.F) {
+	for _, s := range fastSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		sameAsFull(t, raw)
+	})
+}
