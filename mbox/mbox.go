@@ -102,6 +102,8 @@ type Reader struct {
 	off       int64  // bytes of the stream read
 	from      int64  // where this reader started in the stream
 	head      []byte // the stream's first bytes, up to headSize
+	fullHead  string // the digest of head once it holds headSize bytes
+	scratch   []byte // the message being read, reused from one to the next
 }
 
 // ErrRewritten is returned by NewReaderAt when the stream is not the one
@@ -172,6 +174,13 @@ func (r *Reader) position() Position {
 }
 
 func (r *Reader) withHead(p Position) Position {
+	if len(r.head) == headSize && p.Offset >= headSize {
+		if r.fullHead == "" {
+			r.fullHead = headDigest(r.head)
+		}
+		p.Head = r.fullHead
+		return p
+	}
 	p.Head = headDigest(r.head[:min(int64(len(r.head)), p.Offset)])
 	return p
 }
@@ -266,7 +275,7 @@ func (r *Reader) Next() (*Message, error) {
 	m := &Message{Source: r.source, Line: r.pendingAt.Line + 1}
 	start := r.pendingAt
 	r.pending = nil
-	var body bytes.Buffer
+	body := r.scratch[:0]
 	r.blank = true
 	lines := 0
 	for {
@@ -288,16 +297,33 @@ func (r *Reader) Next() (*Message, error) {
 			break
 		}
 		lines++
-		r.blank = len(bytes.TrimRight(line, "\r\n")) == 0
+		r.blank = isBlank(line)
 		line = r.unescape(line)
-		if body.Len()+len(line) > MaxMessageSize {
+		if len(body)+len(line) > MaxMessageSize {
 			m.Truncated = true
 			continue
 		}
-		body.Write(line)
+		body = append(body, line...)
 	}
-	m.Raw = trimSeparatorBlank(body.Bytes())
+	if len(body) > 0 { // one exact copy: the batch that holds it holds no slack
+		m.Raw = bytes.Clone(trimSeparatorBlank(body))
+	}
+	if cap(body) <= 4<<20 {
+		r.scratch = body // kept for the next message; a larger one is let go
+	} else {
+		r.scratch = nil
+	}
 	return m, nil
+}
+
+// isBlank tells whether line holds only line ends ('\r' and '\n').
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // unescape removes the '>' the archiver added before a "From " line.

@@ -121,6 +121,9 @@ func fastParse(raw []byte) (f fastMail, ok bool) {
 			break
 		}
 		if isSpace(s[0]) { // a continuation
+			if pos == nl+1 {
+				return f, false // of nothing: enmime refuses the header
+			}
 			if cur >= 0 {
 				vals[cur] = append(append(vals[cur], ' '), trimSpace(s)...)
 			}

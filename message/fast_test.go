@@ -39,7 +39,7 @@ func TestFastPathCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, took := 0, 0
+	n, took, bytes, tookBytes := 0, 0, 0, 0
 	for {
 		m, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -49,11 +49,13 @@ func TestFastPathCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
+		bytes += len(m.Raw)
 		if sameAsFull(t, m.Raw) {
 			took++
+			tookBytes += len(m.Raw)
 		}
 	}
-	t.Logf("the fast path read %d of %d messages", took, n)
+	t.Logf("the fast path read %d of %d messages, %d of %d bytes", took, n, tookBytes, bytes)
 	if n >= 1000 && took < n/2 {
 		t.Errorf("the fast path read only %d of %d messages", took, n)
 	}

@@ -57,22 +57,11 @@ func (s *Store) AddMails(ctx context.Context, batch pvczar.MailBatch) (pvczar.Ma
 	var added pvczar.MailAdded
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		added = pvczar.MailAdded{}
-		if len(batch.Mails) > 0 {
-			ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`))
-			if err != nil {
-				return err
-			}
-			defer ins.Close()
-			for _, m := range batch.Mails {
-				n, err := affected(ins.ExecContext(ctx, m.MessageID, flag(m.DerivedID), m.Source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject,
-					m.InReplyTo, strings.Join(m.References, " "), m.Proposal, strings.Join(m.Notes, "\n"), m.Body))
-				if err != nil {
-					return err
-				}
-				added.Mails += n
-			}
+		n, err := s.insertMails(ctx, tx, batch.Mails)
+		if err != nil {
+			return err
 		}
+		added.Mails = n
 		for _, u := range batch.Unparsed {
 			n, err := affected(tx.ExecContext(ctx, s.q(`INSERT INTO mail_unparsed (source, line, error, raw, digest) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (digest) DO NOTHING`), u.Source, u.Line, u.Reason, u.Raw, rawDigest(u.Raw)))
@@ -89,6 +78,49 @@ func (s *Store) AddMails(ctx context.Context, batch pvczar.MailBatch) (pvczar.Ma
 		return nil
 	})
 	return added, err
+}
+
+// mailRows is how many mails one INSERT statement writes: one statement
+// per row cost as much as SQLite's writing itself.
+const mailRows = 32
+
+const mailColumns = 12
+
+// insertMails writes mails (those not kept before), mailRows to a
+// statement, and returns how many it wrote.
+func (s *Store) insertMails(ctx context.Context, tx *sql.Tx, mails []pvczar.ArchivedMail) (int, error) {
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	added := 0
+	args := make([]any, 0, mailRows*mailColumns)
+	for len(mails) > 0 {
+		chunk := mails[:min(len(mails), mailRows)]
+		mails = mails[len(chunk):]
+		st := stmts[len(chunk)]
+		if st == nil {
+			var err error
+			if st, err = tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
+			VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ")+` ON CONFLICT (message_id) DO NOTHING`)); err != nil {
+				return 0, err
+			}
+			stmts[len(chunk)] = st
+		}
+		args = args[:0]
+		for _, m := range chunk {
+			args = append(args, m.MessageID, flag(m.DerivedID), m.Source, formatTime(m.Date), m.From.Email, m.From.Name, m.Subject,
+				m.InReplyTo, strings.Join(m.References, " "), m.Proposal, strings.Join(m.Notes, "\n"), m.Body)
+		}
+		n, err := affected(st.ExecContext(ctx, args...))
+		if err != nil {
+			return 0, err
+		}
+		added += n
+	}
+	return added, nil
 }
 
 func affected(res sql.Result, err error) (int, error) {

@@ -1,0 +1,77 @@
+package message_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/message"
+)
+
+// countBoth counts mails' threads with pvczar.ThreadMails and with a
+// ThreadCounter, which must agree.
+func countBoth(t *testing.T, mails []pvczar.Mail) int {
+	t.Helper()
+	c := message.NewThreadCounter()
+	for _, m := range mails {
+		c.Add(m.MessageID, m.InReplyTo, m.References)
+	}
+	want := len(pvczar.ThreadMails(mails))
+	if got := c.Threads(); got != want {
+		t.Fatalf("ThreadCounter counts %d threads, ThreadMails %d, in %v", got, want, mails)
+	}
+	return want
+}
+
+// TestThreadCounterRandom: tangled references among few ids (replies
+// before their parents, references that contradict, duplicates, loops).
+func TestThreadCounterRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	id := func() string { return fmt.Sprintf("%d@x", r.IntN(12)) }
+	for round := 0; round < 3000; round++ {
+		var mails []pvczar.Mail
+		for n := r.IntN(12); n > 0; n-- {
+			m := pvczar.Mail{MessageID: id()}
+			for k := r.IntN(4); k > 0; k-- {
+				m.References = append(m.References, id())
+			}
+			if r.IntN(2) == 0 {
+				m.InReplyTo = id()
+			}
+			mails = append(mails, m)
+		}
+		countBoth(t, mails)
+	}
+}
+
+// TestThreadCounterCorpus: the sample archive's threads, counted both ways.
+func TestThreadCounterCorpus(t *testing.T) {
+	f, err := os.Open(os.Getenv("PVCZAR_CORPUS"))
+	if err != nil {
+		t.Skipf("the sample archive is not here (%v); set PVCZAR_CORPUS", err)
+	}
+	defer f.Close()
+	r, err := mbox.NewReader(f, f.Name(), mbox.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mails []pvczar.Mail
+	for {
+		raw, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, err := message.Parse(raw.Raw); err == nil {
+			mails = append(mails, m)
+		}
+	}
+	t.Logf("%d threads", countBoth(t, mails))
+}
