@@ -12,22 +12,22 @@ out=bench/out
 mkdir -p $out
 archive=$out/mail-x$copies.mbox
 if [[ ! -f $archive ]]; then
-	for i in $(seq 1 "$copies"); do
-		# Each copy gets its own Message-IDs (and references to them), so
-		# threads and ids stay distinct as in a real, larger archive.
-		zcat "$corpus" | sed -E "s/<([^<>@ ]+)@/<\1.copy$i@/g"
-	done >$archive
+	# Each copy gets its own Message-IDs (and references to them), so
+	# threads and ids stay distinct as in a real, larger archive.
+	go build -o $out/mailgen ./bench/mailgen
+	$out/mailgen "$corpus" "$copies" >$archive.tmp
+	mv $archive.tmp $archive
 fi
 go build -o $out/pvczar ./cmd/pvczar
 mb=$(du -m $archive | cut -f1)
 
-measure() { # NAME CMD... : runs it under /usr/bin/time, prints "output|seconds|peak MB"
+measure() { # NAME CMD... : runs it under /usr/bin/time, prints "output|seconds|peak MB|CPU seconds"
 	local name=$1
 	shift
 	local res
-	res=$(/usr/bin/time -f '%e %M' -o $out/time.txt "$@")
-	read -r secs kb <$out/time.txt
-	echo "$name|$res|$secs|$((kb / 1024))"
+	res=$(/usr/bin/time -f '%e %M %U %S' -o $out/time.txt "$@")
+	read -r secs kb user sys <$out/time.txt
+	echo "$name|$res|$secs|$((kb / 1024))|$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
 }
 
 # The dry run's JSON, as "messages threads trailers" like the Python side.
@@ -41,23 +41,23 @@ ingest_row=$(measure ingest bash -c "$out/pvczar mail ingest $archive --db $out/
 
 echo "mail benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $archive (${mb} MB, the corpus x$copies), $(nproc) CPUs, $(go version | cut -d' ' -f3), $(python3 --version)"
 echo
-echo "| run | messages | threads | trailers | seconds | messages/s | MB/s | peak MB |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| run | messages | threads | trailers | seconds | CPU seconds | messages/s | MB/s | peak MB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in "$go_row" "$py_row"; do
-	IFS='|' read -r name res secs peak <<<"$row"
+	IFS='|' read -r name res secs peak cpu <<<"$row"
 	read -r n threads trailers _ _ _ <<<"$res"
-	awk -v name="$name" -v n="$n" -v th="$threads" -v tr="$trailers" -v s="$secs" -v mb="$mb" -v p="$peak" \
-		'BEGIN { printf "| %s parse+thread+trailers | %d | %d | %d | %.2f | %.0f | %.1f | %d |\n", name, n, th, tr, s, n / s, mb / s, p }'
+	awk -v name="$name" -v n="$n" -v th="$threads" -v tr="$trailers" -v s="$secs" -v mb="$mb" -v p="$peak" -v c="$cpu" \
+		'BEGIN { printf "| %s parse+thread+trailers | %d | %d | %d | %.2f | %.2f | %.0f | %.1f | %d |\n", name, n, th, tr, s, c, n / s, mb / s, p }'
 done
-IFS='|' read -r _ n secs peak <<<"$ingest_row"
-awk -v n="$n" -v s="$secs" -v mb="$mb" -v p="$peak" \
-	'BEGIN { printf "| pvczar mail ingest into SQLite | %d | | | %.2f | %.0f | %.1f | %d |\n", n, s, n / s, mb / s, p }'
-go_s=$(cut -d'|' -f3 <<<"$go_row")
-py_s=$(cut -d'|' -f3 <<<"$py_row")
-in_s=$(cut -d'|' -f3 <<<"$ingest_row")
+IFS='|' read -r _ n secs peak cpu <<<"$ingest_row"
+awk -v n="$n" -v s="$secs" -v mb="$mb" -v p="$peak" -v c="$cpu" \
+	'BEGIN { printf "| pvczar mail ingest into SQLite | %d | | | %.2f | %.2f | %.0f | %.1f | %d |\n", n, s, c, n / s, mb / s, p }'
+IFS='|' read -r _ _ go_s go_mb go_cpu <<<"$go_row"
+IFS='|' read -r _ _ py_s py_mb py_cpu <<<"$py_row"
+IFS='|' read -r _ _ in_s in_mb in_cpu <<<"$ingest_row"
 echo
-awk -v g="$go_s" -v p="$py_s" -v i="$in_s" -v gm="$(cut -d'|' -f4 <<<"$go_row")" -v pm="$(cut -d'|' -f4 <<<"$py_row")" -v im="$(cut -d'|' -f4 <<<"$ingest_row")" 'BEGIN {
-	printf "full ingest into SQLite: %.1f times as fast as the Python baseline (%.2f s against %.2f s; aim 20)\n", p / i, i, p
-	printf "parse+thread+trailers:   %.1f times as fast as the Python baseline (%.2f s against %.2f s)\n", p / g, g, p
+awk -v g="$go_s" -v p="$py_s" -v i="$in_s" -v gc="$go_cpu" -v pc="$py_cpu" -v ic="$in_cpu" -v gm="$go_mb" -v pm="$py_mb" -v im="$in_mb" 'BEGIN {
+	printf "full ingest into SQLite: %.1f times as fast as the Python baseline (%.2f s against %.2f s; aim 20); by CPU time %.1f times (%.2f s against %.2f s)\n", p / i, i, p, pc / ic, ic, pc
+	printf "parse+thread+trailers:   %.1f times as fast as the Python baseline (%.2f s against %.2f s); by CPU time %.1f times\n", p / g, g, p, pc / gc
 	printf "peak RSS: ingest %d MB, dry run %d MB, Python %d MB\n", im, gm, pm
 }'

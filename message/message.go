@@ -54,12 +54,22 @@ func Parse(raw []byte) (pvczar.Mail, error) {
 // ParseContext is Parse that stops, returning ctx's error, when ctx ends.
 // Within the limits its time grows linearly with the message's size.
 func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
-	return parse(ctx, raw, true)
+	return parse(ctx, raw, true, true)
+}
+
+// stripped is raw without its binary parts' content (stripBinary) when
+// strip is true.
+func stripped(raw []byte, strip bool) []byte {
+	if strip {
+		return stripBinary(raw)
+	}
+	return raw
 }
 
 // parse is ParseContext; fast says whether the fast path may read the
-// mail (see fastParse) instead of the full MIME parse.
-func parse(ctx context.Context, raw []byte, fast bool) (pvczar.Mail, error) {
+// mail (see fastParse) instead of the full MIME parse, strip whether the
+// full parse may skip its binary parts' content (see stripBinary).
+func parse(ctx context.Context, raw []byte, fast, strip bool) (pvczar.Mail, error) {
 	var m pvczar.Mail
 	first, _, _ := bytes.Cut(raw, []byte("\n"))
 	if !bytes.Contains(first, []byte(":")) {
@@ -83,7 +93,7 @@ func parse(ctx context.Context, raw []byte, fast bool) (pvczar.Mail, error) {
 	}
 	if fast {
 		header, body = f.header, string(f.text)
-	} else if env, err := readEnvelope(ctx, raw); err == nil {
+	} else if env, err := readEnvelope(ctx, stripped(raw, strip)); err == nil {
 		header, body = env.GetHeader, env.Text
 		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
 			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
