@@ -104,3 +104,20 @@ func FuzzFastPath(f *testing.F) {
 		sameAsFull(t, raw)
 	})
 }
+
+// FuzzIDs checks that ids finds what the regular expression it replaced
+// finds.
+func FuzzIDs(f *testing.F) {
+	for _, s := range []string{"<a@b>", "<a@b> <c@d>", "x <a <b@c>> <>", "<a\tb@c> <d@e", "<<a>>", "<a@b>\n\t<c@d>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		var want []string
+		for _, m := range msgID.FindAllStringSubmatch(h, -1) {
+			want = append(want, m[1])
+		}
+		if got := ids(h); !reflect.DeepEqual(got, want) {
+			t.Fatalf("ids(%q) = %q, the expression finds %q", h, got, want)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
 
@@ -30,13 +31,30 @@ var parser = enmime.NewParser(enmime.DisableCharacterDetection(true))
 
 var msgID = regexp.MustCompile(`<([^<>\s]+)>`)
 
-// ids returns the Message-IDs named in a header, without angle brackets.
+// ids returns the Message-IDs named in a header, without angle brackets:
+// what msgID matches, found without a regular expression (it was a tenth
+// of the time of reading list mail).
 func ids(header string) []string {
 	var out []string
-	for _, m := range msgID.FindAllStringSubmatch(header, -1) {
-		out = append(out, m[1])
+	for {
+		i := strings.IndexByte(header, '<')
+		if i < 0 {
+			return out
+		}
+		header = header[i+1:]
+		j := strings.IndexAny(header, "<> \t\n\f\r")
+		switch {
+		case j < 0:
+			return out
+		case header[j] == '>' && j > 0:
+			out = append(out, header[:j])
+			header = header[j+1:]
+		case header[j] == '<':
+			header = header[j:]
+		default:
+			header = header[j+1:]
+		}
 	}
-	return out
 }
 
 // ErrNotMail is returned for data that does not start with a header line.
@@ -127,7 +145,11 @@ func parse(ctx context.Context, raw []byte, fast, strip bool) (pvczar.Mail, erro
 	if len(body) > maxBody {
 		body = body[:maxBody]
 	}
-	m.Body = strings.ToValidUTF8(body, "\uFFFD")
+	if utf8.ValidString(body) { // the common case, checked faster than ToValidUTF8 copies
+		m.Body = body
+	} else {
+		m.Body = strings.ToValidUTF8(body, "\uFFFD")
+	}
 	if found := ids(header("Message-ID")); len(found) > 0 {
 		m.MessageID = found[0]
 	} else {
