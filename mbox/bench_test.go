@@ -1,8 +1,6 @@
 package mbox
 
 import (
-	"errors"
-	"io"
 	"os"
 	"testing"
 )
@@ -24,15 +22,8 @@ func BenchmarkSplit(b *testing.B) {
 			b.Fatal(err)
 		}
 		n := int64(0)
-		for {
-			m, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n += int64(len(m.Raw))
+		if err := r.Each(func(m *Message) error { n += int64(len(m.Raw)); return nil }); err != nil {
+			b.Fatal(err)
 		}
 		b.SetBytes(n)
 		f.Close()

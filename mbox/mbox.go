@@ -326,6 +326,23 @@ func isBlank(line []byte) bool {
 	return true
 }
 
+// Each calls fn with each message left in r, in order, and stops at the
+// first error, fn's or the reader's (the end of the archive is none).
+func (r *Reader) Each(fn func(*Message) error) error {
+	for {
+		m, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+}
+
 // unescape removes the '>' the archiver added before a "From " line.
 func (r *Reader) unescape(line []byte) []byte {
 	if len(line) == 0 || line[0] != '>' {

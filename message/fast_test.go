@@ -2,8 +2,6 @@ package message
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"reflect"
 	"testing"
@@ -27,9 +25,10 @@ func sameAsFull(t *testing.T, raw []byte) bool {
 	return took
 }
 
-// TestFastPathCorpus compares the fast path with the full parse on every
-// message of the sample archive ($PVCZAR_CORPUS): they must read the same.
-func TestFastPathCorpus(t *testing.T) {
+// EachCorpusMessage calls fn with each message of the sample archive
+// ($PVCZAR_CORPUS), and skips the test when it is not here.
+func EachCorpusMessage(t testing.TB, fn func(*mbox.Message)) {
+	t.Helper()
 	f, err := os.Open(os.Getenv("PVCZAR_CORPUS"))
 	if err != nil {
 		t.Skipf("the sample archive is not here (%v); set PVCZAR_CORPUS", err)
@@ -39,15 +38,16 @@ func TestFastPathCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := r.Each(func(m *mbox.Message) error { fn(m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFastPathCorpus compares the fast path with the full parse on every
+// message of the sample archive ($PVCZAR_CORPUS): they must read the same.
+func TestFastPathCorpus(t *testing.T) {
 	n, took, bytes, tookBytes, stripped := 0, 0, 0, 0, 0
-	for {
-		m, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	EachCorpusMessage(t, func(m *mbox.Message) {
 		n++
 		bytes += len(m.Raw)
 		stripped += len(m.Raw) - len(stripBinary(m.Raw))
@@ -55,7 +55,7 @@ func TestFastPathCorpus(t *testing.T) {
 			took++
 			tookBytes += len(m.Raw)
 		}
-	}
+	})
 	t.Logf("the fast path read %d of %d messages, %d of %d bytes; %d bytes of binary parts were left out of the full parse", took, n, tookBytes, bytes, stripped)
 	if n >= 1000 && took < n/2 {
 		t.Errorf("the fast path read only %d of %d messages", took, n)

@@ -62,23 +62,30 @@ func boundaryOf(ct []byte) string {
 // reader will, and reports the first limit it exceeds. A delimiter is found
 // anywhere in a line, as the reader finds it; a boundary closes the parts
 // nested inside it. Its cost is the message's size times at most MaxDepth.
-func checkStructure(ctx context.Context, raw []byte) error {
+// With strip, it returns raw without the base64 content of its binary
+// parts (see stripBinary), in the same walk; else raw.
+func checkStructure(ctx context.Context, raw []byte, strip bool) ([]byte, error) {
 	var (
 		open     []string // boundaries of the open multiparts, innermost last
 		inHeader = true
-		ct       []byte // the Content-Type of the header being read
+		ct       []byte // the Content-Type of the header being read (its last)
 		inCT     bool   // the last header line was (part of) Content-Type
 		parts    = 0
+		s        stripper
 	)
-	for n := 0; len(raw) > 0; n++ {
+	for n, off := 0, 0; off < len(raw); n++ {
 		if n%65536 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line = raw[:i+1]
+		line := raw[off:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i+1]
 		}
-		raw = raw[len(line):]
+		at := off
+		off += len(line)
+		if strip && s.drop(raw, line, at) {
+			continue
+		}
 		text := bytes.TrimRight(line, "\r\n")
 		if inHeader {
 			switch {
@@ -86,22 +93,26 @@ func checkStructure(ctx context.Context, raw []byte) error {
 				inHeader = false
 				b := boundaryOf(ct)
 				if b == "" && len(open) == 0 {
-					return nil // the rest is one part's content
+					return s.result(raw), nil // the rest is one part's content
 				}
 				if b != "" {
 					if open = append(open, b); len(open) > MaxDepth {
-						return &LimitError{Limit: LimitDepth, Max: MaxDepth}
+						return nil, &LimitError{Limit: LimitDepth, Max: MaxDepth}
 					}
+				} else {
+					s.endHeader()
 				}
 			case text[0] == ' ' || text[0] == '\t':
 				if inCT {
 					ct = append(ct, text...)
 				}
+				s.continued(text)
 			default:
 				inCT = len(text) >= 13 && bytes.EqualFold(text[:13], []byte("content-type:"))
 				if inCT {
 					ct = append(ct[:0], text[13:]...)
 				}
+				s.field(text)
 			}
 			continue
 		}
@@ -119,13 +130,14 @@ func checkStructure(ctx context.Context, raw []byte) error {
 			}
 			open = open[:i+1]
 			if parts++; parts > MaxParts {
-				return &LimitError{Limit: LimitParts, Max: MaxParts}
+				return nil, &LimitError{Limit: LimitParts, Max: MaxParts}
 			}
 			inHeader, ct, inCT = true, ct[:0], false
+			s.newPart()
 			break
 		}
 	}
-	return nil
+	return s.result(raw), nil
 }
 
 // ctxReader stops reading when ctx ends, so that the MIME reader gives up

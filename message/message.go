@@ -75,15 +75,6 @@ func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
 	return parse(ctx, raw, true, true)
 }
 
-// stripped is raw without its binary parts' content (stripBinary) when
-// strip is true.
-func stripped(raw []byte, strip bool) []byte {
-	if strip {
-		return stripBinary(raw)
-	}
-	return raw
-}
-
 // parse is ParseContext; fast says whether the fast path may read the
 // mail (see fastParse) instead of the full MIME parse, strip whether the
 // full parse may skip its binary parts' content (see stripBinary).
@@ -93,7 +84,8 @@ func parse(ctx context.Context, raw []byte, fast, strip bool) (pvczar.Mail, erro
 	if !bytes.Contains(first, []byte(":")) {
 		return m, ErrNotMail
 	}
-	if err := checkStructure(ctx, raw); err != nil {
+	full, err := checkStructure(ctx, raw, strip) // what the full parse reads
+	if err != nil {
 		return m, err
 	}
 	header := func(string) string { return "" }
@@ -111,7 +103,7 @@ func parse(ctx context.Context, raw []byte, fast, strip bool) (pvczar.Mail, erro
 	}
 	if fast {
 		header, body = f.header, string(f.text)
-	} else if env, err := readEnvelope(ctx, stripped(raw, strip)); err == nil {
+	} else if env, err := readEnvelope(ctx, full); err == nil {
 		header, body = env.GetHeader, env.Text
 		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
 			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}

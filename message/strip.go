@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"context"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2/mediatype"
@@ -12,104 +13,88 @@ import (
 // would read through every level of boundaries and decode only to leave
 // out of the text: about half of the bytes of list mail that is not a
 // single text part. What enmime makes of the rest is the same
-// (TestStripCorpus, FuzzStrip): base64 holds no "-", so no line dropped
-// could be a boundary, and only whole lines of the alphabet are dropped,
-// four characters at a time, so that the decoder fails on the rest as it
-// would have on the whole. It returns raw itself when nothing is dropped.
+// (TestFastPathCorpus, FuzzFastPath): base64 holds no "-", so no line
+// dropped could be a boundary, and only whole lines of the alphabet are
+// dropped, four characters at a time, so that the decoder fails on the
+// rest as it would have on the whole. It returns raw itself when nothing is
+// dropped, or when raw is over the limits.
 func stripBinary(raw []byte) []byte {
-	var (
-		open     []string // boundaries of the open multiparts, innermost last
-		inHeader = true
-		ct, cte  []byte
-		inField  *[]byte // the header field being read, if one of those
-		dropping bool
-		hasCT    bool // the part's header had its Content-Type
-		hasCTE   bool // and its Content-Transfer-Encoding
-		unsure   bool // a line of the part's header could change them
-		out      []byte // raw with the dropped lines left out, once one is
-		kept     = 0    // raw[:kept] is in out
-	)
-	for off := 0; off < len(raw); {
-		end := len(raw)
-		if i := bytes.IndexByte(raw[off:], '\n'); i >= 0 {
-			end = off + i + 1
-		}
-		line := raw[off:end]
-		at := off
-		off = end
-		if dropping {
-			if n, ok := base64Line(line); ok && n%4 == 0 {
-				if out == nil {
-					out = make([]byte, 0, len(raw))
-				}
-				out = append(out, raw[kept:at]...)
-				kept = end
-				continue
-			}
-			dropping = false
-		}
-		text := bytes.TrimRight(line, "\r\n")
-		if inHeader {
-			switch {
-			case len(text) == 0:
-				inHeader = false
-				b := boundaryOf(ct)
-				if b == "" && len(open) == 0 {
-					return finish(raw, out, kept)
-				}
-				if b != "" {
-					if open = append(open, b); len(open) > MaxDepth {
-						return raw
-					}
-				} else {
-					dropping = !unsure && binaryBase64(ct, cte)
-				}
-			case text[0] == ' ' || text[0] == '\t':
-				if inField != nil {
-					*inField = append(*inField, text...)
-				}
-			default:
-				inField = nil
-				switch {
-				case len(text) >= 13 && bytes.EqualFold(text[:13], []byte("content-type:")) && !hasCT:
-					ct, inField, hasCT = append(ct[:0], text[13:]...), &ct, true
-				case len(text) >= 26 && bytes.EqualFold(text[:26], []byte("content-transfer-encoding:")) && !hasCTE:
-					cte, inField, hasCTE = append(cte[:0], text[26:]...), &cte, true
-				case typeOrEncoding(text):
-					// A second one, one enmime may repair (a space
-					// before the colon), or a line it would join to
-					// the field before: unsure of the part's type.
-					unsure = true
-				}
-			}
-			continue
-		}
-		if len(open) == 0 || !bytes.Contains(text, []byte("--")) {
-			continue
-		}
-		for i := len(open) - 1; i >= 0; i-- {
-			at := bytes.Index(text, []byte("--"+open[i]))
-			if at < 0 {
-				continue
-			}
-			if bytes.HasPrefix(text[at+2+len(open[i]):], []byte("--")) {
-				open = open[:i]
-				break
-			}
-			open = open[:i+1]
-			inHeader, ct, cte, inField = true, ct[:0], cte[:0], nil
-			hasCT, hasCTE, unsure = false, false, false
-			break
-		}
-	}
-	return finish(raw, out, kept)
-}
-
-func finish(raw, out []byte, kept int) []byte {
-	if out == nil {
+	out, err := checkStructure(context.Background(), raw, true)
+	if err != nil {
 		return raw
 	}
-	return append(out, raw[kept:]...)
+	return out
+}
+
+// stripper is stripBinary's part of checkStructure's walk: it reads each
+// part's header and drops the lines of its content that may go.
+type stripper struct {
+	ct, cte  []byte
+	inField  *[]byte // the header field being read, if one of those
+	hasCT    bool    // the part's header had its Content-Type
+	hasCTE   bool    // and its Content-Transfer-Encoding
+	unsure   bool    // a line of the part's header could change them
+	dropping bool    // in the content of a binary part in base64
+	out      []byte  // raw with the dropped lines left out, once one is
+	kept     int     // raw[:kept] is in out, or to be
+}
+
+// drop tells whether line, at raw[at:], is dropped.
+func (s *stripper) drop(raw, line []byte, at int) bool {
+	if !s.dropping {
+		return false
+	}
+	if n, ok := base64Line(line); ok && n%4 == 0 {
+		if s.out == nil {
+			s.out = make([]byte, 0, len(raw))
+		}
+		s.out = append(s.out, raw[s.kept:at]...)
+		s.kept = at + len(line)
+		return true
+	}
+	s.dropping = false
+	return false
+}
+
+// field reads a header line that starts a field.
+func (s *stripper) field(text []byte) {
+	s.inField = nil
+	switch {
+	case len(text) >= 13 && bytes.EqualFold(text[:13], []byte("content-type:")) && !s.hasCT:
+		s.ct, s.inField, s.hasCT = append(s.ct[:0], text[13:]...), &s.ct, true
+	case len(text) >= 26 && bytes.EqualFold(text[:26], []byte("content-transfer-encoding:")) && !s.hasCTE:
+		s.cte, s.inField, s.hasCTE = append(s.cte[:0], text[26:]...), &s.cte, true
+	case typeOrEncoding(text):
+		// A second one, one enmime may repair (a space before the
+		// colon), or a line it would join to the field before: unsure
+		// of the part's type.
+		s.unsure = true
+	}
+}
+
+// continued reads a header line that continues a field.
+func (s *stripper) continued(text []byte) {
+	if s.inField != nil {
+		*s.inField = append(*s.inField, text...)
+	}
+}
+
+// endHeader is the end of the header of a part that is not a multipart.
+func (s *stripper) endHeader() {
+	s.dropping = !s.unsure && binaryBase64(s.ct, s.cte)
+}
+
+// newPart is the start of a part's header.
+func (s *stripper) newPart() {
+	s.ct, s.cte, s.inField = s.ct[:0], s.cte[:0], nil
+	s.hasCT, s.hasCTE, s.unsure, s.dropping = false, false, false, false
+}
+
+func (s *stripper) result(raw []byte) []byte {
+	if s.out == nil {
+		return raw
+	}
+	return append(s.out, raw[s.kept:]...)
 }
 
 // binaryBase64 tells whether a part with these Content-Type and

@@ -1,11 +1,8 @@
 package message_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/xen-pvczar/pvczar"
@@ -51,27 +48,11 @@ func TestThreadCounterRandom(t *testing.T) {
 
 // TestThreadCounterCorpus: the sample archive's threads, counted both ways.
 func TestThreadCounterCorpus(t *testing.T) {
-	f, err := os.Open(os.Getenv("PVCZAR_CORPUS"))
-	if err != nil {
-		t.Skipf("the sample archive is not here (%v); set PVCZAR_CORPUS", err)
-	}
-	defer f.Close()
-	r, err := mbox.NewReader(f, f.Name(), mbox.Auto)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mails []pvczar.Mail
-	for {
-		raw, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	message.EachCorpusMessage(t, func(raw *mbox.Message) {
 		if m, err := message.Parse(raw.Raw); err == nil {
 			mails = append(mails, m)
 		}
-	}
+	})
 	t.Logf("%d threads", countBoth(t, mails))
 }
