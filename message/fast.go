@@ -204,7 +204,12 @@ type mediaTypeResult struct {
 	ok      bool
 }
 
-const maxCachedMediaTypes = 4096
+// The cache's bounds: at most maxCachedMediaTypes values, each at most
+// maxCachedMediaType bytes long (so at most 1 MiB however hostile the mail).
+const (
+	maxCachedMediaTypes = 4096
+	maxCachedMediaType  = 256
+)
 
 var cachedMediaTypes int64
 var cachedMu sync.Mutex
@@ -225,7 +230,7 @@ func mediaType(ct string) (string, map[string]string, bool) {
 		r.ok = false
 	}
 	cachedMu.Lock()
-	if cachedMediaTypes < maxCachedMediaTypes {
+	if cachedMediaTypes < maxCachedMediaTypes && len(ct) <= maxCachedMediaType {
 		cachedMediaTypes++
 		mediaTypes.Store(ct, r)
 	}
