@@ -74,8 +74,8 @@ const EventSupportImported EventType = "support.imported"
 // ("mail:<Message-ID>"), its key the Message-ID and the line, its time the
 // mail's date, and its actor the sender (their pvczar name, or their
 // address when pvczar does not know them). It lives in MailStream and
-// changes nothing in the lifecycle. See Registry.ReadMail for which lines
-// are listed.
+// changes nothing in the lifecycle. See the mail package (ReadForProposal)
+// for which lines are listed.
 const EventMailUnapplied EventType = "mail.unapplied"
 
 // Events made by the clock. Their time is the instant the rule fired, not the
@@ -108,6 +108,10 @@ const (
 	SourceWeb   = "web"
 	SourceClock = "clock"
 )
+
+// SourceMailPrefix starts the source of an event made from a mail; the
+// Message-ID follows.
+const SourceMailPrefix = "mail:"
 
 // SourceXenPrefix starts the source of an event read from xen.git:
 // "xen.git:<commit>".

@@ -87,6 +87,22 @@ func (r *Registry) SortedUsers() []*User {
 	return out
 }
 
+// UserByEmail returns the user with that address, if pvczar knows one.
+func (r *Registry) UserByEmail(email string) *User {
+	for _, u := range r.SortedUsers() {
+		if u.Email != "" && strings.EqualFold(u.Email, email) {
+			return u
+		}
+	}
+	return nil
+}
+
+// SameName reports whether two people's names are the same, but for case
+// and spacing.
+func SameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
 // Proposal finds a proposal by id ("<protocol>-<n>").
 func (r *Registry) Proposal(id string) (*Protocol, *Proposal, error) {
 	i := strings.LastIndexByte(id, '-')

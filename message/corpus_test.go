@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 	"github.com/xen-pvczar/pvczar/mbox"
 	"github.com/xen-pvczar/pvczar/message"
 )
@@ -92,7 +92,7 @@ func TestCorpusCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mails []pvczar.Mail
+	var mails []message.Mail
 	n, withID, trailers := 0, 0, 0
 	seen := map[string]bool{}
 	for {
@@ -118,10 +118,10 @@ func TestCorpusCounts(t *testing.T) {
 		}
 		seen[m.MessageID] = true
 		mails = append(mails, m)
-		tr, _ := pvczar.ReadMailText(m.Body, m.From)
+		tr, _ := mail.ReadText(m.Body, m.From)
 		trailers += len(tr)
 	}
-	got := fmt.Sprintf("%d %d %d %d %d", n, withID, len(seen), len(pvczar.ThreadMails(mails)), trailers)
+	got := fmt.Sprintf("%d %d %d %d %d", n, withID, len(seen), len(mail.Threads(mails)), trailers)
 	if got != want {
 		t.Fatalf("messages, with ids, distinct ids, threads, trailers:\n pvczar %s\n python %s", got, want)
 	}

@@ -1,4 +1,4 @@
-// Package message turns raw mail into pvczar.Mail with enmime, which
+// Package message turns raw mail into a Mail with enmime, which
 // survives malformed headers and unknown charsets, and falls back on
 // net/mail's header reader when enmime gives up.
 package message
@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
-
-	"github.com/xen-pvczar/pvczar"
 )
 
 // maxBody bounds the text kept of one message.
@@ -47,14 +45,14 @@ var ErrNotMail = errors.New("no mail header found")
 // ingest finds it again. Data that does not start with a header is an
 // error, and so is a MIME structure beyond MaxParts or MaxDepth (a
 // *LimitError).
-func Parse(raw []byte) (pvczar.Mail, error) {
+func Parse(raw []byte) (Mail, error) {
 	return ParseContext(context.Background(), raw)
 }
 
 // ParseContext is Parse that stops, returning ctx's error, when ctx ends.
 // Within the limits its time grows linearly with the message's size.
-func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
-	var m pvczar.Mail
+func ParseContext(ctx context.Context, raw []byte) (Mail, error) {
+	var m Mail
 	first, _, _ := bytes.Cut(raw, []byte("\n"))
 	if !bytes.Contains(first, []byte(":")) {
 		return m, ErrNotMail
@@ -67,7 +65,7 @@ func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
 	if env, err := readEnvelope(ctx, raw); err == nil {
 		header, body = env.GetHeader, env.Text
 		if from, err := env.AddressList("From"); err == nil && len(from) > 0 {
-			m.From = pvczar.MailAddress{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
+			m.From = Address{Name: from[0].Name, Email: strings.ToLower(from[0].Address)}
 		}
 		if d, err := env.Date(); err == nil {
 			m.Date = d.UTC()
@@ -84,9 +82,9 @@ func ParseContext(ctx context.Context, raw []byte) (pvczar.Mail, error) {
 	}
 	if m.From.Email == "" && m.From.Name == "" {
 		if a, err := mail.ParseAddress(header("From")); err == nil {
-			m.From = pvczar.MailAddress{Name: a.Name, Email: strings.ToLower(a.Address)}
+			m.From = Address{Name: a.Name, Email: strings.ToLower(a.Address)}
 		} else {
-			m.From = pvczar.MailAddress{Name: strings.TrimSpace(header("From"))}
+			m.From = Address{Name: strings.TrimSpace(header("From"))}
 		}
 	}
 	if m.Date.IsZero() {
@@ -140,7 +138,7 @@ func readEnvelope(ctx context.Context, raw []byte) (*enmime.Envelope, error) {
 }
 
 // derivedID is a stable Message-ID for a message that has none.
-func derivedID(m pvczar.Mail) string {
+func derivedID(m Mail) string {
 	h := sha256.New()
 	for _, s := range []string{m.From.Email, m.From.Name, m.Date.Format(time.RFC3339), m.Subject, m.Body[:min(len(m.Body), 4096)]} {
 		h.Write([]byte(s))

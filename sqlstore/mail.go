@@ -8,12 +8,12 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
-var _ pvczar.MailArchive = (*Store)(nil)
+var _ mail.Archive = (*Store)(nil)
 
-// KnownMails implements pvczar.MailArchive.
+// KnownMails implements mail.Archive.
 func (s *Store) KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	err := s.queryIn(ctx, `SELECT message_id FROM mails WHERE message_id IN (`, messageIDs, func(rows *sql.Rows) error {
@@ -52,11 +52,11 @@ func (s *Store) queryIn(ctx context.Context, query string, keys []string, row fu
 	return nil
 }
 
-// AddMails implements pvczar.MailArchive.
-func (s *Store) AddMails(ctx context.Context, batch pvczar.MailBatch) (pvczar.MailAdded, error) {
-	var added pvczar.MailAdded
+// AddMails implements mail.Archive.
+func (s *Store) AddMails(ctx context.Context, batch mail.Batch) (mail.Added, error) {
+	var added mail.Added
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		added = pvczar.MailAdded{}
+		added = mail.Added{}
 		if len(batch.Mails) > 0 {
 			ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mails (message_id, derived, source, at, from_email, from_name, subject, in_reply_to, refs, proposal, notes, body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`))
@@ -133,7 +133,7 @@ func (s *Store) digestUnparsed(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// RecordedKeys implements pvczar.MailArchive.
+// RecordedKeys implements mail.Archive.
 func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error) {
 	found := map[string]int64{}
 	err := s.queryIn(ctx, `SELECT dedupe_key, seq FROM events WHERE dedupe_key IN (`, keys, func(rows *sql.Rows) error {
@@ -146,7 +146,7 @@ func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int
 	return found, err
 }
 
-// MailCursor implements pvczar.MailArchive.
+// MailCursor implements mail.Archive.
 func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
 	var pos string
 	err := s.read.QueryRowContext(ctx, s.q(`SELECT position FROM mail_cursors WHERE source = ?`), source).Scan(&pos)
@@ -156,7 +156,7 @@ func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
 	return pos, s.describe(err)
 }
 
-// SetMailCursor implements pvczar.MailArchive.
+// SetMailCursor implements mail.Archive.
 func (s *Store) SetMailCursor(ctx context.Context, source, position string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.setCursor(ctx, tx, source, position) })
 }

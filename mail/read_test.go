@@ -1,16 +1,16 @@
-package pvczar_test
+package mail_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
-func TestReadMailText(t *testing.T) {
-	from := pvczar.MailAddress{Name: "Bob Reviewer", Email: "bob@example.org"}
+func TestReadText(t *testing.T) {
+	from := mail.Address{Name: "Bob Reviewer", Email: "bob@example.org"}
 	body := strings.Join([]string{
 		"On Mon, Alice wrote:",
 		"> Objection: quoted-one",
@@ -30,7 +30,7 @@ func TestReadMailText(t *testing.T) {
 		"-- ",
 		"Acked-by: In The Signature <sig@example.org>",
 	}, "\n")
-	trailers, commands := pvczar.ReadMailText(body, from)
+	trailers, commands := mail.ReadText(body, from)
 	var got []string
 	for _, tr := range trailers {
 		got = append(got, string(tr.Kind)+":"+tr.Person.Email+":"+tr.Person.Name+":"+map[bool]string{true: "verified", false: "unverified"}[tr.Verified])
@@ -49,11 +49,11 @@ func TestReadMailText(t *testing.T) {
 	}
 }
 
-// TestReadMailTextStopsAtThePatch: trailers of a patch's commit message
+// TestReadTextStopsAtThePatch: trailers of a patch's commit message
 // count; the diff's lines do not.
-func TestReadMailTextStopsAtThePatch(t *testing.T) {
+func TestReadTextStopsAtThePatch(t *testing.T) {
 	body := "Add the thing.\n\nSigned-off-by: A <a@x>\nAcked-by: A <a@x>\n---\n drivers/x.c | 2 +-\n+Acked-by: B <b@x>\ndiff --git a/x b/x\n"
-	trailers, _ := pvczar.ReadMailText(body, pvczar.MailAddress{Email: "a@x"})
+	trailers, _ := mail.ReadText(body, mail.Address{Email: "a@x"})
 	if len(trailers) != 1 || trailers[0].Person.Email != "a@x" || !trailers[0].Verified {
 		t.Fatalf("trailers: %+v", trailers)
 	}
@@ -72,18 +72,18 @@ var mailSeeds = [][2]string{
 	{"Nacked-by: \r\nHOLD\r\n> Release\n", ""},
 }
 
-// FuzzReadMailText: any body is read without panicking; every command has
+// FuzzReadText: any body is read without panicking; every command has
 // a known kind, and every trailer a known kind and a line inside the body.
-func FuzzReadMailText(f *testing.F) {
+func FuzzReadText(f *testing.F) {
 	for _, seed := range mailSeeds {
 		f.Add(seed[0], seed[1])
 	}
 	f.Fuzz(func(t *testing.T, body, email string) {
-		trailers, commands := pvczar.ReadMailText(body, pvczar.MailAddress{Email: email})
+		trailers, commands := mail.ReadText(body, mail.Address{Email: email})
 		lines := strings.Count(body, "\n") + 1
 		for _, tr := range trailers {
 			switch tr.Kind {
-			case pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionNack:
+			case pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, mail.PositionNack:
 			default:
 				t.Fatalf("trailer kind %q", tr.Kind)
 			}
@@ -93,11 +93,11 @@ func FuzzReadMailText(f *testing.F) {
 		}
 		for _, c := range commands {
 			switch c.Kind {
-			case pvczar.MailObjection, pvczar.MailObjectionResolved, pvczar.MailObjectionWithdrawn:
+			case mail.CommandObjection, mail.CommandObjectionResolved, mail.CommandObjectionWithdrawn:
 				if c.Name == "" {
 					t.Fatalf("%s without a name", c.Kind)
 				}
-			case pvczar.MailHold, pvczar.MailRelease:
+			case mail.CommandHold, mail.CommandRelease:
 			default:
 				t.Fatalf("command kind %q", c.Kind)
 			}
@@ -105,22 +105,21 @@ func FuzzReadMailText(f *testing.F) {
 	})
 }
 
-// FuzzReadMailUnapplied: whatever a mail to a proposal says, each of its
+// FuzzReadForProposalUnapplied: whatever a mail to a proposal says, each of its
 // command and trailer lines either becomes a command or is listed as not
 // applied, once, with an event that can be logged; from a stranger, every
 // one of them is listed and none is a command.
-func FuzzReadMailUnapplied(f *testing.F) {
+func FuzzReadForProposalUnapplied(f *testing.F) {
 	for _, seed := range mailSeeds {
 		f.Add(seed[0], seed[1])
 	}
 	f.Fuzz(func(t *testing.T, body, email string) {
-		s := newScenario(t, def)
-		s.openProposal()
+		s := withProposal(t)
 		s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "bob", Email: "bob@example.org"})
-		from := pvczar.MailAddress{Name: "Bob", Email: email}
-		m := pvczar.Mail{MessageID: "fuzz@example.org", From: from, Date: at(1, 0), Body: body}
-		trailers, commands := pvczar.ReadMailText(body, from)
-		res := s.reg.ReadMail(m, "pvfoo-1")
+		from := mail.Address{Name: "Bob", Email: email}
+		m := mail.Mail{MessageID: "fuzz@example.org", From: from, Date: at(1, 0), Body: body}
+		trailers, commands := mail.ReadText(body, from)
+		res := mail.ReadForProposal(s.reg, mail.Read(m), "pvfoo-1")
 		keys := map[string]bool{}
 		written := 0
 		for _, line := range res.Lines {
@@ -146,79 +145,31 @@ func FuzzReadMailUnapplied(f *testing.F) {
 	})
 }
 
-// TestLateMail: an objection mailed before the window closed but read
-// after the clock logged the closing still counts, as of its date; the
-// same command from the CLI, or mail older than a person's logged action,
-// is refused because the clock does not run backwards.
-func TestLateMail(t *testing.T) {
-	s := newScenario(t, pvczar.DefaultConfig())
-	s.openProposal()
-	s.must(at(2, 0), "carol", pvczar.EventPositionRecorded, pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionAck})
-	if closed := s.tick(windowCloses.Add(time.Hour)); len(closed) == 0 {
-		t.Fatal("the window did not close")
-	}
-	if !s.proposal("pvfoo-1", windowCloses.Add(time.Hour)).Ready {
-		t.Fatal("not ready after the window closed")
-	}
-	objection := pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", About: "a", Resolution: "b", Reason: "c"}
-	mailed := func(at time.Time) pvczar.Event {
-		return pvczar.Event{Type: pvczar.EventObjectionRaised, At: at, Actor: "bob", Source: "mail:late@example.org", Data: objection}
-	}
-	// From the CLI, dated before the logged closing: refused.
-	if _, err := s.reg.Decide(pvczar.Event{Type: pvczar.EventObjectionRaised, At: at(5, 0), Actor: "bob", Source: pvczar.SourceCLI, Data: objection}); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
-		t.Fatalf("a back-dated CLI objection: %v", err)
-	}
-	// From mail, dated before carol's ack: refused.
-	if _, err := s.reg.Decide(mailed(at(1, 0))); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
-		t.Fatalf("mail older than a person's action: %v", err)
-	}
-	// From mail, dated after the ack and before the deadline: it counts.
-	e, err := s.reg.Decide(mailed(at(5, 0)))
-	if err != nil {
-		t.Fatalf("late mail: %v", err)
-	}
-	s.versions[e.Stream]++
-	e.Version, e.Seq = s.versions[e.Stream], int64(len(s.log)+1)
-	s.reg.Apply(e)
-	s.log = append(s.log, e)
-	pr := s.proposal("pvfoo-1", windowCloses.Add(time.Hour))
-	if o := pr.Objection("ring"); o == nil || !o.Blocking || !o.Raised.Equal(at(5, 0)) || pr.Ready {
-		t.Fatalf("the late objection: %+v, ready %v", o, pr.Ready)
-	}
-	// A replay of the log gives the same state.
-	fresh := pvczar.Replay(pvczar.DefaultConfig(), s.log)
-	fresh.AdvanceTo(windowCloses.Add(time.Hour))
-	if _, fpr, _ := fresh.Proposal("pvfoo-1"); fpr.Ready || !fpr.Objection("ring").Blocking {
-		t.Fatal("a replay differs")
-	}
-}
-
 // TestCommandsNamingAProposal: a command line may name its proposal, and
 // such a mail belongs to it wherever it was written; a command that names
 // another proposal than its thread's does not count, and says so.
 func TestCommandsNamingAProposal(t *testing.T) {
-	from := pvczar.MailAddress{Email: "bob@example.org"}
-	_, commands := pvczar.ReadMailText("Objection: cameraif-1 frame-format\nAbout: the key\n\nHold: pvfoo-2\nObjection-Resolved: ring\nRelease\n", from)
+	from := mail.Address{Email: "bob@example.org"}
+	_, commands := mail.ReadText("Objection: cameraif-1 frame-format\nAbout: the key\n\nHold: pvfoo-2\nObjection-Resolved: ring\nRelease\n", from)
 	got := fmt.Sprint(commands)
 	want := "[{Objection cameraif-1 frame-format About: the key 1} {Hold pvfoo-2   4} {Objection-Resolved  ring  5} {Release    6}]"
 	if got != want {
 		t.Fatalf("commands: %s\nwant %s", got, want)
 	}
-	m := pvczar.Mail{MessageID: "x@example.org", From: from, Body: "Objection: cameraif-1 frame-format\n"}
-	_, named := pvczar.ReadMailText(m.Body, from)
-	if p, ok := pvczar.NamedProposal(named); !ok || p != "cameraif-1" {
+	m := mail.Mail{MessageID: "x@example.org", From: from, Body: "Objection: cameraif-1 frame-format\n"}
+	_, named := mail.ReadText(m.Body, from)
+	if p, ok := mail.NamedProposal(named); !ok || p != "cameraif-1" {
 		t.Errorf("NamedProposal: %q, %v", p, ok)
 	}
-	_, bare := pvczar.ReadMailText("Objection: frame-format\n", from)
-	if _, ok := pvczar.NamedProposal(bare); ok {
+	_, bare := mail.ReadText("Objection: frame-format\n", from)
+	if _, ok := mail.NamedProposal(bare); ok {
 		t.Error("a command without a proposal named one")
 	}
-	s := newScenario(t, def)
-	s.openProposal()
+	s := withProposal(t)
 	s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "bob", Email: "bob@example.org"})
-	reg := pvczar.Replay(def, s.log)
+	reg := pvczar.Replay(pvczar.DefaultConfig(), s.log)
 	m.Date = at(1, 0)
-	res := reg.ReadMail(m, "pvfoo-1")
+	res := mail.ReadForProposal(reg, mail.Read(m), "pvfoo-1")
 	if len(res.Commands) != 0 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "names cameraif-1, but the mail is about pvfoo-1") {
 		t.Errorf("a command naming another proposal: %+v", res)
 	}

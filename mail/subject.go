@@ -1,10 +1,12 @@
-package pvczar
+package mail
 
 import (
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/xen-pvczar/pvczar"
 )
 
 // SubjectTags is what the bracketed prefix of a list subject says, as in
@@ -50,22 +52,14 @@ func ParseSubject(subject string) (SubjectTags, bool) {
 	return t, t.Patch || t.RFC
 }
 
-// StartsThread tells whether m starts a patch or RFC thread (it answers
-// nothing, and is a cover letter, a first patch, or a lone one), with its
-// subject's tags.
-func StartsThread(m Mail) (SubjectTags, bool) {
-	tags, ok := ParseSubject(m.Subject)
-	return tags, ok && m.InReplyTo == "" && tags.Part <= 1
-}
-
 // SubjectProtocol finds the protocol a topic names: its id or one of its
 // aliases as whole words, case-insensitively. When several match, the
 // longest name wins.
-func (r *Registry) SubjectProtocol(topic string) *Protocol {
+func SubjectProtocol(reg *pvczar.Registry, topic string) *pvczar.Protocol {
 	lower := strings.ToLower(topic)
-	var best *Protocol
+	var best *pvczar.Protocol
 	bestLen := 0
-	for _, p := range r.SortedProtocols() {
+	for _, p := range reg.SortedProtocols() {
 		for _, name := range append([]string{p.ID}, p.Aliases...) {
 			if n := strings.ToLower(name); len(n) > bestLen && containsWord(lower, n) {
 				best, bestLen = p, len(n)
@@ -108,9 +102,9 @@ func implementationOf(topic string) (codebase, side string, ok bool) {
 	front, back := strings.Contains(lower, "front"), strings.Contains(lower, "back")
 	switch {
 	case front && !back:
-		side = SideFrontend
+		side = pvczar.SideFrontend
 	case back && !front:
-		side = SideBackend
+		side = pvczar.SideBackend
 	}
 	return codebase, side, codebase != "" && side != ""
 }
@@ -120,25 +114,25 @@ func implementationOf(topic string) (codebase, side string, ok bool) {
 // protocol's design thread; a patch series (its cover letter or its first
 // patch) is a series of an implementation, with its version. Replies and
 // later patches of a series link nothing.
-func (r *Registry) LinkThread(m Mail) MailResult {
-	var res MailResult
-	tags, ok := StartsThread(m)
-	if !ok {
+func LinkThread(reg *pvczar.Registry, read Reading) Result {
+	var res Result
+	if !read.StartsThread() {
 		return res
 	}
-	p := r.SubjectProtocol(tags.Topic)
+	m, tags := read.Mail, read.Tags
+	p := SubjectProtocol(reg, tags.Topic)
 	if p == nil {
 		return res
 	}
-	sender := r.UserByEmail(m.From.Email)
+	sender := reg.UserByEmail(m.From.Email)
 	if sender == nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("a %s thread about %s from %s, who is not a pvczar user: not recorded", kindOf(tags), p.ID, m.From.Email))
 		return res
 	}
-	cmd := Event{At: m.Date, Actor: sender.Name, Source: SourceMailPrefix + m.MessageID, Key: SourceMailPrefix + m.MessageID + "/link",
-		Data: EventData{Protocol: p.ID}}
+	cmd := pvczar.Event{At: m.Date, Actor: sender.Name, Source: pvczar.SourceMailPrefix + m.MessageID, Key: pvczar.SourceMailPrefix + m.MessageID + "/link",
+		Data: pvczar.EventData{Protocol: p.ID}}
 	if !tags.Patch {
-		cmd.Type, cmd.Data.Evidence, cmd.Data.MessageID = EventEvidenceRecorded, EvidenceDesignThread, m.MessageID
+		cmd.Type, cmd.Data.Evidence, cmd.Data.MessageID = pvczar.EventEvidenceRecorded, pvczar.EvidenceDesignThread, m.MessageID
 		res.Commands = append(res.Commands, cmd)
 		return res
 	}
@@ -147,8 +141,8 @@ func (r *Registry) LinkThread(m Mail) MailResult {
 		res.Notes = append(res.Notes, fmt.Sprintf("a patch series about %s whose code base or side the subject does not tell: not recorded", p.ID))
 		return res
 	}
-	cmd.Type = EventImplementationRecorded
-	cmd.Data.Implementation = &Implementation{Side: side, CodeBase: codebase, Series: []Series{{MessageID: m.MessageID, Version: tags.Version}}}
+	cmd.Type = pvczar.EventImplementationRecorded
+	cmd.Data.Implementation = &pvczar.Implementation{Side: side, CodeBase: codebase, Series: []pvczar.Series{{MessageID: m.MessageID, Version: tags.Version}}}
 	res.Commands = append(res.Commands, cmd)
 	return res
 }
@@ -158,4 +152,47 @@ func kindOf(t SubjectTags) string {
 		return "patch"
 	}
 	return "RFC"
+}
+
+// AnnouncementID is the Message-ID of pvczar's announcement of a proposal,
+// at domain. Replies anywhere below it belong to the proposal, so the id
+// says which proposal it announces.
+func AnnouncementID(proposal, domain string) string {
+	return "pvczar.proposal." + proposal + "@" + domain
+}
+
+var announcementPattern = regexp.MustCompile(`^pvczar\.proposal\.([a-z0-9][a-z0-9._-]*-[0-9]+)@`)
+
+// AnnouncedProposal returns the proposal a Message-ID announces, if it is
+// one of pvczar's announcements.
+func AnnouncedProposal(messageID string) (string, bool) {
+	m := announcementPattern.FindStringSubmatch(messageID)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// ThreadProposal returns the proposal a mail belongs to: the one whose
+// announcement is among the mail's ancestors (In-Reply-To, References).
+func ThreadProposal(m Mail) (string, bool) {
+	for _, id := range append([]string{m.InReplyTo}, m.References...) {
+		if p, ok := AnnouncedProposal(id); ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// NamedProposal returns the proposal a mail's commands (from ReadText)
+// name ("Objection: cameraif-1 frame-format"), for a mail that is not
+// below an announcement: a reply to the digest, or to any thread of the
+// list.
+func NamedProposal(commands []Command) (string, bool) {
+	for _, c := range commands {
+		if c.Proposal != "" {
+			return c.Proposal, true
+		}
+	}
+	return "", false
 }

@@ -1,12 +1,12 @@
-package pvczar
+package mail
 
 import "sort"
 
-// MailThread is one conversation: the Message-IDs of its messages, the
+// Thread is one conversation: the Message-IDs of its messages, the
 // root's first, then in the order of the tree (a reply after its parent).
 // Root is the Message-ID at the top, which may be a message the archive
 // lacks.
-type MailThread struct {
+type Thread struct {
 	Root     string
 	Messages []string
 }
@@ -53,13 +53,13 @@ func (c *container) attach(parent *container) {
 	parent.children = append(parent.children, c)
 }
 
-// ThreadMails groups mails into threads by Message-ID, References and
+// Threads groups mails into threads by Message-ID, References and
 // In-Reply-To, after Jamie Zawinski's algorithm: the References chain links
 // ancestors that are not in the archive, so replies to a missing message
 // still share a thread; links that would make a loop are not made, and an
 // earlier link between two ancestors is kept. Threads come in the order of
 // their first message's date.
-func ThreadMails(mails []Mail) []MailThread {
+func Threads(mails []Mail) []Thread {
 	byID := map[string]*container{}
 	get := func(id string) *container {
 		c := byID[id]
@@ -109,12 +109,12 @@ func ThreadMails(mails []Mail) []MailThread {
 		}
 	}
 	type dated struct {
-		MailThread
+		Thread
 		first int64
 	}
 	var found []dated
 	for _, r := range roots {
-		t := MailThread{Root: r.id}
+		t := Thread{Root: r.id}
 		first := int64(1<<63 - 1)
 		var walk func(c *container)
 		walk = func(c *container) {
@@ -143,9 +143,9 @@ func ThreadMails(mails []Mail) []MailThread {
 		}
 		return found[i].Root < found[j].Root
 	})
-	threads := make([]MailThread, len(found))
+	threads := make([]Thread, len(found))
 	for i, d := range found {
-		threads[i] = d.MailThread
+		threads[i] = d.Thread
 	}
 	return threads
 }

@@ -1,4 +1,4 @@
-package pvczar
+package mail
 
 import "testing"
 

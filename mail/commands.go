@@ -1,75 +1,19 @@
-package pvczar
+package mail
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/xen-pvczar/pvczar"
 )
 
-// SourceMailPrefix starts the source of an event made from a mail; the
-// Message-ID follows.
-const SourceMailPrefix = "mail:"
-
-// AnnouncementID is the Message-ID of pvczar's announcement of a proposal,
-// at domain. Replies anywhere below it belong to the proposal, so the id
-// says which proposal it announces.
-func AnnouncementID(proposal, domain string) string {
-	return "pvczar.proposal." + proposal + "@" + domain
-}
-
-var announcementPattern = regexp.MustCompile(`^pvczar\.proposal\.([a-z0-9][a-z0-9._-]*-[0-9]+)@`)
-
-// AnnouncedProposal returns the proposal a Message-ID announces, if it is
-// one of pvczar's announcements.
-func AnnouncedProposal(messageID string) (string, bool) {
-	m := announcementPattern.FindStringSubmatch(messageID)
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
-}
-
-// MailProposal returns the proposal a mail belongs to: the one whose
-// announcement is among the mail's ancestors (In-Reply-To, References).
-func MailProposal(m Mail) (string, bool) {
-	for _, id := range append([]string{m.InReplyTo}, m.References...) {
-		if p, ok := AnnouncedProposal(id); ok {
-			return p, true
-		}
-	}
-	return "", false
-}
-
-// NamedProposal returns the proposal a mail's commands (from ReadMailText)
-// name ("Objection: cameraif-1 frame-format"), for a mail that is not
-// below an announcement: a reply to the digest, or to any thread of the
-// list.
-func NamedProposal(commands []MailCommand) (string, bool) {
-	for _, c := range commands {
-		if c.Proposal != "" {
-			return c.Proposal, true
-		}
-	}
-	return "", false
-}
-
-// UserByEmail returns the user with that address, if pvczar knows one.
-func (r *Registry) UserByEmail(email string) *User {
-	for _, u := range r.SortedUsers() {
-		if u.Email != "" && strings.EqualFold(u.Email, email) {
-			return u
-		}
-	}
-	return nil
-}
-
-// MailResult is what a mail means for the lifecycle: the commands to
+// Result is what a mail means for the lifecycle: the commands to
 // record, with the lines they were read from, notes on what did not count
 // and why, and the lines that did not count, to list in the next digest.
-type MailResult struct {
+type Result struct {
 	Proposal string
-	Commands []Event
+	Commands []pvczar.Event
 	// Lines holds the line of the body (from 1) that each command was
 	// read from; 0 for an answer, which a reply makes by being one.
 	Lines []int
@@ -77,10 +21,10 @@ type MailResult struct {
 	// Unapplied holds a mail.unapplied event for each command or trailer
 	// that the reading refused; one that the rules refuse when it is
 	// recorded gets its own from UnappliedEvent.
-	Unapplied []Event
+	Unapplied []pvczar.Event
 }
 
-// ReadMail turns a mail that belongs to proposal into commands, each
+// ReadForProposal turns a mail that belongs to proposal into commands, each
 // acting as the sender at the mail's date, with the Message-ID as source
 // and a deduplication key, so that ingesting it again records nothing new.
 //
@@ -105,11 +49,12 @@ type MailResult struct {
 // (a non-user's Acked-by on a patch) says nothing to pvczar and is not
 // listed, or the digest would list most of the list's review traffic. An
 // answer made by a reply, not by a line, is never listed.
-func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
-	res := MailResult{Proposal: proposal}
-	trailers, commands := ReadMailText(m.Body, m.From)
+func ReadForProposal(reg *pvczar.Registry, read Reading, proposal string) Result {
+	m := read.Mail
+	res := Result{Proposal: proposal}
+	trailers, commands := read.Trailers, read.Commands
 	unapplied := func(line int, reason string) {
-		res.Unapplied = append(res.Unapplied, r.UnappliedEvent(m, proposal, line, reason))
+		res.Unapplied = append(res.Unapplied, UnappliedEvent(reg, m, proposal, line, reason))
 	}
 	// none lists every line, in body order, as not applied for reason.
 	none := func(reason string) {
@@ -125,7 +70,7 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 			unapplied(line, reason)
 		}
 	}
-	sender := r.UserByEmail(m.From.Email)
+	sender := reg.UserByEmail(m.From.Email)
 	if sender == nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("sender %s is not a pvczar user: nothing counts", m.From.Email))
 		// Not the address: the digest is public, and the events show
@@ -133,16 +78,16 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 		none("the sender's address is not a pvczar user's (the Czar adds users and their addresses)")
 		return res
 	}
-	_, pr, err := r.Proposal(proposal)
+	_, pr, err := reg.Proposal(proposal)
 	if err != nil {
 		res.Notes = append(res.Notes, err.Error())
-		none(ErrorMessage(err))
+		none(pvczar.ErrorMessage(err))
 		return res
 	}
-	add := func(t EventType, d EventData, line int) {
+	add := func(t pvczar.EventType, d pvczar.EventData, line int) {
 		d.Proposal = proposal
-		res.Commands = append(res.Commands, Event{Type: t, At: m.Date, Actor: sender.Name, Source: SourceMailPrefix + m.MessageID,
-			Key: fmt.Sprintf("%s%s/%d", SourceMailPrefix, m.MessageID, len(res.Commands)+1), Data: d})
+		res.Commands = append(res.Commands, pvczar.Event{Type: t, At: m.Date, Actor: sender.Name, Source: pvczar.SourceMailPrefix + m.MessageID,
+			Key: fmt.Sprintf("%s%s/%d", pvczar.SourceMailPrefix, m.MessageID, len(res.Commands)+1), Data: d})
 		res.Lines = append(res.Lines, line)
 	}
 	for _, tr := range trailers {
@@ -153,9 +98,9 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 		}
 		kind, text := tr.Kind, ""
 		if kind == PositionNack {
-			kind, text = PositionComment, "NAK (Nacked-by in mail)"
+			kind, text = pvczar.PositionComment, "NAK (Nacked-by in mail)"
 		}
-		add(EventPositionRecorded, EventData{Kind: kind, Text: text}, tr.Line)
+		add(pvczar.EventPositionRecorded, pvczar.EventData{Kind: kind, Text: text}, tr.Line)
 	}
 	for _, c := range commands {
 		if c.Proposal != "" && c.Proposal != proposal {
@@ -164,17 +109,17 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 			continue
 		}
 		switch c.Kind {
-		case MailObjection:
+		case CommandObjection:
 			about, resolution, reason := splitObjection(c.Reason)
-			add(EventObjectionRaised, EventData{Objection: c.Name, About: about, Resolution: resolution, Reason: reason}, c.Line)
-		case MailObjectionResolved:
-			add(EventObjectionResolved, EventData{Objection: c.Name}, c.Line)
-		case MailObjectionWithdrawn:
-			add(EventObjectionWithdrawn, EventData{Objection: c.Name}, c.Line)
-		case MailHold:
-			add(EventHoldPlaced, EventData{Reason: "hold placed by mail"}, c.Line)
-		case MailRelease:
-			add(EventHoldReleased, EventData{}, c.Line)
+			add(pvczar.EventObjectionRaised, pvczar.EventData{Objection: c.Name, About: about, Resolution: resolution, Reason: reason}, c.Line)
+		case CommandObjectionResolved:
+			add(pvczar.EventObjectionResolved, pvczar.EventData{Objection: c.Name}, c.Line)
+		case CommandObjectionWithdrawn:
+			add(pvczar.EventObjectionWithdrawn, pvczar.EventData{Objection: c.Name}, c.Line)
+		case CommandHold:
+			add(pvczar.EventHoldPlaced, pvczar.EventData{Reason: "hold placed by mail"}, c.Line)
+		case CommandRelease:
+			add(pvczar.EventHoldReleased, pvczar.EventData{}, c.Line)
 		}
 	}
 	if len(commands) == 0 {
@@ -184,12 +129,12 @@ func (r *Registry) ReadMail(m Mail, proposal string) MailResult {
 			ancestors[id] = true
 		}
 		for _, o := range pr.Objections {
-			from, ok := strings.CutPrefix(o.Source, SourceMailPrefix)
-			if !ok || !ancestors[from] || o.Status != ObjectionOpen {
+			from, ok := strings.CutPrefix(o.Source, pvczar.SourceMailPrefix)
+			if !ok || !ancestors[from] || o.Status != pvczar.ObjectionOpen {
 				continue
 			}
 			if sender.Name == pr.Proposer || sender.Name == o.Author {
-				add(EventObjectionAnswered, EventData{Objection: o.Name, Text: firstLines(m.Body, 3)}, 0)
+				add(pvczar.EventObjectionAnswered, pvczar.EventData{Objection: o.Name, Text: firstLines(m.Body, 3)}, 0)
 			}
 		}
 	}

@@ -1,10 +1,11 @@
-package pvczar_test
+package mail_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 func TestParseSubject(t *testing.T) {
@@ -23,7 +24,7 @@ func TestParseSubject(t *testing.T) {
 		{"[ANNOUNCE] Xen 4.20", false, false, false, 1, 0, 0, "Xen 4.20"},
 	}
 	for _, c := range cases {
-		got, ok := pvczar.ParseSubject(c.subject)
+		got, ok := mail.ParseSubject(c.subject)
 		if ok != c.ok || got.Patch != c.patch || got.RFC != c.rfc || got.Version != c.version || got.Part != c.part || got.Total != c.tot || got.Topic != c.topic {
 			t.Errorf("%q: %+v %v", c.subject, got, ok)
 		}
@@ -33,11 +34,11 @@ func TestParseSubject(t *testing.T) {
 // TestLinkThread: thread starts about a protocol become its design thread
 // or an implementation's series, named by id or alias as whole words.
 func TestLinkThread(t *testing.T) {
-	s := newScenario(t, pvczar.DefaultConfig())
+	s := newHistory(t)
 	s.must(t0, "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvcalls", Title: "PV Calls", Aliases: []string{"PV Calls"}})
 	s.must(t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "ann", Role: pvczar.RoleContributor, Email: "ann@example.org"})
-	mail := func(subject, inReplyTo string) pvczar.Mail {
-		return pvczar.Mail{MessageID: subject + "@x", InReplyTo: inReplyTo, Subject: subject, Date: at(1, 0), From: pvczar.MailAddress{Email: "ann@example.org"}}
+	start := func(subject, inReplyTo string) mail.Mail {
+		return mail.Mail{MessageID: subject + "@x", InReplyTo: inReplyTo, Subject: subject, Date: at(1, 0), From: mail.Address{Email: "ann@example.org"}}
 	}
 	cases := []struct {
 		subject, inReplyTo, want string
@@ -51,7 +52,7 @@ func TestLinkThread(t *testing.T) {
 		{"Re: [RFC] PV Calls protocol", "a@x", ""},
 	}
 	for _, c := range cases {
-		res := s.reg.LinkThread(mail(c.subject, c.inReplyTo))
+		res := mail.LinkThread(s.reg, mail.Read(start(c.subject, c.inReplyTo)))
 		got := ""
 		for _, cmd := range res.Commands {
 			got = string(cmd.Type)
@@ -69,9 +70,9 @@ func TestLinkThread(t *testing.T) {
 			t.Errorf("%q: %q, want %q (notes %v)", c.subject, got, c.want, res.Notes)
 		}
 	}
-	stranger := mail("[RFC] PV Calls protocol", "")
+	stranger := start("[RFC] PV Calls protocol", "")
 	stranger.From.Email = "nobody@example.org"
-	if res := s.reg.LinkThread(stranger); len(res.Commands) != 0 || len(res.Notes) != 1 {
+	if res := mail.LinkThread(s.reg, mail.Read(stranger)); len(res.Commands) != 0 || len(res.Notes) != 1 {
 		t.Errorf("a stranger's RFC: %+v", res)
 	}
 }
@@ -83,7 +84,7 @@ func FuzzParseSubject(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, subject string) {
-		tags, _ := pvczar.ParseSubject(subject)
+		tags, _ := mail.ParseSubject(subject)
 		if tags.Version < 0 || tags.Part < 0 || tags.Total < 0 {
 			t.Fatalf("%q: %+v", subject, tags)
 		}

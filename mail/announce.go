@@ -1,4 +1,4 @@
-package pvczar
+package mail
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"mime"
 	"strings"
 	"time"
+
+	"github.com/xen-pvczar/pvczar"
 )
 
 // Announcement is a mail pvczar sends to the list. Its Key names what it
@@ -23,14 +25,15 @@ type Announcement struct {
 // closingNotice is how long before a window closes its reminder goes out.
 const closingNotice = 48 * time.Hour
 
-// Announcements returns what became due after since and by now: the weekly
-// digest (Mondays, 08:00 UTC), each proposal's opening, each objection, the
-// reminder 48 hours before a window closes, each decision. Call AdvanceTo(now) first. domain makes the
+// Announcements returns what became due in reg after since and by now: the
+// weekly digest (Mondays, 08:00 UTC), each proposal's opening, each
+// objection, the reminder 48 hours before a window closes, each decision.
+// Call reg.AdvanceTo(now) first. domain makes the
 // Message-IDs; replies below a proposal's announcement count for it when
 // mail is read. With a dashboard's baseURL, each mail ends with links to
 // its pages.
-func (r *Registry) Announcements(since, now time.Time, domain, baseURL string) []Announcement {
-	out := r.announcements(since, now, domain)
+func Announcements(reg *pvczar.Registry, since, now time.Time, domain, baseURL string) []Announcement {
+	out := announcements(reg, since, now, domain)
 	if baseURL = strings.TrimSuffix(baseURL, "/"); baseURL != "" {
 		for i, a := range out {
 			link := baseURL + "/ (the Czar's queue: " + baseURL + "/queue)"
@@ -44,17 +47,17 @@ func (r *Registry) Announcements(since, now time.Time, domain, baseURL string) [
 	return out
 }
 
-func (r *Registry) announcements(since, now time.Time, domain string) []Announcement {
+func announcements(reg *pvczar.Registry, since, now time.Time, domain string) []Announcement {
 	var out []Announcement
 	due := func(at time.Time) bool { return at.After(since) && !at.After(now) }
 	// The weekly digest: only the latest one due.
-	if digestAt := DigestAt(now); due(digestAt) {
+	if digestAt := pvczar.DigestAt(now); due(digestAt) {
 		year, week := digestAt.ISOWeek()
 		name := fmt.Sprintf("%d-W%02d", year, week)
 		out = append(out, Announcement{Key: "digest/" + name, MessageID: "pvczar.digest." + name + "@" + domain, At: digestAt,
-			Subject: fmt.Sprintf("[PVCZAR] digest, week %s", name), Body: r.Digest(now)})
+			Subject: fmt.Sprintf("[PVCZAR] digest, week %s", name), Body: reg.Digest(now)})
 	}
-	for _, p := range r.SortedProtocols() {
+	for _, p := range reg.SortedProtocols() {
 		for _, pr := range p.Proposals {
 			root := AnnouncementID(pr.ID, domain)
 			follow := func(key, subject, body string, at time.Time) {
@@ -75,7 +78,7 @@ func (r *Registry) announcements(since, now time.Time, domain string) []Announce
 			for _, o := range pr.Objections {
 				for i, poke := range o.Pokes {
 					if due(poke.At) {
-						text := fmt.Sprintf("%s, %s asks for your answer to your objection %s on %s: the ball has been with you since %s.\n", o.Author, poke.Author, o.Name, pr.ID, FormatUTC(o.BallSince))
+						text := fmt.Sprintf("%s, %s asks for your answer to your objection %s on %s: the ball has been with you since %s.\n", o.Author, poke.Author, o.Name, pr.ID, pvczar.FormatUTC(o.BallSince))
 						if poke.Text != "" {
 							text += "\n" + poke.Text + "\n"
 						}
@@ -83,16 +86,16 @@ func (r *Registry) announcements(since, now time.Time, domain string) []Announce
 					}
 				}
 			}
-			if reminder := pr.ClosesAt().Add(-closingNotice); pr.Status == ProposalOpen && due(reminder) {
+			if reminder := pr.ClosesAt().Add(-closingNotice); pr.Status == pvczar.ProposalOpen && due(reminder) {
 				follow("closing/"+pr.ID, "the window closes in 48 hours",
-					fmt.Sprintf("The window of %s closes at the end of %s (in 48 hours).\nTo object, reply to this thread before then (see the first mail of the thread).\n", pr.ID, FormatAoE(pr.Deadline)), reminder)
+					fmt.Sprintf("The window of %s closes at the end of %s (in 48 hours).\nTo object, reply to this thread before then (see the first mail of the thread).\n", pr.ID, pvczar.FormatAoE(pr.Deadline)), reminder)
 			}
 			if d := pr.Decision; d != nil && due(d.At) {
-				text := fmt.Sprintf("The PV protocols Czar (%s) %s %s on %s.\n", d.By, d.Outcome, pr.ID, FormatUTC(d.At))
+				text := fmt.Sprintf("The PV protocols Czar (%s) %s %s on %s.\n", d.By, d.Outcome, pr.ID, pvczar.FormatUTC(d.At))
 				if d.Reason != "" {
 					text += "\nReason: " + d.Reason + "\n"
 				}
-				if d.Outcome == ProposalAccepted {
+				if d.Outcome == pvczar.ProposalAccepted {
 					text += fmt.Sprintf("\n%s is now at %s.\n", p.ID, pr.To)
 				}
 				follow("decision/"+pr.ID, d.Outcome, text, d.At)
@@ -103,10 +106,10 @@ func (r *Registry) announcements(since, now time.Time, domain string) []Announce
 }
 
 // proposalText is the body of a proposal's announcement.
-func proposalText(p *Protocol, pr *Proposal) string {
+func proposalText(p *pvczar.Protocol, pr *pvczar.Proposal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s proposes to move %s (%s) from %s to %s.\n\n", pr.Proposer, p.ID, p.Title, pr.From, pr.To)
-	fmt.Fprintf(&b, "Lazy consensus: unless someone raises a specific technical objection, the\nCzar may accept it once the window has closed, at the end of\n%s (the window is %d days).\n\n", FormatAoE(pr.Deadline), pr.WindowDays)
+	fmt.Fprintf(&b, "Lazy consensus: unless someone raises a specific technical objection, the\nCzar may accept it once the window has closed, at the end of\n%s (the window is %d days).\n\n", pvczar.FormatAoE(pr.Deadline), pr.WindowDays)
 	b.WriteString("Gates:\n")
 	for _, g := range pr.Gates {
 		mark := "[ ]"
@@ -152,8 +155,8 @@ func (a Announcement) Format(from, to string, at time.Time) []byte {
 	return []byte(b.String())
 }
 
-// OutgoingMail is a message in the outbox.
-type OutgoingMail struct {
+// Outgoing is a message in the outbox.
+type Outgoing struct {
 	ID        int64
 	Key       string
 	MessageID string
@@ -170,7 +173,7 @@ type Outbox interface {
 	// reports whether it was added.
 	Enqueue(ctx context.Context, key, messageID, to string, raw []byte, now time.Time) (bool, error)
 	// DueMail returns the unsent messages whose next attempt is due at now.
-	DueMail(ctx context.Context, now time.Time) ([]OutgoingMail, error)
+	DueMail(ctx context.Context, now time.Time) ([]Outgoing, error)
 	// ClaimMail takes a due message for one sender until lease ends, so
 	// that two senders never send it both; it reports false when another
 	// sender has it or it is sent.

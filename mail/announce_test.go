@@ -1,0 +1,27 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
+)
+
+// TestPokeIsMailed: the proposer's poke of an objector who holds the ball
+// is mailed in the proposal's thread, with the poke's text.
+func TestPokeIsMailed(t *testing.T) {
+	s := withProposal(t)
+	s.must(at(1, 0), "bob", pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", About: "a", Resolution: "b", Reason: "c"})
+	s.must(at(1, 2), "alice", pvczar.EventObjectionAnswered, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", Text: "answered"})
+	s.must(at(3, 0), "alice", pvczar.EventObjectionPoked, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", Text: "see v2"})
+	var mailed bool
+	for _, a := range mail.Announcements(s.registryAt(at(3, 1)), at(2, 23), at(3, 1), "example.org", "") {
+		if a.Key == "poke/pvfoo-1/ring/1" && strings.Contains(a.Body, "bob, alice asks for your answer") && strings.Contains(a.Body, "see v2") && a.InReplyTo == "pvczar.proposal.pvfoo-1@example.org" {
+			mailed = true
+		}
+	}
+	if !mailed {
+		t.Error("the poke is not mailed in the proposal's thread")
+	}
+}
