@@ -18,7 +18,7 @@ import (
 // (the stack patchwork's parser is built on), what TestCorpusCounts checks:
 // messages, messages with a Message-ID, distinct ids, threads (connected
 // groups of ids linked by References and In-Reply-To, as JWZ links them),
-// and trailer lines in the plain-text part by the rules of ReadMailText.
+// and trailer lines in the plain-text part by the rules of mail.ReadText.
 const countScript = `
 import sys, gzip, mailbox, email, email.policy, re, tempfile, shutil, os
 trailer = re.compile(r'^(acked-by|reviewed-by|tested-by|nacked-by):\s*(.*?)\s*$', re.I)
