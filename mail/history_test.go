@@ -7,12 +7,10 @@ import (
 	"github.com/xen-pvczar/pvczar"
 )
 
-// t0 is when each test's history starts: Monday 2 March 2026, 09:00 UTC.
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-// at returns t0 plus days and hours.
+// at returns days and hours after the start of each test's history,
+// Monday 2 March 2026, 09:00 UTC.
 func at(days, hours int) time.Time {
-	return t0.Add(time.Duration(days)*pvczar.Day + time.Duration(hours)*time.Hour)
+	return time.Date(2026, 3, 2+days, 9+hours, 0, 0, 0, time.UTC)
 }
 
 // windowCloses is when pvfoo-1's window closes (one second after its
@@ -33,25 +31,25 @@ type history struct {
 func newHistory(t *testing.T) *history {
 	t.Helper()
 	h := &history{t: t, reg: pvczar.NewRegistry(pvczar.DefaultConfig()), versions: map[string]int{}}
-	h.must(t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "george", Role: pvczar.RoleCzar})
+	h.must(at(0, 0), "george", pvczar.EventUserAdded, pvczar.EventData{User: "george", Role: pvczar.RoleCzar})
 	for _, u := range []struct {
 		name string
 		role pvczar.Role
 	}{{"carol", pvczar.RoleMaintainer}, {"dave", pvczar.RoleMaintainer}, {"alice", pvczar.RoleContributor}, {"bob", pvczar.RoleReviewer}} {
-		h.must(t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: u.name, Role: u.role})
+		h.must(at(0, 0), "george", pvczar.EventUserAdded, pvczar.EventData{User: u.name, Role: u.role})
 	}
 	return h
 }
 
 // withProposal is newHistory with pvfoo, ready for prototype, proposed by
-// alice at t0+1h as pvfoo-1.
+// alice at at(0, 1) as pvfoo-1.
 func withProposal(t *testing.T) *history {
 	h := newHistory(t)
 	passed := true
-	h.must(t0, "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvfoo", Title: "PV Foo"})
-	h.must(t0, "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignDoc, Path: "docs/misc/pvfoo.pandoc", Commit: "abc"})
-	h.must(t0, "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDocCheck, Passed: &passed})
-	h.must(t0, "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignThread, MessageID: "m@x"})
+	h.must(at(0, 0), "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvfoo", Title: "PV Foo"})
+	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignDoc, Path: "docs/misc/pvfoo.pandoc", Commit: "abc"})
+	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDocCheck, Passed: &passed})
+	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignThread, MessageID: "m@x"})
 	h.must(at(0, 1), "alice", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo"})
 	return h
 }

@@ -35,8 +35,8 @@ func TestParseSubject(t *testing.T) {
 // or an implementation's series, named by id or alias as whole words.
 func TestLinkThread(t *testing.T) {
 	s := newHistory(t)
-	s.must(t0, "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvcalls", Title: "PV Calls", Aliases: []string{"PV Calls"}})
-	s.must(t0, "george", pvczar.EventUserAdded, pvczar.EventData{User: "ann", Role: pvczar.RoleContributor, Email: "ann@example.org"})
+	s.must(at(0, 0), "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvcalls", Title: "PV Calls", Aliases: []string{"PV Calls"}})
+	s.must(at(0, 0), "george", pvczar.EventUserAdded, pvczar.EventData{User: "ann", Role: pvczar.RoleContributor, Email: "ann@example.org"})
 	start := func(subject, inReplyTo string) mail.Mail {
 		return mail.Mail{MessageID: subject + "@x", InReplyTo: inReplyTo, Subject: subject, Date: at(1, 0), From: mail.Address{Email: "ann@example.org"}}
 	}
