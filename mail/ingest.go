@@ -40,7 +40,7 @@ type IngestSummary struct {
 
 // ingester reads messages in batches: a batch is parsed on every CPU (its
 // largest messages one at a time), then stored and acted on in archive
-// order. A batch holds at most ingestBatch messages and ingestBatchBytes of
+// order. A batch holds at most IngestBatch messages and ingestBatchBytes of
 // them (a single larger message alone), so that memory stays bounded
 // however large the messages.
 type ingester struct {
