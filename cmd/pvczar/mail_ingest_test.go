@@ -246,4 +246,3 @@ func TestIngestStopsWhenInterrupted(t *testing.T) {
 		t.Fatalf("%s mails kept, want the committed batch of %d", n, mail.IngestBatch)
 	}
 }
-
