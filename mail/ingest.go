@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/mbox"
-	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
 // IngestSummary counts what an ingest read and did.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 // TestIngestBatchBytes: a batch holds at most ingestBatchBytes of messages

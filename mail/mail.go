@@ -3,7 +3,7 @@ package mail
 import (
 	"context"
 
-	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
 // Mail is a message as pvczar reads it from a list archive.

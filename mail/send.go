@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/mbox"
-	"github.com/xen-pvczar/pvczar/smtp"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
+	"github.com/xen-pvczar/pvczar/mail/smtp"
 )
 
 // SendStore is the store sending works on: the registry, the cursor of the

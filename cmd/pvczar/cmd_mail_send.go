@@ -8,7 +8,7 @@ import (
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/mail"
-	"github.com/xen-pvczar/pvczar/smtp"
+	"github.com/xen-pvczar/pvczar/mail/smtp"
 )
 
 func init() {

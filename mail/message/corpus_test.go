@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/xen-pvczar/pvczar/mail"
-	"github.com/xen-pvczar/pvczar/mbox"
-	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
 // countScript computes, with Python's standard mailbox and email packages

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 func readAll(t *testing.T, data []byte, format mbox.Format) []*mbox.Message {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 // corpusPath is the sample archive named by $PVCZAR_CORPUS ("" when unset:

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
 // multipart returns a message of n parts, each nested depth deep.

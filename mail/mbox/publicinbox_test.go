@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 // gitIn runs git in a bare repository and returns its output.

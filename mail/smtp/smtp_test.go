@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/smtp"
+	"github.com/xen-pvczar/pvczar/mail/smtp"
 )
 
 // selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
