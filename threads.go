@@ -284,7 +284,7 @@ func (r *Registry) candidateItems() []CandidateItem {
 			it := CandidateItem{MessageID: c.MessageID, Subject: c.Subject, At: c.At, Protocol: id, From: p.Stage, To: move,
 				Changes: words, Command: ProposeCommand(id, c.MessageID)}
 			if pr := p.OpenProposal(); pr != nil {
-				it.Note = fmt.Sprintf("%s has an open proposal (%s): decide or withdraw it first", id, pr.ID)
+				it.Note = fmt.Sprintf("the open proposal %s (decide or withdraw it first)", pr.ID)
 			}
 			out = append(out, it)
 		}
