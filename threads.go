@@ -111,7 +111,11 @@ func (r *Registry) checkThread(d *EventData) error {
 // status lines: an implementation's label from From to To ("" for a line
 // the patch adds, or removes).
 type LabelChange struct {
+	// Protocol is the protocol the entry's title names; "" when the
+	// reader of the patch could not tell, and Decide finds it among the
+	// registry's protocols by the title's words (PV Foo: foo or fooif).
 	Protocol       string `json:"protocol"`
+	Entry          string `json:"entry"`          // SUPPORT.md's entry title: "PVCalls (frontend)"
 	Implementation string `json:"implementation"` // pvczar's id, e.g. linux-frontend
 	Side           string `json:"side"`
 	Name           string `json:"name,omitempty"` // as SUPPORT.md names it: `QEMU (xen_disk)`
@@ -166,9 +170,12 @@ func (r *Registry) decideCandidate(cmd *Event) error {
 	if len(d.Changes) == 0 {
 		return Errorf(EINVALID, "changes: a candidate changes at least one status line")
 	}
+	var known []LabelChange
+	var entries []string
 	for i, c := range d.Changes {
-		if r.Protocols[c.Protocol] == nil {
-			return Errorf(ENOTFOUND, "changes[%d]: unknown protocol %q", i, c.Protocol)
+		if c.Protocol = r.entryProtocol(c.Protocol, c.Entry); c.Protocol == "" {
+			entries = append(entries, fmt.Sprintf("%q", c.Entry))
+			continue
 		}
 		if c.From == c.To {
 			return Errorf(EINVALID, "changes[%d]: %s's label does not change", i, c.Implementation)
@@ -178,12 +185,37 @@ func (r *Registry) decideCandidate(cmd *Event) error {
 				return Errorf(EINVALID, "changes[%d]: %s", i, ErrorMessage(err))
 			}
 		}
+		known = append(known, c)
 	}
+	if len(known) == 0 {
+		return Errorf(ENOTFOUND, "changes: the entries %s name no protocol pvczar knows", strings.Join(entries, ", "))
+	}
+	d.Changes = known
 	cmd.Actor, d.User = ActorMail, ""
 	if u := r.UserByEmail(d.Email); u != nil && d.Email != "" {
 		cmd.Actor, d.User = u.Name, u.Name
 	}
 	return nil
+}
+
+// entryProtocol is the protocol of a SUPPORT.md entry: named, if the
+// registry knows it, else the first word of the title that is a
+// protocol's id, with or without "if" (PV Foo: fooif); "" for none.
+func (r *Registry) entryProtocol(named, title string) string {
+	if named != "" {
+		if r.Protocols[named] != nil {
+			return named
+		}
+		return ""
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(title), func(c rune) bool { return strings.ContainsRune(" (),/", c) }) {
+		for _, id := range []string{w, w + "if"} {
+			if w != "pv" && r.Protocols[id] != nil {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // Landing is the xen.git commit that applied a proposal's patch.

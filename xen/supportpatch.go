@@ -20,8 +20,7 @@ import (
 // protocol's entry in SUPPORT.md.
 type StatusChange struct {
 	pvczar.LabelChange
-	Entry string `json:"entry"` // the entry's title: "PVCalls (frontend)"
-	Line  int    `json:"line"`  // the line of the mail's body that adds (or removes) the status line
+	Line int `json:"line"` // the line of the mail's body that adds (or removes) the status line
 }
 
 // maxPatchLines bounds the line numbers and counts of a hunk header: no
@@ -191,11 +190,13 @@ func (h *hunk) read(lines []string, first int) (int, error) {
 
 // entryState is what a hunk shows of the entry its lines are in.
 type entryState struct {
-	title   string
-	side    string
-	pv      bool // in a PV section, as far as the hunk shows
-	known   bool // a heading or description placed the lines
-	section bool // a level-2 heading in the hunk said whether the section is PV
+	title     string
+	side      string
+	pv        bool // in a PV section, as far as the hunk shows
+	known     bool // a heading or description placed the lines
+	section   bool // a level-2 heading in the hunk said whether the section is PV
+	heading   bool // the title is an entry heading's
+	described bool // the entry's description was seen
 }
 
 // see reads a heading or a description line.
@@ -209,16 +210,26 @@ func (st *entryState) see(text string) {
 		if st.section && !st.pv {
 			return
 		}
-		st.title, st.known, st.pv = heading, true, true
+		st.title, st.known, st.pv, st.heading, st.described = heading, true, true, true, false
 		if s := titleSide(heading); s != "" || !st.section {
 			st.side = s
 		}
-	case level == 0 && !st.known:
+	case level == 0:
+		// Each entry has one description: a second one starts the next
+		// entry, whose heading is out of the hunk.
 		trimmed := strings.TrimSpace(text)
 		for prefix, side := range map[string]string{"Guest-side": pvczar.SideFrontend, "Host-side": pvczar.SideBackend} {
-			if strings.HasPrefix(trimmed, prefix) && (!st.section || st.pv) {
-				st.title, st.side, st.known, st.pv = trimmed, side, true, true
+			if !strings.HasPrefix(trimmed, prefix) || st.section && !st.pv {
+				continue
 			}
+			if st.heading && !st.described {
+				st.described = true
+				if st.side == "" {
+					st.side = side
+				}
+				continue
+			}
+			st.title, st.side, st.known, st.pv, st.heading, st.described = trimmed, side, true, true, false, true
 		}
 	}
 }
@@ -308,16 +319,15 @@ func (h *hunk) changes(body []string) ([]StatusChange, error) {
 	return out, nil
 }
 
-// change is the edit as a change of label, if the label changes and the
-// entry names a protocol.
+// change is the edit as a change of label, if the label changes.
 func (e statusEdit) change(from, to string) (StatusChange, bool) {
 	entry := SupportEntry{Title: e.entry.title, Side: e.entry.side, Protocol: protocolOfTitle(e.entry.title)}
-	if from == to || entry.Protocol == "" {
+	if from == to {
 		return StatusChange{}, false
 	}
 	impl := entry.Implementation(e.status)
-	return StatusChange{Entry: entry.Title, Line: e.line, LabelChange: pvczar.LabelChange{
-		Protocol: entry.Protocol, Implementation: pvczar.ImplementationID(impl.CodeBase, impl.Side, impl.Name),
+	return StatusChange{Line: e.line, LabelChange: pvczar.LabelChange{
+		Protocol: entry.Protocol, Entry: entry.Title, Implementation: pvczar.ImplementationID(impl.CodeBase, impl.Side, impl.Name),
 		Side: impl.Side, Name: impl.Name, From: from, To: to,
 	}}, true
 }
