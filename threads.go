@@ -113,7 +113,7 @@ func (r *Registry) checkThread(d *EventData) error {
 type LabelChange struct {
 	// Protocol is the protocol the entry's title names; "" when the
 	// reader of the patch could not tell, and Decide finds it among the
-	// registry's protocols by the title's words (PV Foo: foo or fooif).
+	// registry's protocols by the title's words (PV Foo: foo, fooif or pvfoo).
 	Protocol       string `json:"protocol"`
 	Entry          string `json:"entry"`          // SUPPORT.md's entry title: "PVCalls (frontend)"
 	Implementation string `json:"implementation"` // pvczar's id, e.g. linux-frontend
@@ -200,7 +200,7 @@ func (r *Registry) decideCandidate(cmd *Event) error {
 
 // entryProtocol is the protocol of a SUPPORT.md entry: named, if the
 // registry knows it, else the first word of the title that is a
-// protocol's id, with or without "if" (PV Foo: fooif); "" for none.
+// protocol's id, with "if" or "pv" or neither (PV Foo: fooif); "" for none.
 func (r *Registry) entryProtocol(named, title string) string {
 	if named != "" {
 		if r.Protocols[named] != nil {
@@ -209,7 +209,7 @@ func (r *Registry) entryProtocol(named, title string) string {
 		return ""
 	}
 	for _, w := range strings.FieldsFunc(strings.ToLower(title), func(c rune) bool { return strings.ContainsRune(" (),/", c) }) {
-		for _, id := range []string{w, w + "if"} {
+		for _, id := range []string{w, w + "if", "pv" + w} {
 			if w != "pv" && r.Protocols[id] != nil {
 				return id
 			}
