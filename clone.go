@@ -131,6 +131,8 @@ func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
 	out.Anomalies = slices.Clone(r.Anomalies)
 	out.latest, out.awayChanges = r.latest, r.awayChanges
 	out.Unapplied = slices.Clone(r.Unapplied)
+	out.Candidates = slices.Clone(r.Candidates)
+	out.threads = maps.Clone(r.threads)
 	for id, p := range r.Protocols {
 		if prev != nil && prev.awayChanges == r.awayChanges {
 			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {

@@ -153,7 +153,9 @@ func CandidateKey(messageID string) string {
 }
 
 // decideCandidate checks a support.candidate event: made by mail ingest
-// from one mail, about protocols pvczar knows; it names its sender.
+// from one mail; it names its sender. Which protocols its entries are
+// about is read when the queue is (PatchChanges): a store decides it
+// with no protocol at hand, as it belongs to none.
 func (r *Registry) decideCandidate(cmd *Event) error {
 	d := &cmd.Data
 	id, err := NormalizeMessageID("message_id", d.MessageID)
@@ -170,12 +172,9 @@ func (r *Registry) decideCandidate(cmd *Event) error {
 	if len(d.Changes) == 0 {
 		return Errorf(EINVALID, "changes: a candidate changes at least one status line")
 	}
-	var known []LabelChange
-	var entries []string
 	for i, c := range d.Changes {
-		if c.Protocol = r.entryProtocol(c.Protocol, c.Entry); c.Protocol == "" {
-			entries = append(entries, fmt.Sprintf("%q", c.Entry))
-			continue
+		if err := requireText(fmt.Sprintf("changes[%d]: the entry", i), c.Entry); err != nil {
+			return err
 		}
 		if c.From == c.To {
 			return Errorf(EINVALID, "changes[%d]: %s's label does not change", i, c.Implementation)
@@ -185,17 +184,24 @@ func (r *Registry) decideCandidate(cmd *Event) error {
 				return Errorf(EINVALID, "changes[%d]: %s", i, ErrorMessage(err))
 			}
 		}
-		known = append(known, c)
 	}
-	if len(known) == 0 {
-		return Errorf(ENOTFOUND, "changes: the entries %s name no protocol pvczar knows", strings.Join(entries, ", "))
-	}
-	d.Changes = known
 	cmd.Actor, d.User = ActorMail, ""
 	if u := r.UserByEmail(d.Email); u != nil && d.Email != "" {
 		cmd.Actor, d.User = u.Name, u.Name
 	}
 	return nil
+}
+
+// PatchChanges returns the changes of a candidate that are about
+// protocols pvczar knows, each with its protocol.
+func (r *Registry) PatchChanges(c Candidate) []LabelChange {
+	var out []LabelChange
+	for _, ch := range c.Changes {
+		if ch.Protocol = r.entryProtocol(ch.Protocol, ch.Entry); ch.Protocol != "" {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // entryProtocol is the protocol of a SUPPORT.md entry: named, if the
@@ -292,8 +298,9 @@ func (r *Registry) candidateItems() []CandidateItem {
 		if adopted[c.MessageID] {
 			continue
 		}
+		changes := r.PatchChanges(c)
 		var ids []string
-		for _, ch := range c.Changes {
+		for _, ch := range changes {
 			if !slices.Contains(ids, ch.Protocol) {
 				ids = append(ids, ch.Protocol)
 			}
@@ -304,12 +311,12 @@ func (r *Registry) candidateItems() []CandidateItem {
 				continue
 			}
 			var words []string
-			for _, ch := range c.Changes {
+			for _, ch := range changes {
 				if ch.Protocol == id {
 					words = append(words, ch.String())
 				}
 			}
-			move := p.impliedMove(applyChanges(p.listed(), id, c.Changes))
+			move := p.impliedMove(applyChanges(p.listed(), id, changes))
 			if move == "" || move != p.NextMove() {
 				continue
 			}

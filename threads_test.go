@@ -37,6 +37,10 @@ func TestProposalAdoptsThread(t *testing.T) {
 			t.Errorf("ProposalByThread(%v) = %q, %v", ids, id, ok)
 		}
 	}
+	// As the store hands it out: evaluated at an instant.
+	if id, ok := s.reg.Evaluate(at(0, 2), nil).ProposalByThread("patch.1@example.org"); !ok || id != "pvfoo-1" {
+		t.Errorf("the evaluated registry: %q, %v", id, ok)
+	}
 	if _, ok := s.reg.Clone().ProposalByThread("other@example.org"); ok {
 		t.Error("another thread belongs to the proposal")
 	}
@@ -79,20 +83,22 @@ func TestSupportCandidate(t *testing.T) {
 	forged := candidate("p1@example.org", toPrototype)
 	forged.Source = pvczar.SourceCLI
 	for name, e := range map[string]pvczar.Event{
-		"not from mail":     forged,
-		"no changes":        candidate("p1@example.org"),
-		"no label changes":  candidate("p1@example.org", pvczar.LabelChange{Entry: "PV Foo (frontend)", Implementation: "linux-frontend", From: "Supported", To: "Supported"}),
-		"an unknown label":  candidate("p1@example.org", pvczar.LabelChange{Entry: "PV Foo (frontend)", Implementation: "linux-frontend", To: "Great"}),
-		"no known protocol": candidate("p1@example.org", unknown),
-		"not a Message-ID":  candidate("p1", toPrototype),
+		"not from mail":    forged,
+		"no changes":       candidate("p1@example.org"),
+		"no label changes": candidate("p1@example.org", pvczar.LabelChange{Entry: "PV Foo (frontend)", Implementation: "linux-frontend", From: "Supported", To: "Supported"}),
+		"an unknown label": candidate("p1@example.org", pvczar.LabelChange{Entry: "PV Foo (frontend)", Implementation: "linux-frontend", To: "Great"}),
+		"no entry":         candidate("p1@example.org", pvczar.LabelChange{Protocol: "pvfoo", Implementation: "linux-frontend", To: "Supported"}),
+		"not a Message-ID": candidate("p1", toPrototype),
 	} {
 		if _, err := s.reg.Decide(e); err == nil {
 			t.Errorf("%s: recorded", name)
 		}
 	}
 	s.logUnapplied(candidate("p1@example.org", toPrototype, unknown))
-	if c := s.reg.Candidates; len(c) != 1 || len(c[0].Changes) != 1 || c[0].Changes[0].Protocol != "pvfoo" || c[0].User != "carol" {
+	if c := s.reg.Candidates; len(c) != 1 || len(c[0].Changes) != 2 || c[0].User != "carol" {
 		t.Fatalf("candidates %+v", c)
+	} else if known := s.reg.PatchChanges(c[0]); len(known) != 1 || known[0].Protocol != "pvfoo" {
+		t.Fatalf("the changes about known protocols: %+v", known)
 	}
 	s.reg.AdvanceTo(at(1, 1))
 	q := s.reg.Status(at(1, 1)).Queue

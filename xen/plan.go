@@ -366,7 +366,7 @@ func (p *planner) landings(w *walk) {
 				switch {
 				case slices.Contains(c.MessageIDs, pr.Thread):
 					how = "its trailer links the thread's mail"
-				case read && c.Subject != "" && c.Subject == PatchTitle(patch.Subject) && w.applies(i, proto.ID, patch.Changes):
+				case read && c.Subject != "" && c.Subject == PatchTitle(patch.Subject) && w.applies(i, proto.ID, p.reg.PatchChanges(patch)):
 					how = "its subject and its SUPPORT.md change are the thread's patch's"
 				default:
 					continue
