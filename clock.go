@@ -123,7 +123,7 @@ func (r *Registry) evaluate(p *Protocol) {
 		return
 	}
 	now := p.Clock
-	pr.Gates = r.Gates(p, pr.To)
+	pr.Gates = r.gates(p, pr.From, pr.To)
 	pr.Quorum = r.quorum(pr)
 	var needs []string
 	if !pr.WindowClosed {

@@ -124,7 +124,8 @@ func (e Event) IsImported() bool { return strings.HasPrefix(e.Source, SourceXenP
 // stream of its own (see ProtocolStream).
 const UsersStream = "users"
 
-// MailStream is the stream that holds the mail.unapplied events: they
+// MailStream is the stream that holds the mail.unapplied and
+// support.candidate events: they
 // belong to no protocol (a mail may name one that does not exist), and in
 // a protocol's stream they would move its version, which web forms and
 // API clients hold as an ETag.
@@ -211,6 +212,12 @@ type EventData struct {
 	// of its body that was not applied, as written.
 	Subject string `json:"subject,omitempty"`
 	Line    string `json:"line,omitempty"`
+
+	// Thread is the Message-ID of the xen-devel thread a proposal adopts
+	// (proposal.opened), without angle brackets.
+	Thread string `json:"thread,omitempty"`
+	// Changes are a support.candidate's changes to SUPPORT.md's labels.
+	Changes []LabelChange `json:"changes,omitempty"`
 }
 
 // Describe returns a one-line account of the event for logs and histories.
@@ -257,6 +264,13 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("waived gate %s of %s for %s", d.Gate, d.Protocol, d.To)
 	case EventProposalOpened:
 		s = fmt.Sprintf("proposed %s for %s; window closes %s", d.Proposal, d.To, formatDeadline(d.Deadline))
+		if d.Thread != "" {
+			s += fmt.Sprintf("; on the thread <%s>", d.Thread)
+		}
+	case EventProposalLanded:
+		s = fmt.Sprintf("the change of %s landed in xen.git: %s", d.Proposal, ShortCommit(d.Commit))
+	case EventSupportCandidate:
+		s = fmt.Sprintf("SUPPORT.md patch in mail %s: %d status change(s)", d.MessageID, len(d.Changes))
 	case EventProposalWithdrawn:
 		s = fmt.Sprintf("withdrew proposal %s", d.Proposal)
 	case EventWindowExtended:

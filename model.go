@@ -320,6 +320,11 @@ type Proposal struct {
 	Deadline   time.Time `json:"deadline"` // the last second of the window (23:59:59 AoE)
 	Status     string    `json:"status"`
 	Decision   *Decision `json:"decision,omitempty"`
+	// Thread is the xen-devel thread the proposal adopted (its root's
+	// Message-ID), "" for one announced by pvczar; Landed the xen.git
+	// commit that applied its patch, once an import found it.
+	Thread string   `json:"thread,omitempty"`
+	Landed *Landing `json:"landed,omitempty"`
 
 	Positions  []Position   `json:"positions,omitempty"`
 	Objections []*Objection `json:"objections,omitempty"`
