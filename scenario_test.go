@@ -143,3 +143,21 @@ func (s *scenario) object(when time.Time, who, name string) {
 	s.must(when, who, pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "pvfoo-1", Objection: name,
 		About: "ring-page-order key", Resolution: "state the maximum order", Reason: "frontends cannot size rings"})
 }
+
+// logMailEvent decides and applies an event that ingest records in the mail
+// stream (a candidate, an unapplied line), as the store would.
+func (s *scenario) logMailEvent(e pvczar.Event) {
+	s.t.Helper()
+	e, err := s.reg.Decide(e)
+	if err != nil {
+		s.t.Fatalf("%s: %v", e.Describe(), err)
+	}
+	if e.Stream != pvczar.MailStream {
+		s.t.Fatalf("a %s event in stream %q", e.Type, e.Stream)
+	}
+	s.versions[e.Stream]++
+	e.Version = s.versions[e.Stream]
+	e.Seq = int64(len(s.log) + 1)
+	s.reg.Apply(e)
+	s.log = append(s.log, e)
+}

@@ -94,7 +94,7 @@ func TestSupportCandidate(t *testing.T) {
 			t.Errorf("%s: recorded", name)
 		}
 	}
-	s.logUnapplied(candidate("p1@example.org", toPrototype, unknown))
+	s.logMailEvent(candidate("p1@example.org", toPrototype, unknown))
 	if c := s.reg.Candidates; len(c) != 1 || len(c[0].Changes) != 2 || c[0].User != "carol" {
 		t.Fatalf("candidates %+v", c)
 	} else if known := s.reg.PatchChanges(c[0]); len(known) != 1 || known[0].Protocol != "pvfoo" {

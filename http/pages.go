@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/msgid"
 	"html/template"
 	"io"
 	"io/fs"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
-	"github.com/xen-pvczar/pvczar/mail"
 )
 
 //go:embed templates static
@@ -406,7 +406,7 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 		Kinds: []pvczar.PositionKind{pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionComment, pvczar.PositionAbstain, pvczar.PositionRecuse}}
 	pv.Paused = pausedLapses(reg, pr, p.Clock) // p.Clock: the instant the page is evaluated at
 	if s.opts.MailDomain != "" {
-		pv.Announcement = mail.AnnouncementID(pr.ID, s.opts.MailDomain)
+		pv.Announcement = msgid.Announcement(pr.ID, s.opts.MailDomain)
 	}
 	if v.User != nil {
 		pv.Czar = v.User.Role == pvczar.RoleCzar

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/msgid"
 	"mime"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func announcements(reg *pvczar.Registry, since, now time.Time, domain string) []
 	}
 	for _, p := range reg.SortedProtocols() {
 		for _, pr := range p.Proposals {
-			root := AnnouncementID(pr.ID, domain)
+			root := msgid.Announcement(pr.ID, domain)
 			follow := func(key, subject, body string, at time.Time) {
 				out = append(out, Announcement{Key: key, MessageID: strings.ReplaceAll(key, "/", ".") + "." + at.UTC().Format("20060102T150405") + "@" + domain,
 					InReplyTo: root, Subject: "Re: [PVCZAR] " + pr.ID + ": " + subject, Body: body, At: at})

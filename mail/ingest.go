@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/xen"
 	"io"
 	"log/slog"
 	"os"
@@ -36,6 +37,9 @@ type IngestSummary struct {
 	// Unapplied counts the commands and trailers that did not count (the
 	// refused among them), recorded for the next digest to list.
 	Unapplied int `json:"unapplied"`
+	// Candidates counts the patches to SUPPORT.md that change a PV
+	// protocol's status, recorded for the Czar's queue.
+	Candidates int `json:"support_patches"`
 }
 
 // ingester reads messages in batches: a batch is parsed on every CPU (its
@@ -55,6 +59,10 @@ type ingester struct {
 	cursors     map[string]string // where reading each source stands after the batch's messages
 	logger      *slog.Logger
 	progress    func(messages int)
+	// adopted is the registry whose open proposals' adopted threads a reply
+	// may belong to (propose --thread), read once per ingest: threads are
+	// adopted by people, not by mail.
+	adopted *pvczar.Registry
 }
 
 // IngestBatch is the most messages an ingest keeps in one transaction: an
@@ -264,6 +272,16 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	read := Read(m)
 	in.sum.Trailers += len(read.Trailers)
 	proposal, ok := read.Proposal()
+	if !ok && in.store != nil && (m.InReplyTo != "" || len(m.References) > 0) {
+		if in.adopted == nil {
+			var err error
+			if in.adopted, err = in.store.Registry(ctx, m.Date); err != nil {
+				return nil, err
+			}
+		}
+		// Only the mail's ancestors: a patch's own trailers do not ack it.
+		proposal, ok = in.adopted.ProposalByThread(append([]string{m.InReplyTo}, m.References...)...)
+	}
 	if ok {
 		in.sum.ForProposal++
 	}
@@ -271,18 +289,24 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		in.sum.New++
 		return nil, nil
 	}
+	candidate, isCandidate, err := xen.CandidateEvent(xen.CandidateMail{MessageID: m.MessageID, Subject: m.Subject, Body: m.Body,
+		FromName: m.From.Name, FromEmail: m.From.Email, Date: m.Date})
 	var res Result
+	if err != nil {
+		res.Notes = append(res.Notes, "a patch to SUPPORT.md that cannot be read: "+pvczar.ErrorMessage(err))
+	}
 	var reg *pvczar.Registry
 	if ok || read.StartsThread() { // only these can mean something for the lifecycle
-		var err error
 		if reg, err = in.store.Registry(ctx, m.Date); err != nil {
 			return nil, err
 		}
+		notes := res.Notes
 		if ok {
 			res = ReadForProposal(reg, read, proposal)
 		} else {
 			res = LinkThread(reg, read)
 		}
+		res.Notes = append(notes, res.Notes...)
 	}
 	notes := res.Notes
 	// An ingest interrupted after the events and before the mail was
@@ -298,6 +322,9 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	}
 	for _, u := range res.Unapplied {
 		keys = append(keys, u.Key)
+	}
+	if isCandidate {
+		keys = append(keys, candidate.Key)
 	}
 	recorded, err := in.store.RecordedKeys(ctx, keys)
 	if err != nil {
@@ -337,6 +364,16 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 			continue
 		}
 		in.sum.Unapplied++
+	}
+	if _, done := recorded[candidate.Key]; isCandidate && !done {
+		if _, err := in.store.Act(ctx, candidate); err != nil {
+			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+				return nil, err
+			}
+			notes = append(notes, "a patch to SUPPORT.md not recorded for the Czar's queue: "+pvczar.ErrorMessage(err))
+		} else {
+			in.sum.Candidates++
+		}
 	}
 	return &Archived{Mail: m, Source: raw.Source, Proposal: proposal, Notes: notes}, nil
 }

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/msgid"
 	"regexp"
 	"strconv"
 	"strings"
@@ -154,30 +155,11 @@ func kindOf(t SubjectTags) string {
 	return "RFC"
 }
 
-// AnnouncementID is the Message-ID of pvczar's announcement of a proposal,
-// at domain. Replies anywhere below it belong to the proposal, so the id
-// says which proposal it announces.
-func AnnouncementID(proposal, domain string) string {
-	return "pvczar.proposal." + proposal + "@" + domain
-}
-
-var announcementPattern = regexp.MustCompile(`^pvczar\.proposal\.([a-z0-9][a-z0-9._-]*-[0-9]+)@`)
-
-// AnnouncedProposal returns the proposal a Message-ID announces, if it is
-// one of pvczar's announcements.
-func AnnouncedProposal(messageID string) (string, bool) {
-	m := announcementPattern.FindStringSubmatch(messageID)
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
-}
-
 // ThreadProposal returns the proposal a mail belongs to: the one whose
 // announcement is among the mail's ancestors (In-Reply-To, References).
 func ThreadProposal(m Mail) (string, bool) {
 	for _, id := range append([]string{m.InReplyTo}, m.References...) {
-		if p, ok := AnnouncedProposal(id); ok {
+		if p, ok := msgid.AnnouncedProposal(id); ok {
 			return p, true
 		}
 	}

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"github.com/xen-pvczar/pvczar/mail/msgid"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestDigestListsMailNotApplied(t *testing.T) {
 	s := withProposal(t)
 	s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "carol", Display: "Carol Maintainer", Email: "carol@example.org"})
 	thread := func(id, from, name, body string, date time.Time) mail.Mail {
-		return mail.Mail{MessageID: id, InReplyTo: mail.AnnouncementID("pvfoo-1", "example.org"), From: mail.Address{Name: name, Email: from},
+		return mail.Mail{MessageID: id, InReplyTo: msgid.Announcement("pvfoo-1", "example.org"), From: mail.Address{Name: name, Email: from},
 			Subject: "Re: [PVCZAR] pvfoo-1: move pvfoo to prototype", Date: date, Body: body}
 	}
 	lateAt := windowCloses.Add(time.Hour) // Thursday 2026-03-12 13:00 UTC
