@@ -328,10 +328,11 @@ type Proposal struct {
 
 	Positions  []Position   `json:"positions,omitempty"`
 	Objections []*Objection `json:"objections,omitempty"`
+	Holds      []*Hold      `json:"holds,omitempty"`
+
 	// Revisions are the versions of the proposal's patch, as mail ingest
 	// recorded them (patch.revised), oldest first.
 	Revisions []Revision `json:"revisions,omitempty"`
-	Holds     []*Hold    `json:"holds,omitempty"`
 
 	WindowClosed bool         `json:"window_closed"`
 	Quorum       Quorum       `json:"quorum"`
