@@ -19,17 +19,8 @@ var (
 // fromMail records a command read from the mail messageID, with the key
 // mail ingest gives it.
 func (s *scenario) fromMail(when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData, messageID string) (pvczar.Event, error) {
-	e, err := s.reg.Decide(pvczar.Event{Type: typ, At: when, Actor: actor, Source: pvczar.SourceMailPrefix + messageID,
+	return s.act(pvczar.Event{Type: typ, At: when, Actor: actor, Source: pvczar.SourceMailPrefix + messageID,
 		Key: pvczar.SourceMailPrefix + messageID + "/1", Data: d})
-	if err != nil {
-		return e, err
-	}
-	s.versions[e.Stream]++
-	e.Version = s.versions[e.Stream]
-	e.Seq = int64(len(s.log) + 1)
-	s.reg.Apply(e)
-	s.log = append(s.log, e)
-	return e, nil
 }
 
 // revise records that pvfoo-1's patch is at version with patchID, posted
