@@ -67,6 +67,7 @@ func (pr *Proposal) clone() *Proposal {
 	c.Decision = clonePtr(pr.Decision)
 	c.Landed = clonePtr(pr.Landed)
 	c.Positions = slices.Clone(pr.Positions)
+	c.Revisions = slices.Clone(pr.Revisions)
 	c.Objections = make([]*Objection, len(pr.Objections))
 	for i, o := range pr.Objections {
 		co := *o

@@ -78,6 +78,18 @@ const EventSupportImported EventType = "support.imported"
 // for which lines are listed.
 const EventMailUnapplied EventType = "mail.unapplied"
 
+// EventPatchRevised records that the patch a proposal follows is now at
+// version PatchVersion, whose stable patch-id is PatchID (package
+// mail/patch), posted in the mail MessageID; acks given on an earlier
+// version count only while the patch-id stays the same (see Revision).
+// Only mail ingest writes it: its source is the mail's, its key from the
+// Message-ID, its actor the sender (their pvczar name, or ActorMail). It
+// lives in the protocol's stream, unlike mail.unapplied: it changes which
+// acks count, so a Czar who saw the quorum met must not decide on that
+// view once a changed patch has made it unmet, and the stream's version,
+// which forms and API clients hold as an ETag, has to move.
+const EventPatchRevised EventType = "patch.revised"
+
 // Events made by the clock. Their time is the instant the rule fired, not the
 // instant they were written, so a replay gives the same result.
 const (
@@ -218,6 +230,11 @@ type EventData struct {
 	Thread string `json:"thread,omitempty"`
 	// Changes are a support.candidate's changes to SUPPORT.md's labels.
 	Changes []LabelChange `json:"changes,omitempty"`
+	// PatchVersion is the version of a proposal's patch: the one a
+	// patch.revised records, or the one a position was given on. PatchID
+	// is a patch.revised's stable patch-id, 40 hex digits.
+	PatchVersion int    `json:"patch_version,omitempty"`
+	PatchID      string `json:"patch_id,omitempty"`
 }
 
 // Describe returns a one-line account of the event for logs and histories.
@@ -279,6 +296,9 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("%s %s", d.Outcome, d.Proposal)
 	case EventPositionRecorded:
 		s = fmt.Sprintf("%s on %s", d.Kind, d.Proposal)
+		if d.PatchVersion > 0 {
+			s += fmt.Sprintf(" (given on v%d of its patch)", d.PatchVersion)
+		}
 	case EventObjectionRaised:
 		s = fmt.Sprintf("objected to %s: %s", d.Proposal, d.Objection)
 	case EventHoldPlaced:
@@ -293,6 +313,8 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("window closed: %s, after its last second, %s", d.Proposal, FormatAoE(e.At.Add(-time.Second)))
 	case EventMailUnapplied:
 		s = fmt.Sprintf("not applied from mail %s: %q", d.MessageID, d.Line)
+	case EventPatchRevised:
+		s = fmt.Sprintf("the patch of %s is at v%d (patch-id %s, mail %s)", d.Proposal, d.PatchVersion, ShortCommit(d.PatchID), d.MessageID)
 	case EventProposalStalled, EventDecisionOverdue:
 		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Proposal)
 	default:

@@ -330,6 +330,10 @@ type Proposal struct {
 	Objections []*Objection `json:"objections,omitempty"`
 	Holds      []*Hold      `json:"holds,omitempty"`
 
+	// Revisions are the versions of the proposal's patch, as mail ingest
+	// recorded them (patch.revised), oldest first.
+	Revisions []Revision `json:"revisions,omitempty"`
+
 	WindowClosed bool         `json:"window_closed"`
 	Quorum       Quorum       `json:"quorum"`
 	Gates        []GateResult `json:"gates"`
@@ -402,6 +406,13 @@ type Position struct {
 	Text   string       `json:"text,omitempty"`
 	At     time.Time    `json:"at"`
 	Source string       `json:"source"`
+	// MessageID is the mail the position was read from, when it came by
+	// mail (its source is "mail:<Message-ID>").
+	MessageID string `json:"message_id,omitempty"`
+	// Version is the version of the proposal's patch the position was
+	// given on (a trailer in a reply to its v2, or to its series' cover
+	// letter); 0 when it was given on no patch.
+	Version int `json:"version,omitempty"`
 }
 
 // Quorum tells whether enough maintainers have acked.
@@ -411,6 +422,9 @@ type Quorum struct {
 	By   []string `json:"by,omitempty"`
 	// NotCounted lists the standing acks that do not count, and why.
 	NotCounted []UncountedAck `json:"not_counted,omitempty"`
+	// Carried lists the counted acks given on an earlier version of the
+	// patch, which count because the patch has not changed since.
+	Carried []CarriedAck `json:"carried,omitempty"`
 }
 
 // UncountedAck is an ack that stands but does not count for the quorum.

@@ -49,7 +49,13 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		cmd.Stream = MailStream
 		return cmd, r.decideCandidate(&cmd)
 	}
-	actor, err := r.actor(cmd.Actor)
+	var actor *User
+	var err error
+	if cmd.Type == EventPatchRevised { // its sender may be no user: decideRevision checks the actor
+		err = r.revisionActor(cmd.Actor)
+	} else {
+		actor, err = r.actor(cmd.Actor)
+	}
 	if err != nil {
 		return Event{}, err
 	}
@@ -307,6 +313,8 @@ func (r *Registry) checkUsers(what string, names []string) error {
 func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
 	switch cmd.Type {
+	case EventPatchRevised:
+		return decideRevision(cmd, p)
 	case EventProtocolEdited:
 		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
@@ -613,7 +621,7 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 		if _, err := ParsePositionKind(string(d.Kind)); err != nil {
 			return err
 		}
-		return nil
+		return checkPositionVersion(d, pr)
 	case EventObjectionRaised:
 		return decideObjection(cmd, pr)
 	case EventHoldPlaced:

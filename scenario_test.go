@@ -44,7 +44,12 @@ func (s *scenario) do(when time.Time, actor string, typ pvczar.EventType, d pvcz
 
 // doFrom records a command from a source: the CLI, mail or xen.git.
 func (s *scenario) doFrom(source string, when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) (pvczar.Event, error) {
-	e, err := s.reg.Decide(pvczar.Event{Type: typ, At: when, Actor: actor, Source: source, Data: d})
+	return s.act(pvczar.Event{Type: typ, At: when, Actor: actor, Source: source, Data: d})
+}
+
+// act decides cmd and, when the rules take it, logs and applies it.
+func (s *scenario) act(cmd pvczar.Event) (pvczar.Event, error) {
+	e, err := s.reg.Decide(cmd)
 	if err != nil {
 		return e, err
 	}
