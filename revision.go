@@ -15,11 +15,14 @@ const MaxPatchVersion = 9999
 // patch was posted again unchanged); otherwise the patch changed under it
 // and it no longer counts.
 type Revision struct {
-	Version   int       `json:"version"`
-	PatchID   string    `json:"patch_id"`   // stable patch-id, as git patch-id --stable computes it
-	MessageID string    `json:"message_id"` // the mail that posted it
-	By        string    `json:"by"`         // its sender: their pvczar name, or ActorMail
-	At        time.Time `json:"at"`
+	Version   int    `json:"version"`
+	PatchID   string `json:"patch_id"`   // stable patch-id, as git patch-id --stable computes it
+	MessageID string `json:"message_id"` // the mail that posted it
+	// Title is the patch's subject after its tags: a later version in a
+	// thread of its own is known by it, and by its sender, as b4 does.
+	Title string    `json:"title,omitempty"`
+	By    string    `json:"by"` // its sender: their pvczar name, or ActorMail
+	At    time.Time `json:"at"`
 }
 
 // CarriedAck is an ack given on an earlier version of the patch that counts

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/patch"
 	"slices"
 	"strings"
 
@@ -90,6 +91,12 @@ func ReadForProposal(reg *pvczar.Registry, read Reading, proposal string) Result
 			Key: fmt.Sprintf("%s%s/%d", pvczar.SourceMailPrefix, m.MessageID, len(res.Commands)+1), Data: d})
 		res.Lines = append(res.Lines, line)
 	}
+	// A trailer in a reply to a patch the proposal follows is given on
+	// that patch's version (a reply to the cover letter, on the series').
+	version := 0
+	if s, err := patch.ParseSubject(m.Subject); err == nil && pr.Patch() != nil {
+		version = s.Version
+	}
 	for _, tr := range trailers {
 		if !tr.Verified {
 			res.Notes = append(res.Notes, fmt.Sprintf("line %d: %s by %s %s is not the sender's: recorded, not counted", tr.Line, tr.Kind, tr.Person.Name, tr.Person.Email))
@@ -100,7 +107,7 @@ func ReadForProposal(reg *pvczar.Registry, read Reading, proposal string) Result
 		if kind == PositionNack {
 			kind, text = pvczar.PositionComment, "NAK (Nacked-by in mail)"
 		}
-		add(pvczar.EventPositionRecorded, pvczar.EventData{Kind: kind, Text: text}, tr.Line)
+		add(pvczar.EventPositionRecorded, pvczar.EventData{Kind: kind, Text: text, PatchVersion: version}, tr.Line)
 	}
 	for _, c := range commands {
 		if c.Proposal != "" && c.Proposal != proposal {

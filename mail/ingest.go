@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/patch"
 	"github.com/xen-pvczar/pvczar/xen"
 	"io"
 	"log/slog"
@@ -40,6 +41,11 @@ type IngestSummary struct {
 	// Candidates counts the patches to SUPPORT.md that change a PV
 	// protocol's status, recorded for the Czar's queue.
 	Candidates int `json:"support_patches"`
+	// IncompleteSeries counts the versions of a proposal's patch series
+	// that lack parts: no patch-id is recorded for them.
+	IncompleteSeries int `json:"incomplete_series"`
+	// Revisions counts the versions of proposals' patches recorded.
+	Revisions int `json:"patch_versions"`
 }
 
 // ingester reads messages in batches: a batch is parsed on every CPU (its
@@ -62,7 +68,8 @@ type ingester struct {
 	// adopted is the registry whose open proposals' adopted threads a reply
 	// may belong to (propose --thread), read once per ingest: threads are
 	// adopted by people, not by mail.
-	adopted *pvczar.Registry
+	adopted   *pvczar.Registry
+	revisions *revisions
 }
 
 // IngestBatch is the most messages an ingest keeps in one transaction: an
@@ -110,7 +117,7 @@ type IngestOptions struct {
 func Ingest(ctx context.Context, paths []string, opts IngestOptions) (IngestSummary, error) {
 	in := &ingester{sum: IngestSummary{Refused: map[string]int{}, OverLimit: map[string]int{}}, seen: map[string]bool{},
 		store: opts.Store, archive: noArchive{}, incremental: opts.Incremental, cursors: map[string]string{},
-		logger: opts.Logger, progress: opts.Progress}
+		logger: opts.Logger, progress: opts.Progress, revisions: newRevisions()}
 	if in.logger == nil {
 		in.logger = slog.New(slog.DiscardHandler)
 	}
@@ -126,6 +133,10 @@ func Ingest(ctx context.Context, paths []string, opts IngestOptions) (IngestSumm
 		return in.sum, err
 	}
 	in.sum.Threads = len(Threads(in.threads))
+	for _, s := range in.revisions.incomplete() {
+		in.logger.Warn("a patch series of a proposal lacks parts: no version recorded", "series", s)
+		in.sum.IncompleteSeries++
+	}
 	return in.sum, nil
 }
 
@@ -273,14 +284,15 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	in.sum.Trailers += len(read.Trailers)
 	proposal, ok := read.Proposal()
 	if !ok && in.store != nil && (m.InReplyTo != "" || len(m.References) > 0) {
-		if in.adopted == nil {
-			var err error
-			if in.adopted, err = in.store.Registry(ctx, m.Date); err != nil {
-				return nil, err
-			}
+		adopted, err := in.adoptedThreads(ctx, m.Date)
+		if err != nil {
+			return nil, err
 		}
 		// Only the mail's ancestors: a patch's own trailers do not ack it.
-		proposal, ok = in.adopted.ProposalByThread(append([]string{m.InReplyTo}, m.References...)...)
+		ancestors := append([]string{m.InReplyTo}, m.References...)
+		if proposal, ok = adopted.ProposalByThread(ancestors...); !ok {
+			proposal, ok = in.revisions.proposalOf(ancestors...)
+		}
 	}
 	if ok {
 		in.sum.ForProposal++
@@ -294,6 +306,10 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	var res Result
 	if err != nil {
 		res.Notes = append(res.Notes, "a patch to SUPPORT.md that cannot be read: "+pvczar.ErrorMessage(err))
+	}
+	revision, err := in.revision(ctx, m, proposal, ok)
+	if err != nil {
+		return nil, err
 	}
 	var reg *pvczar.Registry
 	if ok || read.StartsThread() { // only these can mean something for the lifecycle
@@ -325,6 +341,9 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	}
 	if isCandidate {
 		keys = append(keys, candidate.Key)
+	}
+	if revision.event != nil {
+		keys = append(keys, revision.event.Key)
 	}
 	recorded, err := in.store.RecordedKeys(ctx, keys)
 	if err != nil {
@@ -365,6 +384,19 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		}
 		in.sum.Unapplied++
 	}
+	if revision.note != "" {
+		notes = append(notes, revision.note)
+	}
+	if _, done := recorded[revision.key()]; revision.event != nil && !done {
+		if _, err := in.store.Act(ctx, *revision.event); err != nil {
+			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+				return nil, err
+			}
+			notes = append(notes, "the patch's version not recorded: "+pvczar.ErrorMessage(err))
+		} else {
+			in.sum.Revisions++
+		}
+	}
 	if _, done := recorded[candidate.Key]; isCandidate && !done {
 		if _, err := in.store.Act(ctx, candidate); err != nil {
 			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
@@ -376,6 +408,55 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		}
 	}
 	return &Archived{Mail: m, Source: raw.Source, Proposal: proposal, Notes: notes}, nil
+}
+
+// adoptedThreads returns the registry read once per ingest for the threads
+// that proposals adopted and the versions of their patches: both come from
+// people or from this ingest (which keeps its own), not from other mail.
+func (in *ingester) adoptedThreads(ctx context.Context, at time.Time) (*pvczar.Registry, error) {
+	if in.adopted == nil {
+		var err error
+		if in.adopted, err = in.store.Registry(ctx, at); err != nil {
+			return nil, err
+		}
+	}
+	return in.adopted, nil
+}
+
+// patchRevision is what a patch mail of a proposal says of its versions.
+type patchRevision struct {
+	event *pvczar.Event // the version to record, when it is whole
+	note  string        // what could not be read
+}
+
+func (p patchRevision) key() string {
+	if p.event == nil {
+		return ""
+	}
+	return p.event.Key
+}
+
+// revision reads a patch mail (not a reply): for the proposal it belongs
+// to (proposal, when ok), else the proposal whose thread it starts, or
+// whose patch it revises in a thread of its own.
+func (in *ingester) revision(ctx context.Context, m Mail, proposal string, ok bool) (patchRevision, error) {
+	s, err := patch.ParseSubject(m.Subject)
+	if err != nil || s.Reply || in.store == nil {
+		return patchRevision{}, nil
+	}
+	reg, err := in.adoptedThreads(ctx, m.Date)
+	if err != nil {
+		return patchRevision{}, err
+	}
+	if !ok {
+		if proposal, ok = reg.ProposalByThread(m.MessageID); !ok {
+			if proposal, ok = in.revisions.laterVersion(reg, m, s); !ok {
+				return patchRevision{}, nil
+			}
+		}
+	}
+	ev, note := in.revisions.read(reg, m, s, proposal)
+	return patchRevision{event: ev, note: note}, nil
 }
 
 // lineOf returns the line of the mail that command i of res was
