@@ -290,8 +290,12 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		}
 		// Only the mail's ancestors: a patch's own trailers do not ack it.
 		ancestors := append([]string{m.InReplyTo}, m.References...)
-		if proposal, ok = adopted.ProposalByThread(ancestors...); !ok {
-			proposal, ok = in.revisions.proposalOf(ancestors...)
+		if proposal, ok = adopted.ProposalByThread(ancestors...); ok {
+			if err := in.adoptedPatch(ctx, adopted, proposal, m); err != nil {
+				return nil, err
+			}
+		} else {
+			proposal, ok = in.revisions.proposalOf(adopted, ancestors...)
 		}
 	}
 	if ok {
@@ -423,6 +427,46 @@ func (in *ingester) adoptedThreads(ctx context.Context, at time.Time) (*pvczar.R
 	return in.adopted, nil
 }
 
+// adoptedPatch records the version of the patch that starts the thread a
+// proposal adopted, when the patch was read before the proposal adopted its
+// thread (as a candidate in the Czar's queue is): at the first reply read
+// after, dated by that reply, so that the reply's trailers are given on it.
+func (in *ingester) adoptedPatch(ctx context.Context, reg *pvczar.Registry, proposal string, reply Mail) error {
+	_, pr, err := reg.Proposal(proposal)
+	if err != nil || pr.Patch() != nil || pr.Thread == "" || in.revisions.threads[pr.Thread] != "" {
+		return nil
+	}
+	root, kept, err := in.archive.KeptMail(ctx, pr.Thread)
+	if err != nil || !kept {
+		return err
+	}
+	s, err := patch.ParseSubject(root.Subject)
+	if err != nil || s.Reply {
+		return nil
+	}
+	ev, note := in.revisions.read(reg, root, s, proposal)
+	if note != "" {
+		in.logger.Warn("the patch a proposal adopted cannot be read", "proposal", proposal, "message_id", root.MessageID, "note", note)
+	}
+	if ev == nil {
+		return nil
+	}
+	ev.At = reply.Date
+	recorded, err := in.store.RecordedKeys(ctx, []string{ev.Key})
+	if err != nil || recorded[ev.Key] != 0 {
+		return err
+	}
+	if _, err := in.store.Act(ctx, *ev); err != nil {
+		if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
+			return err
+		}
+		in.logger.Warn("the version of the patch a proposal adopted was not recorded", "proposal", proposal, "reason", pvczar.ErrorMessage(err))
+		return nil
+	}
+	in.sum.Revisions++
+	return nil
+}
+
 // patchRevision is what a patch mail of a proposal says of its versions.
 type patchRevision struct {
 	event *pvczar.Event // the version to record, when it is whole
@@ -473,6 +517,8 @@ func lineOf(res Result, i int) int {
 type noArchive struct{ Archive }
 
 func (noArchive) MailCursor(context.Context, string) (string, error) { return "", nil }
+
+func (noArchive) KeptMail(context.Context, string) (Mail, bool, error) { return Mail{}, false, nil }
 
 // ingestPath reads one archive: a Maildir folder, a public-inbox v2 archive
 // (from where the last ingest stopped), or an mbox file. Incremental, an

@@ -34,6 +34,8 @@ type Archive interface {
 	// RecordedKeys returns which of the events' deduplication keys are in
 	// the log, with the sequence number of the event that holds each.
 	RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error)
+	// KeptMail returns the mail kept with a Message-ID, if any.
+	KeptMail(ctx context.Context, messageID string) (Mail, bool, error)
 	Cursors
 }
 

@@ -31,11 +31,23 @@ func newRevisions() *revisions {
 	return &revisions{series: map[string]*patch.Series{}, first: map[string]string{}, threads: map[string]string{}, recorded: map[string]pvczar.Revision{}}
 }
 
-// proposalOf returns the proposal whose patch versions a mail answers.
-func (rv *revisions) proposalOf(ids ...string) (string, bool) {
+// proposalOf returns the proposal whose patch versions a mail answers:
+// those this ingest read, and those reg records (each version by the mail
+// that posted it).
+func (rv *revisions) proposalOf(reg *pvczar.Registry, ids ...string) (string, bool) {
 	for _, id := range ids {
-		if p, ok := rv.threads[strings.Trim(id, "<> ")]; ok {
+		id = strings.Trim(id, "<> ")
+		if p, ok := rv.threads[id]; ok {
 			return p, true
+		}
+		for _, p := range reg.SortedProtocols() {
+			if pr := p.OpenProposal(); pr != nil {
+				for _, v := range pr.Revisions {
+					if v.MessageID == id {
+						return pr.ID, true
+					}
+				}
+			}
 		}
 	}
 	return "", false

@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xen-pvczar/pvczar/mail"
 )
@@ -89,6 +91,25 @@ func (s *Store) AddMails(ctx context.Context, batch mail.Batch) (mail.Added, err
 		return nil
 	})
 	return added, err
+}
+
+// KeptMail returns the mail kept with a Message-ID, if any.
+func (s *Store) KeptMail(ctx context.Context, messageID string) (mail.Mail, bool, error) {
+	var m mail.Mail
+	var at, refs string
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT message_id, at, from_email, from_name, subject, in_reply_to, refs, body FROM mails WHERE message_id = ?`), messageID).
+		Scan(&m.MessageID, &at, &m.From.Email, &m.From.Name, &m.Subject, &m.InReplyTo, &refs, &m.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, err
+	}
+	if m.Date, err = time.Parse(time.RFC3339, at); err != nil {
+		return m, false, fmt.Errorf("mail %s: its date %q: %w", messageID, at, err)
+	}
+	m.References = strings.Fields(refs)
+	return m, true, nil
 }
 
 func affected(res sql.Result, err error) (int, error) {

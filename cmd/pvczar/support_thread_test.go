@@ -99,8 +99,17 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 		Thread    string `json:"thread"`
 		Positions []struct {
 			Author, Kind, Source string
+			Version              int `json:"version"`
 		} `json:"positions"`
-		Quorum struct{ Have, Need int } `json:"quorum"`
+		Revisions []struct {
+			Version int    `json:"version"`
+			PatchID string `json:"patch_id"`
+		} `json:"revisions"`
+		Quorum struct {
+			Have, Need int
+			Carried    []struct{ Version, To int } `json:"carried"`
+			NotCounted []struct{ Why string }      `json:"not_counted"`
+		} `json:"quorum"`
 		Deadline time.Time                `json:"deadline"`
 		Status   string                   `json:"status"`
 		Landed   *struct{ Commit string } `json:"landed"`
@@ -126,11 +135,41 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 		}
 	}
 	show("2026-10-02T09:00:00Z")
-	if pr.Thread != patchID || pr.Quorum.Have != 1 || len(pr.Positions) != 1 || pr.Positions[0].Author != "carol" || pr.Positions[0].Source != "mail:ack-1@xen.example" {
-		t.Fatalf("after the ack: %+v", pr)
+	if pr.Thread != patchID || pr.Quorum.Have != 1 || len(pr.Positions) != 1 || pr.Positions[0].Author != "carol" || pr.Positions[0].Source != "mail:ack-1@xen.example" ||
+		pr.Positions[0].Version != 2 || len(pr.Revisions) != 1 || pr.Revisions[0].Version != 2 {
+		t.Fatalf("after the ack, want it counted on v2 of the adopted patch: %+v", pr)
 	}
 
-	// 4. The window closes by the clock; the Czar accepts.
+	// 4. v3 comes in a thread of its own, unchanged (a reworded message):
+	// Carol's ack carries over, as b4 carries it. v4 changes the patch:
+	// her ack no longer counts, until she acks v4.
+	v3 := strings.Replace(patch, "every guest of our fleet", "every guest of the fleet", 1)
+	v4 := strings.Replace(patch, "+"+newLine, "+"+newLine+"\n+    Status, Linux, in \"split\" mode: Supported", 1)
+	v4 = strings.Replace(v4, "@@ -"+fmt.Sprint(at-2)+",7 +"+fmt.Sprint(at-2)+",7 @@", "@@ -"+fmt.Sprint(at-2)+",7 +"+fmt.Sprint(at-2)+",8 @@", 1)
+	write(supportMail("2026-10-03T09:00:00Z", "dan@new.example", "Dan Foo", "v3@new.example", "", strings.Replace(subject, "v2", "v3", 1), v3))
+	mustRun(t, "mail", "ingest", archive, "--db", db)
+	show("2026-10-03T10:00:00Z")
+	if len(pr.Revisions) != 2 || pr.Revisions[1].PatchID != pr.Revisions[0].PatchID || pr.Quorum.Have != 1 || len(pr.Quorum.Carried) != 1 || pr.Quorum.Carried[0].To != 3 {
+		t.Fatalf("after an unchanged v3, want Carol's ack carried over: %+v", pr)
+	}
+	write(supportMail("2026-10-04T09:00:00Z", "dan@new.example", "Dan Foo", "v4@new.example", "", strings.Replace(subject, "v2", "v4", 1), v4),
+		supportMail("2026-10-04T10:00:00Z", "mallory@xen.example", "Carol Review", "forged@xen.example", "v4@new.example", "Re: [PATCH v4] x",
+			"Acked-by: Carol Review <carol@xen.example>\n"))
+	mustRun(t, "mail", "ingest", archive, "--db", db)
+	show("2026-10-04T11:00:00Z")
+	if len(pr.Revisions) != 3 || pr.Revisions[2].PatchID == pr.Revisions[1].PatchID || pr.Quorum.Have != 0 || len(pr.Quorum.NotCounted) != 1 ||
+		!strings.Contains(pr.Quorum.NotCounted[0].Why, "given on v2; the patch changed in v4") {
+		t.Fatalf("after a changed v4 and an ack claimed for Carol by another address, want no ack counted: %+v", pr)
+	}
+	write(supportMail("2026-10-05T08:00:00Z", "carol@xen.example", "Carol Review", "ack-4@xen.example", "v4@new.example", "Re: [PATCH v4] SUPPORT.md: PV Foo backend is supported outside split mode",
+		"Acked-by: Carol Review <carol@xen.example>\n"))
+	mustRun(t, "mail", "ingest", archive, "--db", db)
+	show("2026-10-05T09:00:00Z")
+	if pr.Quorum.Have != 1 {
+		t.Fatalf("after Carol's ack of v4: %+v", pr)
+	}
+
+	// 5. The window closes by the clock; the Czar accepts.
 	closed := pr.Deadline.Add(time.Hour).Format(time.RFC3339)
 	mustRun(t, "tick", "--db", db, "--now", closed)
 	mustRun(t, "decide", "accept", "fooif-1", "--as", "alice", "--db", db, "--now", closed)
@@ -138,7 +177,7 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 		t.Fatalf("fooif after the decision:\n%s", out)
 	}
 
-	// 5. The committer applies the patch; the import finds the commit and
+	// 6. The committer applies the patch; the import finds the commit and
 	// the proposal shows that the change landed.
 	if err := os.WriteFile(filepath.Join(repo, "SUPPORT.md"), []byte(strings.Replace(string(support), oldLine, newLine, 1)), 0o644); err != nil {
 		t.Fatal(err)
