@@ -649,11 +649,19 @@ func (in *ingester) ingestPublicInbox(ctx context.Context, dir string) error {
 		if err != nil {
 			return err
 		}
-		err = mbox.ReadEpoch(e, since, func(m *mbox.Message, commit string) error {
-			return in.add(ctx, m, cursor, commit)
-		})
+		read := func(m *mbox.Message, commit string) error { return in.add(ctx, m, cursor, commit) }
+		err = mbox.ReadEpoch(e, since, read)
+		if errors.Is(err, mbox.ErrRewritten) {
+			// A purge rewrote the epoch: read it whole; what was kept
+			// before counts as duplicates.
+			in.logger.Warn("a public-inbox epoch was rewritten since the last ingest: reading it whole", "epoch", e.Path, "err", err)
+			err = mbox.ReadEpoch(e, "", read)
+		}
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			return pvczar.Errorf(pvczar.EINVALID, "%v", err)
 		}
 	}
 	return nil

@@ -175,8 +175,8 @@ func TestCandidateEvent(t *testing.T) {
 func TestPatchTitle(t *testing.T) {
 	for in, want := range map[string]string{
 		"[PATCH v3 2/4] SUPPORT.md: PVCalls backend is supported": "SUPPORT.md: PVCalls backend is supported",
-		"[XEN PATCH] [for-4.21]  SUPPORT.md:  x":                   "SUPPORT.md: x",
-		"SUPPORT.md: x":                                            "SUPPORT.md: x",
+		"[XEN PATCH] [for-4.21]  SUPPORT.md:  x":                  "SUPPORT.md: x",
+		"SUPPORT.md: x":                                           "SUPPORT.md: x",
 	} {
 		if got := xen.PatchTitle(in); got != want {
 			t.Errorf("PatchTitle(%q) = %q, want %q", in, got, want)

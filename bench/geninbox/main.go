@@ -35,7 +35,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 func main() {

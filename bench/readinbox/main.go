@@ -19,7 +19,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
 )
 
 func main() {
