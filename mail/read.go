@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"github.com/xen-pvczar/pvczar/mail/patch"
 	"regexp"
 	"strings"
 
@@ -160,7 +161,7 @@ func samePerson(a, b Address) bool {
 // ingest and for what the mail means to the lifecycle.
 type Reading struct {
 	Mail     Mail
-	Tags     SubjectTags
+	Tags     patch.Subject
 	Tagged   bool // its subject says PATCH or RFC
 	Trailers []Trailer
 	Commands []Command
@@ -169,7 +170,9 @@ type Reading struct {
 // Read reads a mail's subject and body.
 func Read(m Mail) Reading {
 	r := Reading{Mail: m}
-	r.Tags, r.Tagged = ParseSubject(m.Subject)
+	var err error
+	r.Tags, err = patch.ParseSubject(m.Subject)
+	r.Tagged = err == nil
 	r.Trailers, r.Commands = ReadText(m.Body, m.From)
 	return r
 }
@@ -177,7 +180,7 @@ func Read(m Mail) Reading {
 // StartsThread tells whether the mail starts a patch or RFC thread: it
 // answers nothing, and is a cover letter, a first patch, or a lone one.
 func (r Reading) StartsThread() bool {
-	return r.Tagged && r.Mail.InReplyTo == "" && r.Tags.Part <= 1
+	return r.Tagged && !r.Tags.Reply && r.Mail.InReplyTo == "" && r.Tags.Index <= 1
 }
 
 // Proposal returns the proposal the mail belongs to: the one whose

@@ -3,55 +3,11 @@ package mail
 import (
 	"fmt"
 	"github.com/xen-pvczar/pvczar/mail/msgid"
-	"regexp"
-	"strconv"
+	"github.com/xen-pvczar/pvczar/mail/patch"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
 )
-
-// SubjectTags is what the bracketed prefix of a list subject says, as in
-// "[RFC PATCH v3 2/5] xen/pvcalls: fix the ring size".
-type SubjectTags struct {
-	Patch   bool
-	RFC     bool
-	Version int // 1 when no vN is given
-	Part    int // 2 in "2/5"; 0 for a cover letter or none
-	Total   int
-	Topic   string // the subject after the prefix
-}
-
-var (
-	subjectPrefix = regexp.MustCompile(`^\s*(?:(?i:re|fwd?):\s*)*((?:\[[^\]]*\]\s*)+)(.*)$`)
-	versionTag    = regexp.MustCompile(`(?i)^v(\d+)$`)
-	partTag       = regexp.MustCompile(`^(\d+)/(\d+)$`)
-)
-
-// ParseSubject reads the tags of a subject; it reports whether they say
-// PATCH or RFC.
-func ParseSubject(subject string) (SubjectTags, bool) {
-	t := SubjectTags{Version: 1}
-	m := subjectPrefix.FindStringSubmatch(subject)
-	if m == nil {
-		return t, false
-	}
-	t.Topic = strings.TrimSpace(m[2])
-	for _, tag := range strings.FieldsFunc(m[1], func(r rune) bool { return r == '[' || r == ']' || r == ' ' || r == '\t' }) {
-		switch {
-		case strings.EqualFold(tag, "PATCH"):
-			t.Patch = true
-		case strings.EqualFold(tag, "RFC"):
-			t.RFC = true
-		case versionTag.MatchString(tag):
-			t.Version, _ = strconv.Atoi(versionTag.FindStringSubmatch(tag)[1])
-		case partTag.MatchString(tag):
-			p := partTag.FindStringSubmatch(tag)
-			t.Part, _ = strconv.Atoi(p[1])
-			t.Total, _ = strconv.Atoi(p[2])
-		}
-	}
-	return t, t.Patch || t.RFC
-}
 
 // SubjectProtocol finds the protocol a topic names: its id or one of its
 // aliases as whole words, case-insensitively. When several match, the
@@ -121,7 +77,7 @@ func LinkThread(reg *pvczar.Registry, read Reading) Result {
 		return res
 	}
 	m, tags := read.Mail, read.Tags
-	p := SubjectProtocol(reg, tags.Topic)
+	p := SubjectProtocol(reg, tags.Title)
 	if p == nil {
 		return res
 	}
@@ -132,12 +88,12 @@ func LinkThread(reg *pvczar.Registry, read Reading) Result {
 	}
 	cmd := pvczar.Event{At: m.Date, Actor: sender.Name, Source: pvczar.SourceMailPrefix + m.MessageID, Key: pvczar.SourceMailPrefix + m.MessageID + "/link",
 		Data: pvczar.EventData{Protocol: p.ID}}
-	if !tags.Patch {
+	if !tags.Patch() {
 		cmd.Type, cmd.Data.Evidence, cmd.Data.MessageID = pvczar.EventEvidenceRecorded, pvczar.EvidenceDesignThread, m.MessageID
 		res.Commands = append(res.Commands, cmd)
 		return res
 	}
-	codebase, side, ok := implementationOf(tags.Topic)
+	codebase, side, ok := implementationOf(tags.Title)
 	if !ok {
 		res.Notes = append(res.Notes, fmt.Sprintf("a patch series about %s whose code base or side the subject does not tell: not recorded", p.ID))
 		return res
@@ -148,8 +104,8 @@ func LinkThread(reg *pvczar.Registry, read Reading) Result {
 	return res
 }
 
-func kindOf(t SubjectTags) string {
-	if t.Patch {
+func kindOf(t patch.Subject) string {
+	if t.Patch() {
 		return "patch"
 	}
 	return "RFC"

@@ -8,29 +8,6 @@ import (
 	"github.com/xen-pvczar/pvczar/mail"
 )
 
-func TestParseSubject(t *testing.T) {
-	cases := []struct {
-		subject            string
-		ok, patch, rfc     bool
-		version, part, tot int
-		topic              string
-	}{
-		{"[PATCH v3 2/5] xen/pvcalls: fix the ring", true, true, false, 3, 2, 5, "xen/pvcalls: fix the ring"},
-		{"[RFC] PV Calls protocol", true, false, true, 1, 0, 0, "PV Calls protocol"},
-		{"[RFC PATCH v2 0/3] xen: add pvfoo", true, true, true, 2, 0, 3, "xen: add pvfoo"},
-		{"[Xen-devel] [PATCH] x86: nothing", true, true, false, 1, 0, 0, "x86: nothing"},
-		{"Re: [PATCH v3 2/5] xen/pvcalls: fix", true, true, false, 3, 2, 5, "xen/pvcalls: fix"},
-		{"A plain subject", false, false, false, 1, 0, 0, ""},
-		{"[ANNOUNCE] Xen 4.20", false, false, false, 1, 0, 0, "Xen 4.20"},
-	}
-	for _, c := range cases {
-		got, ok := mail.ParseSubject(c.subject)
-		if ok != c.ok || got.Patch != c.patch || got.RFC != c.rfc || got.Version != c.version || got.Part != c.part || got.Total != c.tot || got.Topic != c.topic {
-			t.Errorf("%q: %+v %v", c.subject, got, ok)
-		}
-	}
-}
-
 // TestLinkThread: thread starts about a protocol become its design thread
 // or an implementation's series, named by id or alias as whole words.
 func TestLinkThread(t *testing.T) {
@@ -75,18 +52,4 @@ func TestLinkThread(t *testing.T) {
 	if res := mail.LinkThread(s.reg, mail.Read(stranger)); len(res.Commands) != 0 || len(res.Notes) != 1 {
 		t.Errorf("a stranger's RFC: %+v", res)
 	}
-}
-
-// FuzzParseSubject: any subject parses without panicking into tags that
-// make sense.
-func FuzzParseSubject(f *testing.F) {
-	for _, s := range []string{"[PATCH v3 2/5] x", "[[[", "Re: Fwd: [RFC] y", "[v99999999999999999999]", "[1/0]"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, subject string) {
-		tags, _ := mail.ParseSubject(subject)
-		if tags.Version < 0 || tags.Part < 0 || tags.Total < 0 {
-			t.Fatalf("%q: %+v", subject, tags)
-		}
-	})
 }

@@ -54,6 +54,10 @@ type Subject struct {
 	Title string
 }
 
+// Patch reports whether the subject says PATCH; an RFC alone ("[RFC]")
+// is a design discussion, not a patch.
+func (s Subject) Patch() bool { return strings.Contains(" "+s.Prefix+" ", " PATCH ") }
+
 // CoverLetter reports whether the subject is a series' cover letter (0/N),
 // whose trailers count for the whole series.
 func (s Subject) CoverLetter() bool { return s.Total > 0 && s.Index == 0 }

@@ -58,3 +58,24 @@ func TestParseSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectPatch: an RFC alone is no patch; every other shape of a
+// patch's tags is.
+func TestSubjectPatch(t *testing.T) {
+	for subject, want := range map[string]bool{
+		"[RFC] PV Calls protocol":               false,
+		"[RFC PATCH v2 0/3] xen: add pvfoo":     true,
+		"[XEN PATCH for-4.19 v2 1/3] x86: fix":  true,
+		"Re: [PATCH] SUPPORT.md: PV Foo":        true,
+		"[PATCHv3 2/2] tools: a glued version":  true,
+		"[Xen-devel] [RFC] a design discussion": false,
+	} {
+		s, err := patch.ParseSubject(subject)
+		if err != nil {
+			t.Fatalf("%q: %v", subject, err)
+		}
+		if s.Patch() != want {
+			t.Errorf("%q: Patch() = %v, want %v (prefix %q)", subject, s.Patch(), want, s.Prefix)
+		}
+	}
+}
