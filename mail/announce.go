@@ -18,6 +18,11 @@ type Announcement struct {
 	Key       string
 	MessageID string
 	InReplyTo string // the proposal's announcement, so that follow-ups thread under it
+	// Thread is the list thread the proposal adopted (propose --thread):
+	// its announcement answers it, and every follow-up names it among its
+	// references, so that all of it reads as one thread where Xen
+	// discusses the patch.
+	Thread string
 	Subject   string
 	Body      string
 	At        time.Time // when it became due
@@ -63,10 +68,10 @@ func announcements(reg *pvczar.Registry, since, now time.Time, domain string) []
 			root := msgid.Announcement(pr.ID, domain)
 			follow := func(key, subject, body string, at time.Time) {
 				out = append(out, Announcement{Key: key, MessageID: strings.ReplaceAll(key, "/", ".") + "." + at.UTC().Format("20060102T150405") + "@" + domain,
-					InReplyTo: root, Subject: "Re: [PVCZAR] " + pr.ID + ": " + subject, Body: body, At: at})
+					InReplyTo: root, Thread: pr.Thread, Subject: "Re: [PVCZAR] " + pr.ID + ": " + subject, Body: body, At: at})
 			}
 			if due(pr.Opened) {
-				out = append(out, Announcement{Key: "proposal/" + pr.ID, MessageID: root, At: pr.Opened,
+				out = append(out, Announcement{Key: "proposal/" + pr.ID, MessageID: root, At: pr.Opened, InReplyTo: pr.Thread, Thread: pr.Thread,
 					Subject: fmt.Sprintf("[PVCZAR] %s: move %s from %s to %s", pr.ID, p.ID, pr.From, pr.To), Body: proposalText(p, pr)})
 			}
 			for _, o := range pr.Objections {
@@ -110,6 +115,9 @@ func announcements(reg *pvczar.Registry, since, now time.Time, domain string) []
 func proposalText(p *pvczar.Protocol, pr *pvczar.Proposal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s proposes to move %s (%s) from %s to %s.\n\n", pr.Proposer, p.ID, p.Title, pr.From, pr.To)
+	if pr.Thread != "" {
+		fmt.Fprintf(&b, "It follows this thread, where acks and objections count as below:\n%s\n\n", pvczar.LoreURL(pr.Thread))
+	}
 	fmt.Fprintf(&b, "Lazy consensus: unless someone raises a specific technical objection, the\nCzar may accept it once the window has closed, at the end of\n%s (the window is %d days).\n\n", pvczar.FormatAoE(pr.Deadline), pr.WindowDays)
 	b.WriteString("Gates:\n")
 	for _, g := range pr.Gates {
@@ -145,7 +153,11 @@ func (a Announcement) Format(from, to string, at time.Time) []byte {
 	header("Message-ID", "<"+a.MessageID+">")
 	if a.InReplyTo != "" && a.InReplyTo != a.MessageID {
 		header("In-Reply-To", "<"+a.InReplyTo+">")
-		header("References", "<"+a.InReplyTo+">")
+		refs := "<" + a.InReplyTo + ">"
+		if a.Thread != "" && a.Thread != a.InReplyTo {
+			refs = "<" + a.Thread + "> " + refs
+		}
+		header("References", refs)
 	}
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")

@@ -25,3 +25,24 @@ func TestPokeIsMailed(t *testing.T) {
 		t.Error("the poke is not mailed in the proposal's thread")
 	}
 }
+
+// TestAdoptedThreadIsAnswered: a proposal that adopted a list thread is
+// announced as a reply in that thread, and its follow-ups name the thread
+// among their references.
+func TestAdoptedThreadIsAnswered(t *testing.T) {
+	s := withProposalOn(t, "<patch-1@example.net>")
+	s.must(at(1, 0), "bob", pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "pvfoo-1", Objection: "ring", About: "a", Resolution: "b", Reason: "c"})
+	byKey := map[string]string{}
+	for _, a := range mail.Announcements(s.registryAt(at(1, 1)), at(0, 0), at(1, 1), "example.org", "") {
+		byKey[a.Key] = string(a.Format("pvczar <pvczar@example.org>", "xen-devel@example.org", a.At))
+	}
+	announcement, objection := byKey["proposal/pvfoo-1"], byKey["objection/pvfoo-1/ring"]
+	for _, want := range []string{"In-Reply-To: <patch-1@example.net>\r\n", "References: <patch-1@example.net>\r\n", "https://lore.kernel.org/xen-devel/patch-1@example.net/"} {
+		if !strings.Contains(announcement, want) {
+			t.Errorf("the announcement lacks %q:\n%s", want, announcement)
+		}
+	}
+	if !strings.Contains(objection, "In-Reply-To: <pvczar.proposal.pvfoo-1@example.org>\r\nReferences: <patch-1@example.net> <pvczar.proposal.pvfoo-1@example.org>\r\n") {
+		t.Errorf("the objection's mail does not thread below the adopted thread:\n%s", objection)
+	}
+}

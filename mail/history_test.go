@@ -43,14 +43,18 @@ func newHistory(t *testing.T) *history {
 
 // withProposal is newHistory with pvfoo, ready for prototype, proposed by
 // alice at at(0, 1) as pvfoo-1.
-func withProposal(t *testing.T) *history {
+func withProposal(t *testing.T) *history { return withProposalOn(t, "") }
+
+// withProposalOn is withProposal, the proposal adopting the list thread
+// thread ("" for none).
+func withProposalOn(t *testing.T, thread string) *history {
 	h := newHistory(t)
 	passed := true
 	h.must(at(0, 0), "alice", pvczar.EventProtocolRegistered, pvczar.EventData{Protocol: "pvfoo", Title: "PV Foo"})
 	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignDoc, Path: "docs/misc/pvfoo.pandoc", Commit: "abc"})
 	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDocCheck, Passed: &passed})
 	h.must(at(0, 0), "alice", pvczar.EventEvidenceRecorded, pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceDesignThread, MessageID: "m@x"})
-	h.must(at(0, 1), "alice", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo"})
+	h.must(at(0, 1), "alice", pvczar.EventProposalOpened, pvczar.EventData{Protocol: "pvfoo", Thread: thread})
 	return h
 }
 
