@@ -123,7 +123,7 @@ func (r *Registry) evaluate(p *Protocol) {
 		return
 	}
 	now := p.Clock
-	pr.Gates = r.Gates(p, pr.To)
+	pr.Gates = r.gates(p, pr.From, pr.To)
 	pr.Quorum = r.quorum(pr)
 	var needs []string
 	if !pr.WindowClosed {
@@ -170,15 +170,19 @@ func (r *Registry) evaluate(p *Protocol) {
 }
 
 // quorum counts acks from maintainers (or the Czar) other than the proposer
-// whose latest stance on the proposal is still an ack.
+// whose latest stance on the proposal is still an ack, given on the
+// patch's current version or on an earlier one with the same patch-id.
 func (r *Registry) quorum(pr *Proposal) Quorum {
 	latest := map[string]Position{}
 	var order []string
 	for _, pos := range pr.Positions {
 		switch pos.Kind {
 		case PositionAck, PositionAbstain, PositionRecuse:
-			if _, seen := latest[pos.Author]; !seen {
+			old, seen := latest[pos.Author]
+			if !seen {
 				order = append(order, pos.Author)
+			} else if laterAckOnOlderPatch(old, pos) {
+				continue
 			}
 			latest[pos.Author] = pos
 		}
@@ -193,8 +197,16 @@ func (r *Registry) quorum(pr *Proposal) Quorum {
 		case pos.Role != RoleMaintainer && pos.Role != RoleCzar:
 			q.NotCounted = append(q.NotCounted, UncountedAck{who, fmt.Sprintf("only maintainers' and the Czar's acks count, and %s acked as a %s", who, pos.Role)})
 		default:
+			carried, why := pr.ackOnVersion(pos)
+			if why != "" {
+				q.NotCounted = append(q.NotCounted, UncountedAck{who, why})
+				continue
+			}
 			q.Have++
 			q.By = append(q.By, who)
+			if carried != nil {
+				q.Carried = append(q.Carried, *carried)
+			}
 		}
 	}
 	return q

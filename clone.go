@@ -1,6 +1,7 @@
 package pvczar
 
 import (
+	"maps"
 	"slices"
 	"time"
 )
@@ -32,6 +33,8 @@ func (r *Registry) CloneFor(protocols ...string) *Registry {
 	c.Anomalies = slices.Clone(r.Anomalies)
 	c.latest, c.awayChanges = r.latest, r.awayChanges
 	c.Unapplied = slices.Clone(r.Unapplied)
+	c.Candidates = slices.Clone(r.Candidates)
+	c.threads = maps.Clone(r.threads)
 	return c
 }
 
@@ -62,7 +65,9 @@ func (p *Protocol) clone() *Protocol {
 func (pr *Proposal) clone() *Proposal {
 	c := *pr
 	c.Decision = clonePtr(pr.Decision)
+	c.Landed = clonePtr(pr.Landed)
 	c.Positions = slices.Clone(pr.Positions)
+	c.Revisions = slices.Clone(pr.Revisions)
 	c.Objections = make([]*Objection, len(pr.Objections))
 	for i, o := range pr.Objections {
 		co := *o
@@ -127,6 +132,8 @@ func (r *Registry) Evaluate(now time.Time, prev *Registry) *Registry {
 	out.Anomalies = slices.Clone(r.Anomalies)
 	out.latest, out.awayChanges = r.latest, r.awayChanges
 	out.Unapplied = slices.Clone(r.Unapplied)
+	out.Candidates = slices.Clone(r.Candidates)
+	out.threads = maps.Clone(r.threads)
 	for id, p := range r.Protocols {
 		if prev != nil && prev.awayChanges == r.awayChanges {
 			if old := prev.Protocols[id]; old != nil && old.LogVersion == p.LogVersion && !old.Clock.After(now) {

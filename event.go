@@ -74,9 +74,21 @@ const EventSupportImported EventType = "support.imported"
 // ("mail:<Message-ID>"), its key the Message-ID and the line, its time the
 // mail's date, and its actor the sender (their pvczar name, or their
 // address when pvczar does not know them). It lives in MailStream and
-// changes nothing in the lifecycle. See Registry.ReadMail for which lines
-// are listed.
+// changes nothing in the lifecycle. See the mail package (ReadForProposal)
+// for which lines are listed.
 const EventMailUnapplied EventType = "mail.unapplied"
+
+// EventPatchRevised records that the patch a proposal follows is now at
+// version PatchVersion, whose stable patch-id is PatchID (package
+// mail/patch), posted in the mail MessageID; acks given on an earlier
+// version count only while the patch-id stays the same (see Revision).
+// Only mail ingest writes it: its source is the mail's, its key from the
+// Message-ID, its actor the sender (their pvczar name, or ActorMail). It
+// lives in the protocol's stream, unlike mail.unapplied: it changes which
+// acks count, so a Czar who saw the quorum met must not decide on that
+// view once a changed patch has made it unmet, and the stream's version,
+// which forms and API clients hold as an ETag, has to move.
+const EventPatchRevised EventType = "patch.revised"
 
 // Events made by the clock. Their time is the instant the rule fired, not the
 // instant they were written, so a replay gives the same result.
@@ -109,6 +121,10 @@ const (
 	SourceClock = "clock"
 )
 
+// SourceMailPrefix starts the source of an event made from a mail; the
+// Message-ID follows.
+const SourceMailPrefix = "mail:"
+
 // SourceXenPrefix starts the source of an event read from xen.git:
 // "xen.git:<commit>".
 const SourceXenPrefix = "xen.git:"
@@ -120,7 +136,8 @@ func (e Event) IsImported() bool { return strings.HasPrefix(e.Source, SourceXenP
 // stream of its own (see ProtocolStream).
 const UsersStream = "users"
 
-// MailStream is the stream that holds the mail.unapplied events: they
+// MailStream is the stream that holds the mail.unapplied and
+// support.candidate events: they
 // belong to no protocol (a mail may name one that does not exist), and in
 // a protocol's stream they would move its version, which web forms and
 // API clients hold as an ETag.
@@ -207,6 +224,17 @@ type EventData struct {
 	// of its body that was not applied, as written.
 	Subject string `json:"subject,omitempty"`
 	Line    string `json:"line,omitempty"`
+
+	// Thread is the Message-ID of the xen-devel thread a proposal adopts
+	// (proposal.opened), without angle brackets.
+	Thread string `json:"thread,omitempty"`
+	// Changes are a support.candidate's changes to SUPPORT.md's labels.
+	Changes []LabelChange `json:"changes,omitempty"`
+	// PatchVersion is the version of a proposal's patch: the one a
+	// patch.revised records, or the one a position was given on. PatchID
+	// is a patch.revised's stable patch-id, 40 hex digits.
+	PatchVersion int    `json:"patch_version,omitempty"`
+	PatchID      string `json:"patch_id,omitempty"`
 }
 
 // Describe returns a one-line account of the event for logs and histories.
@@ -253,6 +281,13 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("waived gate %s of %s for %s", d.Gate, d.Protocol, d.To)
 	case EventProposalOpened:
 		s = fmt.Sprintf("proposed %s for %s; window closes %s", d.Proposal, d.To, formatDeadline(d.Deadline))
+		if d.Thread != "" {
+			s += fmt.Sprintf("; on the thread <%s>", d.Thread)
+		}
+	case EventProposalLanded:
+		s = fmt.Sprintf("the change of %s landed in xen.git: %s", d.Proposal, ShortCommit(d.Commit))
+	case EventSupportCandidate:
+		s = fmt.Sprintf("SUPPORT.md patch in mail %s: %d status change(s)", d.MessageID, len(d.Changes))
 	case EventProposalWithdrawn:
 		s = fmt.Sprintf("withdrew proposal %s", d.Proposal)
 	case EventWindowExtended:
@@ -261,6 +296,9 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("%s %s", d.Outcome, d.Proposal)
 	case EventPositionRecorded:
 		s = fmt.Sprintf("%s on %s", d.Kind, d.Proposal)
+		if d.PatchVersion > 0 {
+			s += fmt.Sprintf(" (given on v%d of its patch)", d.PatchVersion)
+		}
 	case EventObjectionRaised:
 		s = fmt.Sprintf("objected to %s: %s", d.Proposal, d.Objection)
 	case EventHoldPlaced:
@@ -275,6 +313,8 @@ func (e Event) Describe() string {
 		s = fmt.Sprintf("window closed: %s, after its last second, %s", d.Proposal, FormatAoE(e.At.Add(-time.Second)))
 	case EventMailUnapplied:
 		s = fmt.Sprintf("not applied from mail %s: %q", d.MessageID, d.Line)
+	case EventPatchRevised:
+		s = fmt.Sprintf("the patch of %s is at v%d (patch-id %s, mail %s)", d.Proposal, d.PatchVersion, ShortCommit(d.PatchID), d.MessageID)
 	case EventProposalStalled, EventDecisionOverdue:
 		s = fmt.Sprintf("%s: %s", strings.ReplaceAll(string(e.Type), ".", " "), d.Proposal)
 	default:

@@ -25,10 +25,10 @@ const MaxEvidenceText = 1 << 20
 // protocol, which adopts its latest recorded spec.
 var RevisionGates = []string{GateSpecCompat, GateKnownIssues}
 
-// gatesOf lists the gates of moving p to stage to: a revision's when p is
-// in production already.
-func gatesOf(p *Protocol, to Stage) []string {
-	if p.Stage == StageProduction && to == StageProduction {
+// gatesOf lists the gates of moving p from stage from to stage to: a
+// revision's when from is production.
+func gatesOf(from, to Stage) []string {
+	if from == StageProduction && to == StageProduction {
 		return RevisionGates
 	}
 	return GatesFor(to)
@@ -46,9 +46,14 @@ func GatesFor(to Stage) []string {
 }
 
 // Gates evaluates the gates of moving p to stage to, with the Czar's waivers.
-func (r *Registry) Gates(p *Protocol, to Stage) []GateResult {
+func (r *Registry) Gates(p *Protocol, to Stage) []GateResult { return r.gates(p, p.Stage, to) }
+
+// gates evaluates the gates of moving p from stage from to stage to: a
+// proposal's are those of its move, even once its own patch, landed in
+// xen.git, moved the protocol (Proposal.Landed).
+func (r *Registry) gates(p *Protocol, from, to Stage) []GateResult {
 	var out []GateResult
-	for _, gate := range gatesOf(p, to) {
+	for _, gate := range gatesOf(from, to) {
 		passed, detail := p.checkGate(gate)
 		g := GateResult{Gate: gate, Passed: passed, Detail: detail}
 		if !passed {

@@ -320,10 +320,19 @@ type Proposal struct {
 	Deadline   time.Time `json:"deadline"` // the last second of the window (23:59:59 AoE)
 	Status     string    `json:"status"`
 	Decision   *Decision `json:"decision,omitempty"`
+	// Thread is the xen-devel thread the proposal adopted (its root's
+	// Message-ID), "" for one announced by pvczar; Landed the xen.git
+	// commit that applied its patch, once an import found it.
+	Thread string   `json:"thread,omitempty"`
+	Landed *Landing `json:"landed,omitempty"`
 
 	Positions  []Position   `json:"positions,omitempty"`
 	Objections []*Objection `json:"objections,omitempty"`
 	Holds      []*Hold      `json:"holds,omitempty"`
+
+	// Revisions are the versions of the proposal's patch, as mail ingest
+	// recorded them (patch.revised), oldest first.
+	Revisions []Revision `json:"revisions,omitempty"`
 
 	WindowClosed bool         `json:"window_closed"`
 	Quorum       Quorum       `json:"quorum"`
@@ -397,6 +406,13 @@ type Position struct {
 	Text   string       `json:"text,omitempty"`
 	At     time.Time    `json:"at"`
 	Source string       `json:"source"`
+	// MessageID is the mail the position was read from, when it came by
+	// mail (its source is "mail:<Message-ID>").
+	MessageID string `json:"message_id,omitempty"`
+	// Version is the version of the proposal's patch the position was
+	// given on (a trailer in a reply to its v2, or to its series' cover
+	// letter); 0 when it was given on no patch.
+	Version int `json:"version,omitempty"`
 }
 
 // Quorum tells whether enough maintainers have acked.
@@ -406,6 +422,9 @@ type Quorum struct {
 	By   []string `json:"by,omitempty"`
 	// NotCounted lists the standing acks that do not count, and why.
 	NotCounted []UncountedAck `json:"not_counted,omitempty"`
+	// Carried lists the counted acks given on an earlier version of the
+	// patch, which count because the patch has not changed since.
+	Carried []CarriedAck `json:"carried,omitempty"`
 }
 
 // UncountedAck is an ack that stands but does not count for the quorum.

@@ -20,17 +20,21 @@ type Registry struct {
 	// Unapplied lists the lines of mail that pvczar could not apply, in
 	// log order, for the digest.
 	Unapplied []UnappliedMail `json:"unapplied_mail,omitempty"`
+	// Candidates lists the SUPPORT.md patches read in mail, in log order.
+	Candidates []Candidate `json:"support_candidates,omitempty"`
 
 	config Config
 	// latest is the time of the latest event folded; awayChanges counts
 	// the absences declared or cancelled, which move lapse instants.
 	latest      time.Time
 	awayChanges int
+	// threads maps the thread each open proposal adopted to the proposal.
+	threads map[string]string
 }
 
 // NewRegistry returns an empty registry under cfg.
 func NewRegistry(cfg Config) *Registry {
-	return &Registry{Users: map[string]*User{}, Protocols: map[string]*Protocol{}, config: cfg}
+	return &Registry{Users: map[string]*User{}, Protocols: map[string]*Protocol{}, config: cfg, threads: map[string]string{}}
 }
 
 // Replay folds events, in log order, into a new registry. It never fails:
@@ -85,6 +89,22 @@ func (r *Registry) SortedUsers() []*User {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// UserByEmail returns the user with that address, if pvczar knows one.
+func (r *Registry) UserByEmail(email string) *User {
+	for _, u := range r.SortedUsers() {
+		if u.Email != "" && strings.EqualFold(u.Email, email) {
+			return u
+		}
+	}
+	return nil
+}
+
+// SameName reports whether two people's names are the same, but for case
+// and spacing.
+func SameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 // Proposal finds a proposal by id ("<protocol>-<n>").
@@ -169,6 +189,9 @@ func (r *Registry) apply(e Event) error {
 	case EventMailUnapplied:
 		r.Unapplied = append(r.Unapplied, UnappliedMail{At: e.At, MessageID: d.MessageID, Subject: d.Subject,
 			From: MailAddress{Name: d.Display, Email: d.Email}, User: d.User, Proposal: d.Proposal, Line: d.Line, Reason: d.Reason})
+		return nil
+	case EventSupportCandidate:
+		r.Candidates = append(r.Candidates, Candidate{MessageID: d.MessageID, Subject: d.Subject, At: e.At, Sender: d.Display, User: d.User, Changes: d.Changes})
 		return nil
 	}
 
@@ -260,8 +283,11 @@ func (r *Registry) applyToProtocol(p *Protocol, e Event) error {
 	case EventProposalOpened:
 		p.Proposals = append(p.Proposals, &Proposal{
 			ID: d.Proposal, Protocol: p.ID, From: p.Stage, To: d.To, Proposer: e.Actor, Opened: e.At,
-			WindowDays: d.Days, Deadline: *d.Deadline, Status: ProposalOpen,
+			WindowDays: d.Days, Deadline: *d.Deadline, Status: ProposalOpen, Thread: d.Thread,
 		})
+		if d.Thread != "" {
+			r.threads[d.Thread] = d.Proposal
+		}
 	default:
 		pr := p.proposal(d.Proposal)
 		if pr == nil {
@@ -277,12 +303,16 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 	switch e.Type {
 	case EventProposalWithdrawn:
 		pr.close(ProposalWithdrawn, &Decision{Outcome: ProposalWithdrawn, By: e.Actor, At: e.At, Reason: d.Reason})
+		r.releaseThread(pr)
+	case EventProposalLanded:
+		pr.Landed = &Landing{Commit: d.Commit, At: *d.Since, How: d.Reason}
 	case EventWindowExtended:
 		pr.Deadline = *d.Deadline
 		pr.WindowDays += d.Days
 		pr.WindowClosed = false
 	case EventProposalDecided:
 		pr.close(d.Outcome, &Decision{Outcome: d.Outcome, By: e.Actor, At: e.At, Reason: d.Reason})
+		r.releaseThread(pr)
 		if d.Outcome == ProposalAccepted {
 			if pr.To != p.Stage {
 				p.moveTo(pr.To, e.At, e, pr.ID)
@@ -294,7 +324,11 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 			}
 		}
 	case EventPositionRecorded:
-		pr.Positions = append(pr.Positions, Position{Author: e.Actor, Kind: d.Kind, Role: d.Role, Text: d.Text, At: e.At, Source: e.Source})
+		messageID, _ := strings.CutPrefix(e.Source, SourceMailPrefix)
+		pr.Positions = append(pr.Positions, Position{Author: e.Actor, Kind: d.Kind, Role: d.Role, Text: d.Text, At: e.At, Source: e.Source,
+			MessageID: messageID, Version: d.PatchVersion})
+	case EventPatchRevised:
+		pr.Revisions = append(pr.Revisions, Revision{Version: d.PatchVersion, PatchID: d.PatchID, MessageID: d.MessageID, Title: d.Subject, By: e.Actor, At: e.At})
 	case EventObjectionRaised:
 		r.raiseObjection(pr, e)
 	case EventHoldPlaced:
@@ -503,6 +537,14 @@ func (pr *Proposal) activeHold(holder string) *Hold {
 		}
 	}
 	return nil
+}
+
+// releaseThread frees the thread of a proposal that closed: another
+// proposal may adopt it.
+func (r *Registry) releaseThread(pr *Proposal) {
+	if pr.Thread != "" && r.threads[pr.Thread] == pr.ID {
+		delete(r.threads, pr.Thread)
+	}
 }
 
 // close ends a proposal; its derived flags freeze.

@@ -45,7 +45,17 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		cmd.Stream = MailStream
 		return cmd, decideUnapplied(&cmd)
 	}
-	actor, err := r.actor(cmd.Actor)
+	if cmd.Type == EventSupportCandidate {
+		cmd.Stream = MailStream
+		return cmd, r.decideCandidate(&cmd)
+	}
+	var actor *User
+	var err error
+	if cmd.Type == EventPatchRevised { // its sender may be no user: decideRevision checks the actor
+		err = r.revisionActor(cmd.Actor)
+	} else {
+		actor, err = r.actor(cmd.Actor)
+	}
 	if err != nil {
 		return Event{}, err
 	}
@@ -115,7 +125,7 @@ func Permit(u *User, p *Protocol, t EventType) error {
 			return requireOwnerOrCzar(u, p, permitWhat[t])
 		}
 	case EventUserAdded, EventUserRoleChanged, EventKnownIssueAccepted, EventProtocolDeferred, EventProtocolResumed,
-		EventGateWaived, EventSupportImported, EventWindowExtended, EventProposalDecided, EventObjectionOverruled:
+		EventGateWaived, EventSupportImported, EventWindowExtended, EventProposalDecided, EventObjectionOverruled, EventProposalLanded:
 		return requireCzar(u, permitWhat[t])
 	}
 	return nil
@@ -129,6 +139,7 @@ var permitWhat = map[EventType]string{
 	EventKnownIssueAccepted: "accept known issues", EventProtocolDeferred: "defer or resume a protocol",
 	EventProtocolResumed: "defer or resume a protocol", EventGateWaived: "waive gates", EventSupportImported: "import SUPPORT.md",
 	EventWindowExtended: "extend a window", EventProposalDecided: "decide", EventObjectionOverruled: "overrule objections",
+	EventProposalLanded: "record a landing in xen.git",
 }
 
 func forbidden(u *User, what string) error {
@@ -302,6 +313,8 @@ func (r *Registry) checkUsers(what string, names []string) error {
 func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error {
 	d := &cmd.Data
 	switch cmd.Type {
+	case EventPatchRevised:
+		return decideRevision(cmd, p)
 	case EventProtocolEdited:
 		if err := Permit(actor, p, cmd.Type); err != nil {
 			return err
@@ -352,6 +365,8 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 		return r.decideWaiver(cmd, actor, p)
 	case EventProposalOpened:
 		return r.decideOpen(cmd, actor, p)
+	case EventProposalLanded: // a decided proposal's change lands too
+		return decideLanded(cmd, actor, p)
 	}
 	pr := p.proposal(d.Proposal)
 	if pr == nil {
@@ -528,7 +543,7 @@ func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 		}
 		return nil
 	}
-	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(gatesOf(p, d.To), ", "))
+	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(gatesOf(p.Stage, d.To), ", "))
 }
 
 func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
@@ -552,6 +567,9 @@ func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {
 	}
 	if pr := p.OpenProposal(); pr != nil {
 		return Errorf(ECONFLICT, "%s has an open proposal already (%s)", p.ID, pr.ID)
+	}
+	if err := r.checkThread(d); err != nil {
+		return err
 	}
 	var failed []string
 	for _, g := range r.Gates(p, d.To) {
@@ -603,7 +621,7 @@ func (r *Registry) decideForProposal(cmd *Event, actor *User, p *Protocol, pr *P
 		if _, err := ParsePositionKind(string(d.Kind)); err != nil {
 			return err
 		}
-		return nil
+		return checkPositionVersion(d, pr)
 	case EventObjectionRaised:
 		return decideObjection(cmd, pr)
 	case EventHoldPlaced:
@@ -643,8 +661,9 @@ func decideOutcome(d *EventData, actor *User, p *Protocol, pr *Proposal) error {
 	}
 	switch d.Outcome {
 	case ProposalAccepted:
-		if p.Stage != pr.From {
+		if p.Stage != pr.From && (pr.Landed == nil || p.Stage != pr.To) {
 			// an import of SUPPORT.md moved it while the proposal was open
+			// (the proposal's own patch landing moves it to where it goes)
 			return Errorf(ECONFLICT, "%s is at %s, not at %s where %s started: reject or withdraw the proposal", p.ID, p.Stage, pr.From, pr.ID)
 		}
 		if !pr.Ready {

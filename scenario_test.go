@@ -44,7 +44,12 @@ func (s *scenario) do(when time.Time, actor string, typ pvczar.EventType, d pvcz
 
 // doFrom records a command from a source: the CLI, mail or xen.git.
 func (s *scenario) doFrom(source string, when time.Time, actor string, typ pvczar.EventType, d pvczar.EventData) (pvczar.Event, error) {
-	e, err := s.reg.Decide(pvczar.Event{Type: typ, At: when, Actor: actor, Source: source, Data: d})
+	return s.act(pvczar.Event{Type: typ, At: when, Actor: actor, Source: source, Data: d})
+}
+
+// act decides cmd and, when the rules take it, logs and applies it.
+func (s *scenario) act(cmd pvczar.Event) (pvczar.Event, error) {
+	e, err := s.reg.Decide(cmd)
 	if err != nil {
 		return e, err
 	}
@@ -142,4 +147,22 @@ func (s *scenario) object(when time.Time, who, name string) {
 	s.t.Helper()
 	s.must(when, who, pvczar.EventObjectionRaised, pvczar.EventData{Proposal: "pvfoo-1", Objection: name,
 		About: "ring-page-order key", Resolution: "state the maximum order", Reason: "frontends cannot size rings"})
+}
+
+// logMailEvent decides and applies an event that ingest records in the mail
+// stream (a candidate, an unapplied line), as the store would.
+func (s *scenario) logMailEvent(e pvczar.Event) {
+	s.t.Helper()
+	e, err := s.reg.Decide(e)
+	if err != nil {
+		s.t.Fatalf("%s: %v", e.Describe(), err)
+	}
+	if e.Stream != pvczar.MailStream {
+		s.t.Fatalf("a %s event in stream %q", e.Type, e.Stream)
+	}
+	s.versions[e.Stream]++
+	e.Version = s.versions[e.Stream]
+	e.Seq = int64(len(s.log) + 1)
+	s.reg.Apply(e)
+	s.log = append(s.log, e)
 }

@@ -41,11 +41,17 @@ type Queue struct {
 	Lapsed  []string `json:"lapsed"`  // proposals with lapsed objections, "proposal/objection"
 	Stale   []string `json:"stale"`   // protocols
 	Support []string `json:"support"` // protocols that SUPPORT.md contradicts
+	// Landed lists the open proposals whose SUPPORT.md change landed in
+	// xen.git with no decision recorded.
+	Landed []string `json:"landed"`
+	// Candidates are SUPPORT.md patches on the list that no proposal has
+	// adopted, each with the command that opens one on its thread.
+	Candidates []CandidateItem `json:"candidates"`
 }
 
 // Status evaluates the registry's status; call AdvanceTo(now) first.
 func (r *Registry) Status(now time.Time) Status {
-	st := Status{Now: now, Queue: Queue{Ready: []string{}, Overdue: []string{}, Blocked: []string{}, Stalled: []string{}, Lapsed: []string{}, Stale: []string{}, Support: []string{}}}
+	st := Status{Now: now, Queue: Queue{Ready: []string{}, Overdue: []string{}, Blocked: []string{}, Stalled: []string{}, Lapsed: []string{}, Stale: []string{}, Support: []string{}, Landed: []string{}}}
 	for _, p := range r.SortedProtocols() {
 		ps := ProtocolStatus{ID: p.ID, Title: p.Title, Stage: p.Stage, StageSince: p.StageSince,
 			DaysInStage: int(now.Sub(p.StageSince) / Day), Stale: p.Stale, Badges: []string{}}
@@ -80,6 +86,10 @@ func (r *Registry) Status(now time.Time) Status {
 		}
 		st.Protocols = append(st.Protocols, ps)
 	}
+	for _, pr := range r.landedUndecided() {
+		st.Queue.Landed = append(st.Queue.Landed, pr.ID)
+	}
+	st.Queue.Candidates = r.candidateItems()
 	st.Away = r.Absences(now, false)
 	return st
 }
@@ -180,6 +190,9 @@ func (r *Registry) Digest(now time.Time) string {
 				objections = append(objections, fmt.Sprintf("  %s / %s by %s: needs justification (does not block)\n", pr.ID, o.Name, o.Author))
 			}
 		}
+		if l := pr.Landed; l != nil {
+			decisions = append(decisions, fmt.Sprintf("  %s: its SUPPORT.md change landed in xen.git (%s, %s) with no decision recorded\n", pr.ID, ShortCommit(l.Commit), FormatUTC(l.At)))
+		}
 		switch {
 		case pr.Overdue:
 			decisions = append(decisions, fmt.Sprintf("  %s: ready since %s, DECISION OVERDUE\n", pr.ID, FormatUTC(*pr.ReadySince)))
@@ -196,6 +209,13 @@ func (r *Registry) Digest(now time.Time) string {
 	section("Stale protocols", stale)
 	if len(support) > 0 {
 		section("SUPPORT.md disagrees", support)
+	}
+	var candidates []string
+	for _, c := range st.Queue.Candidates {
+		candidates = append(candidates, fmt.Sprintf("  %s: %s -> %s, %q (%s)\n    %s\n", c.Protocol, c.From, c.To, c.Subject, strings.Join(c.Changes, "; "), c.Command))
+	}
+	if len(candidates) > 0 {
+		section("SUPPORT.md patches on the list", candidates)
 	}
 	if from, unapplied := r.unappliedSince(now); len(unapplied) > 0 {
 		section("Mail commands not applied", append([]string{fmt.Sprintf("  These lines of mail sent since %s did not count:\n", FormatUTC(from))}, unapplied...))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -24,39 +23,18 @@ type UnappliedMail struct {
 	Reason    string      `json:"reason"`
 }
 
+// MailAddress is the sender of a line of mail that did not count, as the
+// mail.unapplied event records them: the name their mail gives and their
+// address.
+type MailAddress struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email"`
+}
+
 // ActorMail is the actor of a mail.unapplied event whose sender pvczar
 // does not know: their address, which only those signed in may see, stays
 // in the event's data.
 const ActorMail = "mail"
-
-// UnappliedEvent returns the mail.unapplied event that lists line n (from
-// 1) of m, which belongs to proposal ("" for none), as not applied for
-// reason. Its key is the Message-ID and the line, so that reading the mail
-// again records nothing new.
-func (r *Registry) UnappliedEvent(m Mail, proposal string, line int, reason string) Event {
-	actor, user := ActorMail, ""
-	if u := r.UserByEmail(m.From.Email); u != nil {
-		actor, user = u.Name, u.Name
-	}
-	return Event{Type: EventMailUnapplied, At: m.Date, Actor: actor, Source: SourceMailPrefix + m.MessageID, Key: UnappliedKey(m.MessageID, line),
-		Data: EventData{Proposal: proposal, MessageID: m.MessageID, Subject: m.Subject, Display: m.From.Name, Email: m.From.Email,
-			User: user, Line: bodyLine(m.Body, line), Reason: reason}}
-}
-
-// UnappliedKey is the deduplication key of the mail.unapplied event about
-// line n of the mail messageID.
-func UnappliedKey(messageID string, n int) string {
-	return SourceMailPrefix + messageID + "/unapplied/" + strconv.Itoa(n)
-}
-
-// bodyLine returns line n (from 1) of a body, trimmed ("" when there is none).
-func bodyLine(body string, n int) string {
-	lines := strings.SplitN(body, "\n", n+1)
-	if n < 1 || n > len(lines) {
-		return ""
-	}
-	return strings.TrimSpace(lines[n-1])
-}
 
 // decideUnapplied checks a mail.unapplied event: only mail ingest makes
 // one, from a mail, about one of its lines.

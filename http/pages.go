@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/msgid"
 	"html/template"
 	"io"
 	"io/fs"
@@ -405,7 +406,7 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 		Kinds: []pvczar.PositionKind{pvczar.PositionAck, pvczar.PositionReview, pvczar.PositionTest, pvczar.PositionComment, pvczar.PositionAbstain, pvczar.PositionRecuse}}
 	pv.Paused = pausedLapses(reg, pr, p.Clock) // p.Clock: the instant the page is evaluated at
 	if s.opts.MailDomain != "" {
-		pv.Announcement = pvczar.AnnouncementID(pr.ID, s.opts.MailDomain)
+		pv.Announcement = msgid.Announcement(pr.ID, s.opts.MailDomain)
 	}
 	if v.User != nil {
 		pv.Czar = v.User.Role == pvczar.RoleCzar
@@ -443,6 +444,8 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 		{"Lapsed", "objections whose authors stopped answering; they no longer block", proposals(q.Lapsed)},
 		{"Stale", "protocols in prototype for too long with no proposal", protocolItems(reg, now, q.Stale, false)},
 		{"SUPPORT.md disagrees", "protocols whose stage differs from what xen.git's SUPPORT.md labels imply, or with one implementation under several labels", protocolItems(reg, now, q.Support, true)},
+		{"Landed without a decision", "open proposals whose SUPPORT.md change landed in xen.git with no decision recorded", proposals(q.Landed)},
+		{"SUPPORT.md patches on the list", "patches on xen-devel that change a PV protocol's status in SUPPORT.md and that no proposal has adopted: the command opens the proposal on the patch's thread", candidateItems(now, q.Candidates)},
 		{"Who holds the ball", "every open objection of every open proposal: who must act next, and since when, longest first", ballItems(reg, now)},
 		{"Away", "absences under way or to come: while one is under way, the lapse clock of its author's objections is paused", awayItems(reg, now)},
 	}
@@ -453,6 +456,18 @@ func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 // what blocks it, who holds the ball, and how long it has waited.
 type queueItem struct {
 	ID, Link, What, Blocker, Ball, Age string
+	Command                            string // the command that acts on it
+}
+
+// candidateItems describes the SUPPORT.md patches of the queue.
+func candidateItems(now time.Time, cs []pvczar.CandidateItem) []queueItem {
+	var items []queueItem
+	for _, c := range cs {
+		items = append(items, queueItem{ID: c.Protocol, Link: pvczar.LoreURL(c.MessageID),
+			What:    fmt.Sprintf("%s -> %s by %q (%s)", c.From, c.To, c.Subject, strings.Join(c.Changes, "; ")),
+			Blocker: c.Note, Age: "posted " + pvczar.FormatDuration(now.Sub(c.At)) + " ago", Command: c.Command})
+	}
+	return items
 }
 
 // proposalItems describes proposals of the queue ("ID", or "ID/objection"

@@ -53,8 +53,8 @@ var commandRoutes = []commandRoute{
 		Fields: []string{"reason"}},
 	{Type: pvczar.EventGateWaived, Method: "POST", Path: "/protocols/{protocol}/waivers", Summary: "Let a failed gate pass, with a written reason (the Czar).",
 		Fields: []string{"gate", "to", "reason"}},
-	{Type: pvczar.EventProposalOpened, Method: "POST", Path: "/protocols/{protocol}/proposals", Summary: "Open a proposal to move the protocol to its next stage; this opens the lazy-consensus window.",
-		Fields: []string{"to", "days", "reason"}},
+	{Type: pvczar.EventProposalOpened, Method: "POST", Path: "/protocols/{protocol}/proposals", Summary: "Open a proposal to move the protocol to its next stage; this opens the lazy-consensus window. With thread (a Message-ID), the proposal adopts that xen-devel thread, a SUPPORT.md patch or a design RFC: replies in it count as replies to pvczar's announcement do. One open proposal per thread.",
+		Fields: []string{"to", "days", "reason", "thread"}},
 
 	{Type: pvczar.EventProposalWithdrawn, Method: "POST", Path: "/proposals/{proposal}/withdraw", Summary: "Withdraw a proposal (its proposer or the Czar).",
 		Fields: []string{"reason"}},

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 // TestDigestPageListsMailNotApplied: the digest page and its text list a
@@ -16,13 +16,13 @@ import (
 func TestDigestPageListsMailNotApplied(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	m := pvczar.Mail{MessageID: "evil@example.net", From: pvczar.MailAddress{Name: `<b>Mallory</b>`, Email: "mallory@example.net"},
+	m := mail.Mail{MessageID: "evil@example.net", From: mail.Address{Name: `<b>Mallory</b>`, Email: "mallory@example.net"},
 		Subject: `Re: <script>alert("x")</script>`, Date: testStart.Add(-time.Hour), Body: "Acked-by: Mallory <img src=x onerror=alert(1)>\n"}
 	reg, err := env.store.Registry(ctx, testStart)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.store.Act(ctx, reg.UnappliedEvent(m, "testif-1", 1, "the sender is not a pvczar user")); err != nil {
+	if _, err := env.store.Act(ctx, mail.UnappliedEvent(reg, m, "testif-1", 1, "the sender is not a pvczar user")); err != nil {
 		t.Fatal(err)
 	}
 	_, text := env.request("GET", "/digest.txt", "", "")

@@ -179,12 +179,12 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 
 // streamOf is the stream an event belongs to, as Registry.Decide assigns
 // it: the users' for user events, the mail stream for mail that was not
-// applied, else its protocol's.
+// applied and for SUPPORT.md patches read in mail, else its protocol's.
 func streamOf(typ pvczar.EventType, data pvczar.EventData) string {
 	switch typ {
 	case pvczar.EventUserAdded, pvczar.EventUserRoleChanged, pvczar.EventUserEdited:
 		return pvczar.UsersStream
-	case pvczar.EventMailUnapplied:
+	case pvczar.EventMailUnapplied, pvczar.EventSupportCandidate:
 		return pvczar.MailStream
 	}
 	return pvczar.ProtocolStream(pvczar.Event{Data: data}.ProtocolID())

@@ -6,14 +6,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
-	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
-var _ pvczar.MailArchive = (*Store)(nil)
+var _ mail.Archive = (*Store)(nil)
 
-// KnownMails implements pvczar.MailArchive.
+// KnownMails implements mail.Archive.
 func (s *Store) KnownMails(ctx context.Context, messageIDs []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	err := s.queryIn(ctx, `SELECT message_id FROM mails WHERE message_id IN (`, messageIDs, func(rows *sql.Rows) error {
@@ -52,11 +54,11 @@ func (s *Store) queryIn(ctx context.Context, query string, keys []string, row fu
 	return nil
 }
 
-// AddMails implements pvczar.MailArchive.
-func (s *Store) AddMails(ctx context.Context, batch pvczar.MailBatch) (pvczar.MailAdded, error) {
-	var added pvczar.MailAdded
+// AddMails implements mail.Archive.
+func (s *Store) AddMails(ctx context.Context, batch mail.Batch) (mail.Added, error) {
+	var added mail.Added
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		added = pvczar.MailAdded{}
+		added = mail.Added{}
 		n, err := s.insertMails(ctx, tx, batch.Mails)
 		if err != nil {
 			return err
@@ -88,7 +90,7 @@ const mailColumns = 12
 
 // insertMails writes mails (those not kept before), mailRows to a
 // statement, and returns how many it wrote.
-func (s *Store) insertMails(ctx context.Context, tx *sql.Tx, mails []pvczar.ArchivedMail) (int, error) {
+func (s *Store) insertMails(ctx context.Context, tx *sql.Tx, mails []mail.Archived) (int, error) {
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, st := range stmts {
@@ -121,6 +123,25 @@ func (s *Store) insertMails(ctx context.Context, tx *sql.Tx, mails []pvczar.Arch
 		added += n
 	}
 	return added, nil
+}
+
+// KeptMail returns the mail kept with a Message-ID, if any.
+func (s *Store) KeptMail(ctx context.Context, messageID string) (mail.Mail, bool, error) {
+	var m mail.Mail
+	var at, refs string
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT message_id, at, from_email, from_name, subject, in_reply_to, refs, body FROM mails WHERE message_id = ?`), messageID).
+		Scan(&m.MessageID, &at, &m.From.Email, &m.From.Name, &m.Subject, &m.InReplyTo, &refs, &m.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, err
+	}
+	if m.Date, err = time.Parse(time.RFC3339, at); err != nil {
+		return m, false, fmt.Errorf("mail %s: its date %q: %w", messageID, at, err)
+	}
+	m.References = strings.Fields(refs)
+	return m, true, nil
 }
 
 func affected(res sql.Result, err error) (int, error) {
@@ -165,7 +186,7 @@ func (s *Store) digestUnparsed(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// RecordedKeys implements pvczar.MailArchive.
+// RecordedKeys implements mail.Archive.
 func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int64, error) {
 	found := map[string]int64{}
 	err := s.queryIn(ctx, `SELECT dedupe_key, seq FROM events WHERE dedupe_key IN (`, keys, func(rows *sql.Rows) error {
@@ -178,7 +199,7 @@ func (s *Store) RecordedKeys(ctx context.Context, keys []string) (map[string]int
 	return found, err
 }
 
-// MailCursor implements pvczar.MailArchive.
+// MailCursor implements mail.Archive.
 func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
 	var pos string
 	err := s.read.QueryRowContext(ctx, s.q(`SELECT position FROM mail_cursors WHERE source = ?`), source).Scan(&pos)
@@ -188,7 +209,7 @@ func (s *Store) MailCursor(ctx context.Context, source string) (string, error) {
 	return pos, s.describe(err)
 }
 
-// SetMailCursor implements pvczar.MailArchive.
+// SetMailCursor implements mail.Archive.
 func (s *Store) SetMailCursor(ctx context.Context, source, position string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.setCursor(ctx, tx, source, position) })
 }

@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
-var _ pvczar.Outbox = (*Store)(nil)
+var _ mail.Outbox = (*Store)(nil)
 
-// Enqueue implements pvczar.Outbox.
+// Enqueue implements mail.Outbox.
 func (s *Store) Enqueue(ctx context.Context, key, messageID, to string, raw []byte, now time.Time) (bool, error) {
 	return s.insertIfNew(ctx, `INSERT INTO outbox (key, message_id, recipient, raw, created, next_attempt)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`, key, messageID, to, raw, formatTime(now), formatTime(now))
@@ -32,17 +32,17 @@ func (s *Store) insertIfNew(ctx context.Context, query string, args ...any) (boo
 	return added, err
 }
 
-// DueMail implements pvczar.Outbox.
-func (s *Store) DueMail(ctx context.Context, now time.Time) ([]pvczar.OutgoingMail, error) {
+// DueMail implements mail.Outbox.
+func (s *Store) DueMail(ctx context.Context, now time.Time) ([]mail.Outgoing, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, key, message_id, recipient, raw, attempts, last_error FROM outbox
 		WHERE sent = '' AND next_attempt <= ? ORDER BY id`), formatTime(now))
 	if err != nil {
 		return nil, s.describe(err)
 	}
 	defer rows.Close()
-	var out []pvczar.OutgoingMail
+	var out []mail.Outgoing
 	for rows.Next() {
-		var m pvczar.OutgoingMail
+		var m mail.Outgoing
 		if err := rows.Scan(&m.ID, &m.Key, &m.MessageID, &m.To, &m.Raw, &m.Attempts, &m.LastError); err != nil {
 			return nil, err
 		}
@@ -51,7 +51,7 @@ func (s *Store) DueMail(ctx context.Context, now time.Time) ([]pvczar.OutgoingMa
 	return out, rows.Err()
 }
 
-// ClaimMail implements pvczar.Outbox: moving the next attempt to the end
+// ClaimMail implements mail.Outbox: moving the next attempt to the end
 // of the lease takes the message, for the one sender whose update matched.
 func (s *Store) ClaimMail(ctx context.Context, id int64, now, lease time.Time) (bool, error) {
 	claimed := false
@@ -68,7 +68,7 @@ func (s *Store) ClaimMail(ctx context.Context, id int64, now, lease time.Time) (
 	return claimed, err
 }
 
-// MarkSent implements pvczar.Outbox.
+// MarkSent implements mail.Outbox.
 func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET sent = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`), formatTime(now), id)
@@ -76,7 +76,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
 	})
 }
 
-// MarkFailed implements pvczar.Outbox.
+// MarkFailed implements mail.Outbox.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE id = ?`), reason, formatTime(next), id)

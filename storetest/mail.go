@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 // testMailArchive: a batch keeps its mails, its unparsed messages (each
@@ -17,19 +18,19 @@ func testMailArchive(t *testing.T, opener Opener) {
 	ctx := context.Background()
 	setup(t, s)
 	bad := []byte("not a header\n\nat all")
-	batch := pvczar.MailBatch{
-		Mails: []pvczar.ArchivedMail{
-			{Mail: pvczar.Mail{MessageID: "one@x", Date: at(1, 0), Subject: "one"}, Source: "list.mbox"},
-			{Mail: pvczar.Mail{MessageID: "two@x", Date: at(1, 0), Subject: "two"}, Source: "list.mbox", Notes: []string{"a note"}},
+	batch := mail.Batch{
+		Mails: []mail.Archived{
+			{Mail: mail.Mail{MessageID: "one@x", Date: at(1, 0), Subject: "one"}, Source: "list.mbox"},
+			{Mail: mail.Mail{MessageID: "two@x", Date: at(1, 0), Subject: "two"}, Source: "list.mbox", Notes: []string{"a note"}},
 		},
-		Unparsed: []pvczar.UnparsedMail{
+		Unparsed: []mail.Unparsed{
 			{Source: "list.mbox", Line: 10, Raw: bad, Reason: "no mail header found"},
 			{Source: "list.mbox", Line: 20, Raw: bad, Reason: "no mail header found"},
 			{Source: "list.mbox", Line: 30, Raw: []byte("other"), Reason: "over the limit of 100 MIME parts"},
 		},
 		Cursors: map[string]string{"mbox:list.mbox": `{"offset":100}`},
 	}
-	for i, want := range []pvczar.MailAdded{{Mails: 2, Unparsed: 2}, {}} {
+	for i, want := range []mail.Added{{Mails: 2, Unparsed: 2}, {}} {
 		added, err := s.AddMails(ctx, batch)
 		if err != nil || added != want {
 			t.Fatalf("batch %d: %+v, %v; want %+v", i+1, added, err, want)
@@ -76,7 +77,7 @@ func testUnparsedMergedOnUpgrade(t *testing.T, opener Opener) {
 	if err := raw.QueryRow(`SELECT COUNT(*), COUNT(digest) FROM mail_unparsed`).Scan(&rows, &digests); err != nil || rows != 2 || digests != 2 {
 		t.Fatalf("after the upgrade: %d rows, %d with a digest (%v); want 2, 2", rows, digests, err)
 	}
-	added, err := s.AddMails(context.Background(), pvczar.MailBatch{Unparsed: []pvczar.UnparsedMail{{Source: "a", Line: 1, Raw: []byte("same"), Reason: "e"}}})
+	added, err := s.AddMails(context.Background(), mail.Batch{Unparsed: []mail.Unparsed{{Source: "a", Line: 1, Raw: []byte("same"), Reason: "e"}}})
 	if err != nil || added.Unparsed != 0 {
 		t.Fatalf("the same content again: %+v, %v", added, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 // Store is what the suite needs of a store under test: a store, or a
@@ -28,7 +29,7 @@ type Store interface {
 // client of a server).
 type DatabaseStore interface {
 	Store
-	pvczar.MailArchive
+	mail.Archive
 	// ActAll records commands all or none.
 	ActAll(ctx context.Context, cmds []pvczar.Event) ([]pvczar.Event, error)
 	// ExportLog writes the log as JSON Lines; ImportLog loads one into an

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (r *Repo) Shallow(ctx context.Context) ([]string, error) {
 // (parents before children), with the blobs they wrote.
 func (r *Repo) Log(ctx context.Context, rev string, paths ...string) ([]Commit, error) {
 	args := []string{"log", "--topo-order", "--reverse", "--raw", "--no-renames", "--no-abbrev",
-		"--format=commit %H %ct %aE", rev, "--"}
+		"--format=commit %H %ct %aE%n%w(0,4,4)%B", rev, "--"}
 	cmd := exec.CommandContext(ctx, "git", append(append([]string{"--git-dir", r.gitDir}, args...), paths...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -106,7 +107,8 @@ func (r *Repo) Log(ctx context.Context, rev string, paths ...string) ([]Commit, 
 	return commits, nil
 }
 
-// parseLog reads `git log --raw --format='commit %H %ct %aE'`.
+// parseLog reads `git log --raw --format='commit %H %ct %aE%n%w(0,4,4)%B'`:
+// each commit's message comes indented by four spaces.
 func parseLog(rd io.Reader) ([]Commit, error) {
 	var out []Commit
 	sc := bufio.NewScanner(rd)
@@ -151,6 +153,14 @@ func parseLog(rd io.Reader) ([]Commit, error) {
 			}
 			c := &out[len(out)-1]
 			c.Changes = append(c.Changes, ch)
+		case strings.HasPrefix(line, "    ") && len(out) > 0:
+			c := &out[len(out)-1]
+			text := strings.TrimSpace(line)
+			if c.Subject == "" && len(c.Changes) == 0 {
+				c.Subject = text
+			} else if id, ok := trailerMessageID(text); ok && !slices.Contains(c.MessageIDs, id) {
+				c.MessageIDs = append(c.MessageIDs, id)
+			}
 		}
 	}
 	return out, sc.Err()

@@ -31,7 +31,11 @@ type Commit struct {
 	ID      string
 	Date    time.Time // the committer's date: when it landed in xen.git
 	Author  string    // the author's mail address
-	Changes []Change
+	Subject string    // the first line of its message
+	// MessageIDs are the mails its trailers name (Link: to lore,
+	// Message-Id:): the patch it applied.
+	MessageIDs []string
+	Changes    []Change
 }
 
 // Change is one path a commit wrote or deleted.

@@ -112,8 +112,9 @@ type walk struct {
 // PlanImport plans the commands that bring opt.Registry up to date with
 // the history: users and roles from MAINTAINERS, a protocol per io header
 // (registered at the commit that added it), its design document at every
-// commit that changed it, and every change of its SUPPORT.md labels, with
-// the imported stage moves they imply. Facts the registry holds already are
+// commit that changed it, every change of its SUPPORT.md labels, with
+// the imported stage moves they imply, and the commit that applied the
+// patch of each proposal's adopted thread (see planner.landings). Facts the registry holds already are
 // not planned again, so importing twice plans nothing.
 func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 	w, err := walkHistory(h, false)
@@ -156,6 +157,7 @@ func PlanImport(h *History, opt ImportOptions) (*ImportPlan, error) {
 	for _, facts := range plan.Protocols {
 		p.protocol(w, facts)
 	}
+	p.landings(w)
 	p.finish()
 	for _, f := range plan.Protocols {
 		if f.Header == "" {

@@ -2,6 +2,7 @@ package xen
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,4 +342,78 @@ func (p *planner) finish() {
 		cmds = append(cmds, x.ev)
 	}
 	p.plan.Commands = append(cmds, p.demotions...)
+}
+
+// landings plans, for each proposal that adopted a thread and whose
+// change has not landed yet, the commit that applied the thread's patch:
+// the first commit whose Link: or Message-Id: trailer names the thread,
+// else the first whose subject is the patch's (PatchTitle) and whose
+// SUPPORT.md makes the patch's label changes to the proposal's protocol
+// (the patch as ingest read it: Registry.Candidates).
+func (p *planner) landings(w *walk) {
+	patches := map[string]pvczar.Candidate{}
+	for _, c := range p.reg.Candidates {
+		patches[c.MessageID] = c
+	}
+	for _, proto := range p.reg.SortedProtocols() {
+		for _, pr := range proto.Proposals {
+			if pr.Thread == "" || pr.Landed != nil {
+				continue
+			}
+			patch, read := patches[pr.Thread]
+			for i, c := range w.h.Commits {
+				how := ""
+				switch {
+				case slices.Contains(c.MessageIDs, pr.Thread):
+					how = "its trailer links the thread's mail"
+				case read && c.Subject != "" && c.Subject == PatchTitle(patch.Subject) && w.applies(i, proto.ID, p.reg.PatchChanges(patch)):
+					how = "its subject and its SUPPORT.md change are the thread's patch's"
+				default:
+					continue
+				}
+				since := c.Date
+				p.events = append(p.events, planned{commit: i, order: 3, date: c.Date, ev: pvczar.Event{Type: pvczar.EventProposalLanded, Actor: p.actor,
+					Source: pvczar.SourceXenPrefix + c.ID, Data: pvczar.EventData{Protocol: proto.ID, Proposal: pr.ID, Commit: c.ID, Since: &since, Reason: how}}})
+				if pr.Status == pvczar.ProposalOpen {
+					p.plan.Findings = append(p.plan.Findings, Finding{Rule: RuleRegistry, Severity: Warning, File: SupportPath, Protocol: proto.ID,
+						Message: fmt.Sprintf("the change of %s landed in %s (%s) with no decision recorded: the Czar decides it", pr.ID, pvczar.ShortCommit(c.ID), c.Date.Format("2006-01-02"))})
+				}
+				break
+			}
+		}
+	}
+}
+
+// applies reports whether commit i changed protocol's SUPPORT.md labels
+// as changes say: each label of the protocol's implementations went from
+// its From to its To.
+func (w *walk) applies(i int, protocol string, changes []pvczar.LabelChange) bool {
+	ls := w.listings[protocol]
+	at := slices.IndexFunc(ls, func(l listing) bool { return l.commit == i })
+	if at < 0 {
+		return false
+	}
+	var before []pvczar.Implementation
+	if at > 0 {
+		before = ls[at-1].impls
+	}
+	label := func(impls []pvczar.Implementation, id string) string {
+		for _, impl := range impls {
+			if pvczar.ImplementationID(impl.CodeBase, impl.Side, impl.Name) == id {
+				return impl.Support
+			}
+		}
+		return ""
+	}
+	n := 0
+	for _, ch := range changes {
+		if ch.Protocol != protocol {
+			continue
+		}
+		if label(before, ch.Implementation) != ch.From || label(ls[at].impls, ch.Implementation) != ch.To {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }

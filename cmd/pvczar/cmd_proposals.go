@@ -14,9 +14,10 @@ func init() {
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.to, "to", "", "the stage to move to (default: the next one; no stage may be skipped)")
 			fs.IntVar(&o.days, "days", 0, "window length in days (the Czar only; at least 7; default from the rules)")
+			fs.StringVar(&o.thread, "thread", "", "adopt this xen-devel thread (the Message-ID of its first mail, a SUPPORT.md patch or a design RFC) as the proposal's thread: replies in it count")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
-			d := pvczar.EventData{Protocol: args[0], Days: c.opts.days}
+			d := pvczar.EventData{Protocol: args[0], Days: c.opts.days, Thread: c.opts.thread}
 			if c.opts.to != "" {
 				st, err := pvczar.ParseStage(c.opts.to)
 				if err != nil {

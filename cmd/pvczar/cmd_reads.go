@@ -136,6 +136,18 @@ func printStatus(w io.Writer, st pvczar.Status) {
 	}{{"ready", q.Ready}, {"overdue", q.Overdue}, {"blocked", q.Blocked}, {"stalled", q.Stalled}, {"lapsed", q.Lapsed}, {"stale", q.Stale}, {"support", q.Support}} {
 		fmt.Fprintf(w, "  %-8s %s\n", line.name+":", dash(strings.Join(line.ids, ", ")))
 	}
+	if len(q.Landed) > 0 {
+		fmt.Fprintf(w, "  %-8s %s (their SUPPORT.md change landed in xen.git with no decision recorded)\n", "landed:", strings.Join(q.Landed, ", "))
+	}
+	if len(q.Candidates) > 0 {
+		fmt.Fprintln(w, "\nSUPPORT.md patches on the list that no proposal has adopted:")
+		for _, c := range q.Candidates {
+			fmt.Fprintf(w, "  %s %s -> %s: %q, %s\n    %s\n", c.Protocol, c.From, c.To, c.Subject, strings.Join(c.Changes, "; "), c.Command)
+			if c.Note != "" {
+				fmt.Fprintf(w, "    (refused now: %s)\n", c.Note)
+			}
+		}
+	}
 	if len(st.Away) > 0 {
 		fmt.Fprintln(w, "\nAway (the lapse clock of their objections is paused while they are away):")
 		for _, a := range st.Away {
@@ -153,6 +165,12 @@ func printStatus(w io.Writer, st pvczar.Status) {
 func printProposal(w io.Writer, pr *pvczar.Proposal) {
 	fmt.Fprintf(w, "Proposal %s: %s -> %s by %s, %s\n", pr.ID, pr.From, pr.To, pr.Proposer, pr.Status)
 	fmt.Fprintf(w, "  opened %s, window closes %s (%d days)\n", pvczar.FormatUTC(pr.Opened), pvczar.FormatAoE(pr.Deadline), pr.WindowDays)
+	if pr.Thread != "" {
+		fmt.Fprintf(w, "  on the xen-devel thread <%s>\n", pr.Thread)
+	}
+	if l := pr.Landed; l != nil {
+		fmt.Fprintf(w, "  landed in xen.git: %s at %s (%s)\n", pvczar.ShortCommit(l.Commit), pvczar.FormatUTC(l.At), l.How)
+	}
 	if pr.Decision != nil {
 		fmt.Fprintf(w, "  %s by %s at %s %s\n", pr.Decision.Outcome, pr.Decision.By, pvczar.FormatUTC(pr.Decision.At), pr.Decision.Reason)
 	}

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
 	pvhttp "github.com/xen-pvczar/pvczar/http"
+	"github.com/xen-pvczar/pvczar/mail"
 	"github.com/xen-pvczar/pvczar/sqlstore"
 	"github.com/xen-pvczar/pvczar/verify"
 )
@@ -76,13 +76,13 @@ func runServe(ctx context.Context, c *cli, _ []string) error {
 		}
 	}
 	if len(c.opts.watchMail) > 0 {
-		go watchMail(ctx, c, store, logger, c.opts.watchMail, c.opts.mailEvery)
+		go mail.Watch(ctx, store, mail.WatchOptions{Sources: c.opts.watchMail, Every: c.opts.mailEvery, Logger: logger})
 	}
 	if c.opts.mailTo != "" || c.opts.smtpAddr != "" || c.opts.outboxMbox != "" {
 		if err := checkMailOptions(c.opts); err != nil {
 			return err
 		}
-		go announce(ctx, c, store, logger, now, c.opts.mailEvery)
+		go mail.AnnounceEvery(ctx, store, c.sendOptions(), now, c.opts.mailEvery)
 	}
 	if c.opts.maxConns < 1 || c.opts.maxConnsPerAddr < 1 {
 		return pvczar.Errorf(pvczar.EINVALID, "--max-conns and --max-conns-per-addr must be at least 1")
@@ -128,71 +128,4 @@ func serveDemo(ctx context.Context, c *cli, store *sqlstore.Store, now time.Time
 	}
 	fmt.Fprintf(c.stdout, "sign in as the demo's Czar (%s) with this token, valid for one day: %s\n", demoCzar, secret)
 	return nil
-}
-
-// watchMail ingests the mail sources every interval until ctx ends, each
-// from where the last ingest stopped, by cursors kept in the database in
-// the transaction of the mail they cover: an mbox file after its last whole
-// message (whole again when it was rewritten), a Maildir folder from its
-// newest file read, a public-inbox archive after its last commit. A file is
-// looked at only when its size or time changed; folders every time.
-func watchMail(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.Logger, sources []string, every time.Duration) {
-	type stamp struct {
-		size int64
-		mod  time.Time
-	}
-	seen := map[string]stamp{}
-	missing := map[string]bool{} // warned about once, until it appears
-	for {
-		var changed []string
-		for _, path := range sources {
-			info, err := os.Stat(path)
-			if err != nil {
-				if !missing[path] {
-					logger.Warn("mail source", "path", path, "err", err)
-				}
-				missing[path] = true
-				continue
-			}
-			delete(missing, path)
-			st := stamp{info.Size(), info.ModTime()}
-			if info.IsDir() || seen[path] != st {
-				changed = append(changed, path)
-				seen[path] = st
-			}
-		}
-		if len(changed) > 0 {
-			sum, err := ingestAll(ctx, c, store, changed, true, nil)
-			if err != nil && ctx.Err() == nil {
-				logger.Error("mail ingest", "paths", changed, "err", err)
-			} else if sum.Read > 0 {
-				logger.Info("mail ingested", "read", sum.Read, "new", sum.New, "events", sum.Events, "unparseable", sum.Unparseable)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
-	}
-}
-
-// announce queues and sends the announcements that fall due, every
-// interval, until ctx ends. The first round looks back one day.
-func announce(ctx context.Context, c *cli, store *sqlstore.Store, logger *slog.Logger, now func() time.Time, every time.Duration) {
-	for {
-		at := now().UTC().Truncate(time.Second)
-		r, err := sendMail(ctx, c, store, at.Add(-pvczar.Day), at)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.Error("mail: announcements", "err", err)
-		case r.queued+r.sent+r.failed > 0:
-			logger.Info("mail: announcements", "queued", r.queued, "sent", r.sent, "failed", r.failed)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
-	}
 }

@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/mbox"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 // ingestJSON runs `mail ingest --json` with args and decodes its summary.
-func ingestJSON(t *testing.T, args ...string) ingestSummary {
+func ingestJSON(t *testing.T, args ...string) mail.IngestSummary {
 	t.Helper()
-	var sum ingestSummary
+	var sum mail.IngestSummary
 	out := mustRun(t, append([]string{"mail", "ingest", "--json"}, args...)...)
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("%s: %v", out, err)
@@ -229,10 +229,10 @@ func TestIngestStopsWhenInterrupted(t *testing.T) {
 	defer w.Close()
 	// Message 257 is read when the separator of 258 follows it; adding it
 	// keeps the full batch of 256.
-	for i := range ingestBatch + 2 {
+	for i := range mail.IngestBatch + 2 {
 		io.WriteString(w, mboxMessage(fmt.Sprint("m", i), "text"))
 	}
-	for deadline := time.Now().Add(time.Minute); query(t, db, `SELECT COUNT(*) FROM mails`) != fmt.Sprint(ingestBatch); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); query(t, db, `SELECT COUNT(*) FROM mails`) != fmt.Sprint(mail.IngestBatch); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first batch was not kept within a minute")
 		}
@@ -242,31 +242,7 @@ func TestIngestStopsWhenInterrupted(t *testing.T) {
 	if code := <-done; code != exitInterrupt {
 		t.Fatalf("exit %d, want %d", code, exitInterrupt)
 	}
-	if n := query(t, db, `SELECT COUNT(*) FROM mails`); n != fmt.Sprint(ingestBatch) {
-		t.Fatalf("%s mails kept, want the committed batch of %d", n, ingestBatch)
-	}
-}
-
-// TestIngestBatchBytes: a batch holds at most ingestBatchBytes of messages
-// (a single larger message alone), not 256 messages of any size.
-func TestIngestBatchBytes(t *testing.T) {
-	big := make([]byte, 40<<20) // one buffer shared by the messages: no header, unparseable at once
-	var largest int
-	in := &ingester{c: &cli{}, sum: ingestSummary{Refused: map[string]int{}, OverLimit: map[string]int{}}, seen: map[string]bool{},
-		archive: noArchive{}, cursors: map[string]string{}}
-	for i, size := range []int{12 << 20, 12 << 20, 12 << 20, 12 << 20, 1 << 10, 40 << 20} {
-		if err := in.add(context.Background(), &mbox.Message{Raw: big[:size], Source: "big.mbox", Line: i + 1}, "big.mbox", ""); err != nil {
-			t.Fatal(err)
-		}
-		if in.batchBytes > ingestBatchBytes && len(in.batch) > 1 {
-			t.Fatalf("after message %d: a batch of %d messages, %d bytes", i+1, len(in.batch), in.batchBytes)
-		}
-		largest = max(largest, in.batchBytes)
-	}
-	if err := in.flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if in.sum.Read != 6 || in.sum.Unparseable != 6 || largest < 24<<20 {
-		t.Fatalf("read %d, unparseable %d, largest batch %d bytes", in.sum.Read, in.sum.Unparseable, largest)
+	if n := query(t, db, `SELECT COUNT(*) FROM mails`); n != fmt.Sprint(mail.IngestBatch) {
+		t.Fatalf("%s mails kept, want the committed batch of %d", n, mail.IngestBatch)
 	}
 }

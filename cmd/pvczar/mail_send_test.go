@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/mbox"
-	"github.com/xen-pvczar/pvczar/message"
+	"github.com/xen-pvczar/pvczar/mail/mbox"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
 // smtpSink is an SMTP server inside the test: it speaks enough of RFC 5321

@@ -97,7 +97,7 @@ type opts struct {
 	format, out, pkg, specFile, headerFile, rev, url                                      string
 	tickEvery, ttl, mailEvery                                                             time.Duration
 	watchMail                                                                             stringList
-	from, until                                                                           string
+	from, until, thread                                                                   string
 	cancel, all                                                                           bool
 }
 
