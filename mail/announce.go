@@ -22,10 +22,10 @@ type Announcement struct {
 	// its announcement answers it, and every follow-up names it among its
 	// references, so that all of it reads as one thread where Xen
 	// discusses the patch.
-	Thread string
-	Subject   string
-	Body      string
-	At        time.Time // when it became due
+	Thread  string
+	Subject string
+	Body    string
+	At      time.Time // when it became due
 }
 
 // closingNotice is how long before a window closes its reminder goes out.

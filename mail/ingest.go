@@ -59,10 +59,12 @@ type ingester struct {
 	incremental bool            // read mbox files and Maildir folders from their cursors
 	seen        map[string]bool // Message-IDs seen: all of a dry run's; otherwise this batch's and those already kept
 	sum         IngestSummary
-	threads     []Mail // ids and references only, for the thread count
-	batch       []*mbox.Message
+	threads     *message.ThreadCounter // the thread count, in about 90 bytes a message
+	batch       []*mbox.Message        // queued, to be parsed
 	batchBytes  int
-	cursors     map[string]string // where reading each source stands after the batch's messages
+	keeping     chan *parsingBatch // batches parsed or being parsed, for the keeper
+	kept        chan error         // the keeper's end: nil when it kept them all
+	cursors     map[string]string  // where reading each source stands after the batch's messages
 	logger      *slog.Logger
 	progress    func(messages int)
 	// adopted is the registry whose open proposals' adopted threads a reply
@@ -117,22 +119,31 @@ type IngestOptions struct {
 func Ingest(ctx context.Context, paths []string, opts IngestOptions) (IngestSummary, error) {
 	in := &ingester{sum: IngestSummary{Refused: map[string]int{}, OverLimit: map[string]int{}}, seen: map[string]bool{},
 		store: opts.Store, archive: noArchive{}, incremental: opts.Incremental, cursors: map[string]string{},
-		logger: opts.Logger, progress: opts.Progress, revisions: newRevisions()}
+		logger: opts.Logger, progress: opts.Progress, revisions: newRevisions(), threads: message.NewThreadCounter()}
 	if in.logger == nil {
 		in.logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Store != nil {
 		in.archive = opts.Store
 	}
+	var err error
 	for _, path := range paths {
-		if err := in.ingestPath(ctx, path); err != nil {
-			return in.sum, err
+		if err = in.ingestPath(ctx, path); err != nil {
+			break
 		}
 	}
-	if err := in.flush(ctx); err != nil {
+	if err == nil {
+		err = in.flush(ctx)
+	}
+	// The batches handed on are kept (or, when ctx ended, dropped) before
+	// the summary is read.
+	if kerr := in.stop(); err == nil {
+		err = kerr
+	}
+	if err != nil {
 		return in.sum, err
 	}
-	in.sum.Threads = len(Threads(in.threads))
+	in.sum.Threads = in.threads.Threads()
 	for _, s := range in.revisions.incomplete() {
 		in.logger.Warn("a patch series of a proposal lacks parts: no version recorded", "series", s)
 		in.sum.IncompleteSeries++
@@ -165,40 +176,127 @@ type parsed struct {
 	err  error
 }
 
-// flush parses the batch on every CPU, then handles its messages in order
-// and keeps them, with the cursors that cover them, in one transaction.
-// When ctx ends, parsing stops and nothing of the batch is kept.
+// An ingest is a pipeline of three: the caller's goroutine reads and
+// splits the archive into batches (flush hands each on); the parsers parse
+// a batch on every CPU; the keeper waits for each batch's parse, handles
+// its messages in archive order and keeps them, with the cursors that
+// cover them, in one transaction. At most two batches wait for the keeper,
+// so that memory stays bounded. When ctx ends, parsing stops and nothing
+// of a batch not yet kept is kept.
+
+// flush hands the queued batch to the parsers and the keeper; it fails
+// when the keeper has failed, so that reading stops.
 func (in *ingester) flush(ctx context.Context) error {
+	if in.keeping == nil {
+		in.keeping, in.kept = make(chan *parsingBatch, 1), make(chan error, 1)
+		go in.keeper(ctx)
+	}
 	if len(in.batch) == 0 && len(in.cursors) == 0 {
+		return in.keeperFailed()
+	}
+	b := startParse(ctx, in.batch, in.cursors)
+	in.batch, in.batchBytes, in.cursors = nil, 0, map[string]string{}
+	select {
+	case in.keeping <- b:
+		return nil
+	case err := <-in.kept: // the keeper stopped
+		in.kept <- err
+		return err
+	}
+}
+
+// finish keeps every batch read, and returns the keeper's error.
+func (in *ingester) finish(ctx context.Context) error {
+	in.flush(ctx) // its error is the keeper's, which stop returns
+	return in.stop()
+}
+
+// stop waits for the keeper to keep the batches handed on, and returns
+// its error.
+func (in *ingester) stop() error {
+	if in.keeping == nil {
 		return nil
 	}
-	results := make([]parsed, len(in.batch))
-	parse := func(i int) {
-		m, err := message.ParseContext(ctx, in.batch[i].Raw)
-		results[i] = parsed{m, err}
-	}
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(in.batch) && ctx.Err() == nil; i += workers {
-				if len(in.batch[i].Raw) <= parseAlone {
-					parse(i)
-				}
+	close(in.keeping)
+	err := <-in.kept
+	in.keeping = nil
+	return err
+}
+
+// keeper keeps the batches in the order read, until the queue is closed or
+// keeping one fails; then it says why on kept.
+func (in *ingester) keeper(ctx context.Context) {
+	for b := range in.keeping {
+		if err := in.keep(ctx, b); err != nil {
+			in.kept <- err
+			for range in.keeping { // let flush and finish go on
 			}
-		}()
-	}
-	wg.Wait()
-	for i := 0; i < len(in.batch) && ctx.Err() == nil; i++ {
-		if len(in.batch[i].Raw) > parseAlone {
-			parse(i)
+			return
 		}
 	}
+	in.kept <- nil
+}
+
+// keeperFailed returns the keeper's error if it has stopped.
+func (in *ingester) keeperFailed() error {
+	select {
+	case err := <-in.kept:
+		in.kept <- err
+		return err
+	default:
+		return nil
+	}
+}
+
+// parsingBatch is a batch handed to the parsers: they parse it on every
+// CPU (its largest messages one at a time) while the batch before it is
+// kept and the next one read.
+type parsingBatch struct {
+	msgs    []*mbox.Message
+	cursors map[string]string // where reading each source stands after them
+	results []parsed
+	done    chan struct{}
+}
+
+func startParse(ctx context.Context, msgs []*mbox.Message, cursors map[string]string) *parsingBatch {
+	b := &parsingBatch{msgs: msgs, cursors: cursors, results: make([]parsed, len(msgs)), done: make(chan struct{})}
+	parse := func(i int) {
+		m, err := message.ParseContext(ctx, msgs[i].Raw)
+		b.results[i] = parsed{m, err}
+	}
+	go func() {
+		defer close(b.done)
+		workers := runtime.GOMAXPROCS(0)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(msgs) && ctx.Err() == nil; i += workers {
+					if len(msgs[i].Raw) <= parseAlone {
+						parse(i)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i := 0; i < len(msgs) && ctx.Err() == nil; i++ {
+			if len(msgs[i].Raw) > parseAlone {
+				parse(i)
+			}
+		}
+	}()
+	return b
+}
+
+// keep waits for a batch's parse, then acts on its messages and keeps
+// them, with its cursors, in one transaction, in archive order.
+func (in *ingester) keep(ctx context.Context, b *parsingBatch) error {
+	<-b.done
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	results := b.results
 	known := map[string]bool{}
 	if in.store != nil {
 		ids := make([]string, 0, len(results))
@@ -216,8 +314,8 @@ func (in *ingester) flush(ctx context.Context) error {
 	for id := range known {
 		in.seen[id] = true
 	}
-	batch := Batch{Cursors: in.cursors}
-	for i, raw := range in.batch {
+	batch := Batch{Cursors: b.cursors}
+	for i, raw := range b.msgs {
 		a, err := in.handle(ctx, raw, results[i])
 		if err != nil {
 			return err
@@ -239,10 +337,8 @@ func (in *ingester) flush(ctx context.Context) error {
 		in.sum.KeptRaw += added.Unparsed
 	}
 	if in.progress != nil {
-		in.progress(len(in.batch))
+		in.progress(len(b.msgs))
 	}
-	clear(in.batch) // let the messages go
-	in.batch, in.batchBytes, in.cursors = in.batch[:0], 0, map[string]string{}
 	return nil
 }
 
@@ -279,7 +375,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		return nil, nil
 	}
 	in.seen[m.MessageID] = true
-	in.threads = append(in.threads, Mail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date})
+	in.threads.Add(m.MessageID, m.InReplyTo, m.References)
 	read := Read(m)
 	in.sum.Trailers += len(read.Trailers)
 	proposal, ok := read.Proposal()
@@ -569,7 +665,7 @@ func (in *ingester) ingestMbox(ctx context.Context, path, cursor string) error {
 		}
 		if err != nil {
 			// What was read before is whole: keep it.
-			if ferr := in.flush(ctx); ferr != nil {
+			if ferr := in.finish(ctx); ferr != nil {
 				return ferr
 			}
 			return pvczar.Errorf(pvczar.EINVALID, "%v (after %s)", err, time.Since(start).Round(time.Millisecond))

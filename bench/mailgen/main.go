@@ -85,4 +85,3 @@ func rewrite(w *bufio.Writer, b, suffix []byte) {
 		b = b[j:]
 	}
 }
-

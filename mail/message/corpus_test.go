@@ -121,7 +121,7 @@ func TestCorpusCounts(t *testing.T) {
 		tr, _ := mail.ReadText(m.Body, m.From)
 		trailers += len(tr)
 	}
-	got := fmt.Sprintf("%d %d %d %d %d", n, withID, len(seen), len(mail.Threads(mails)), trailers)
+	got := fmt.Sprintf("%d %d %d %d %d", n, withID, len(seen), len(jwzThreads(mails)), trailers)
 	if got != want {
 		t.Fatalf("messages, with ids, distinct ids, threads, trailers:\n pvczar %s\n python %s", got, want)
 	}

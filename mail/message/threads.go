@@ -3,7 +3,7 @@ package message
 import "hash/maphash"
 
 // ThreadCounter counts the threads of the mails added to it as
-// mail.Threads does (the same JWZ links: References, the last 100,
+// the JWZ threading of its tests does (the same links: References, the last 100,
 // then In-Reply-To; a message's own headers win over earlier guesses; a
 // thread counts when it holds a message that was added), without keeping
 // the mails: it keeps a 64-bit hash of each id (those only referenced
@@ -23,7 +23,7 @@ func NewThreadCounter() *ThreadCounter {
 	return &ThreadCounter{seed: maphash.MakeSeed(), index: map[uint64]int32{}}
 }
 
-const maxReferences = 100 // as mail.Threads
+const maxReferences = 100 // the last References read, as JWZ threading reads them
 
 func (c *ThreadCounter) get(id string) int32 {
 	h := maphash.String(c.seed, id)

@@ -5,12 +5,11 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/xen-pvczar/pvczar/mail"
 	"github.com/xen-pvczar/pvczar/mail/mbox"
 	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
-// countBoth counts mails' threads with mail.Threads and with a
+// countBoth counts mails' threads with the JWZ oracle and with a
 // ThreadCounter, which must agree.
 func countBoth(t *testing.T, mails []message.Mail) int {
 	t.Helper()
@@ -18,7 +17,7 @@ func countBoth(t *testing.T, mails []message.Mail) int {
 	for _, m := range mails {
 		c.Add(m.MessageID, m.InReplyTo, m.References)
 	}
-	want := len(mail.Threads(mails))
+	want := len(jwzThreads(mails))
 	if got := c.Threads(); got != want {
 		t.Fatalf("ThreadCounter counts %d threads, ThreadMails %d, in %v", got, want, mails)
 	}

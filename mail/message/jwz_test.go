@@ -1,12 +1,19 @@
-package mail
+package message_test
 
-import "sort"
+// The threading of Jamie Zawinski's algorithm, whole: the oracle that
+// ThreadCounter, which only counts, is checked against.
 
-// Thread is one conversation: the Message-IDs of its messages, the
+import (
+	"sort"
+
+	"github.com/xen-pvczar/pvczar/mail/message"
+)
+
+// jwzThread is one conversation: the Message-IDs of its messages, the
 // root's first, then in the order of the tree (a reply after its parent).
 // Root is the Message-ID at the top, which may be a message the archive
 // lacks.
-type Thread struct {
+type jwzThread struct {
 	Root     string
 	Messages []string
 }
@@ -53,13 +60,13 @@ func (c *container) attach(parent *container) {
 	parent.children = append(parent.children, c)
 }
 
-// Threads groups mails into threads by Message-ID, References and
+// jwzThreads groups mails into threads by Message-ID, References and
 // In-Reply-To, after Jamie Zawinski's algorithm: the References chain links
 // ancestors that are not in the archive, so replies to a missing message
 // still share a thread; links that would make a loop are not made, and an
 // earlier link between two ancestors is kept. Threads come in the order of
 // their first message's date.
-func Threads(mails []Mail) []Thread {
+func jwzThreads(mails []message.Mail) []jwzThread {
 	byID := map[string]*container{}
 	get := func(id string) *container {
 		c := byID[id]
@@ -109,12 +116,12 @@ func Threads(mails []Mail) []Thread {
 		}
 	}
 	type dated struct {
-		Thread
+		jwzThread
 		first int64
 	}
 	var found []dated
 	for _, r := range roots {
-		t := Thread{Root: r.id}
+		t := jwzThread{Root: r.id}
 		first := int64(1<<63 - 1)
 		var walk func(c *container)
 		walk = func(c *container) {
@@ -143,9 +150,9 @@ func Threads(mails []Mail) []Thread {
 		}
 		return found[i].Root < found[j].Root
 	})
-	threads := make([]Thread, len(found))
+	threads := make([]jwzThread, len(found))
 	for i, d := range found {
-		threads[i] = d.Thread
+		threads[i] = d.jwzThread
 	}
 	return threads
 }

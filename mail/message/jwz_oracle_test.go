@@ -1,4 +1,4 @@
-package mail_test
+package message_test
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xen-pvczar/pvczar/mail"
+	"github.com/xen-pvczar/pvczar/mail/message"
 )
 
-func msg(id string, day int, inReplyTo string, refs ...string) mail.Mail {
-	return mail.Mail{MessageID: id, InReplyTo: inReplyTo, References: refs, Date: time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC)}
+func msg(id string, day int, inReplyTo string, refs ...string) message.Mail {
+	return message.Mail{MessageID: id, InReplyTo: inReplyTo, References: refs, Date: time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC)}
 }
 
-func render(threads []mail.Thread) string {
+func render(threads []jwzThread) string {
 	var parts []string
 	for _, t := range threads {
 		parts = append(parts, t.Root+"["+strings.Join(t.Messages, " ")+"]")
@@ -24,22 +24,23 @@ func render(threads []mail.Thread) string {
 func TestThreads(t *testing.T) {
 	cases := []struct {
 		name  string
-		mails []mail.Mail
+		mails []message.Mail
 		want  string
 	}{
-		{"a reply and a reply to it", []mail.Mail{msg("a", 1, ""), msg("b", 2, "a", "a"), msg("c", 3, "b", "a", "b")}, "a[a b c]"},
-		{"replies before their parent arrive", []mail.Mail{msg("c", 3, "b", "a", "b"), msg("b", 2, "a"), msg("a", 1, "")}, "a[a b c]"},
-		{"siblings of a missing parent share a thread", []mail.Mail{msg("b", 2, "x"), msg("c", 3, "", "x")}, "x[b c]"},
-		{"a missing middle joins by References", []mail.Mail{msg("a", 1, ""), msg("c", 3, "", "a", "missing")}, "a[a c]"},
-		{"two threads, by first date", []mail.Mail{msg("z", 5, ""), msg("y", 1, ""), msg("w", 6, "z")}, "y[y] z[z w]"},
-		{"a loop is not made", []mail.Mail{msg("a", 1, "b"), msg("b", 2, "a")}, "b[b a]"},
-		{"a message referring to itself", []mail.Mail{msg("a", 1, "a", "a")}, "a[a]"},
-		{"a duplicate counts once", []mail.Mail{msg("a", 1, ""), msg("a", 2, "")}, "a[a]"},
+		{"a reply and a reply to it", []message.Mail{msg("a", 1, ""), msg("b", 2, "a", "a"), msg("c", 3, "b", "a", "b")}, "a[a b c]"},
+		{"replies before their parent arrive", []message.Mail{msg("c", 3, "b", "a", "b"), msg("b", 2, "a"), msg("a", 1, "")}, "a[a b c]"},
+		{"siblings of a missing parent share a thread", []message.Mail{msg("b", 2, "x"), msg("c", 3, "", "x")}, "x[b c]"},
+		{"a missing middle joins by References", []message.Mail{msg("a", 1, ""), msg("c", 3, "", "a", "missing")}, "a[a c]"},
+		{"two threads, by first date", []message.Mail{msg("z", 5, ""), msg("y", 1, ""), msg("w", 6, "z")}, "y[y] z[z w]"},
+		{"a loop is not made", []message.Mail{msg("a", 1, "b"), msg("b", 2, "a")}, "b[b a]"},
+		{"a message referring to itself", []message.Mail{msg("a", 1, "a", "a")}, "a[a]"},
+		{"a duplicate counts once", []message.Mail{msg("a", 1, ""), msg("a", 2, "")}, "a[a]"},
 	}
 	for _, c := range cases {
-		if got := render(mail.Threads(c.mails)); got != c.want {
+		if got := render(jwzThreads(c.mails)); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
+		countBoth(t, c.mails)
 	}
 }
 
@@ -50,7 +51,7 @@ func TestThreadManyReferences(t *testing.T) {
 		refs[i] = fmt.Sprintf("r%d", i)
 	}
 	start := time.Now()
-	threads := mail.Threads([]mail.Mail{msg("m", 1, "", refs...), msg("r99999", 1, "")})
+	threads := jwzThreads([]message.Mail{msg("m", 1, "", refs...), msg("r99999", 1, "")})
 	if len(threads) != 1 || len(threads[0].Messages) != 2 {
 		t.Fatalf("%s", render(threads))
 	}
@@ -65,7 +66,7 @@ func FuzzThreads(f *testing.F) {
 	f.Add("a b a|b a|c x")
 	f.Add("a a|a a a")
 	f.Fuzz(func(t *testing.T, spec string) {
-		var mails []mail.Mail
+		var mails []message.Mail
 		ids := map[string]bool{}
 		for i, part := range strings.Split(spec, "|") {
 			f := strings.Fields(part)
@@ -76,8 +77,9 @@ func FuzzThreads(f *testing.F) {
 			mails = append(mails, m)
 			ids[f[0]] = true
 		}
+		countBoth(t, mails)
 		seen := map[string]int{}
-		for _, th := range mail.Threads(mails) {
+		for _, th := range jwzThreads(mails) {
 			for _, id := range th.Messages {
 				seen[id]++
 			}
