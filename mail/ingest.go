@@ -46,6 +46,24 @@ type IngestSummary struct {
 	IncompleteSeries int `json:"incomplete_series"`
 	// Revisions counts the versions of proposals' patches recorded.
 	Revisions int `json:"patch_versions"`
+	// Notes say, for the mail of proposals and the patches that start
+	// threads, what did not count and why ("<Message-ID>: why"): a mangled
+	// diff, a series that lacks parts, an ack claimed for someone else, an
+	// ack for a version that does not exist. The first maxNotes are kept;
+	// NotesLeftOut counts the others (each mail keeps its own).
+	Notes        []string `json:"notes,omitempty"`
+	NotesLeftOut int      `json:"notes_left_out,omitempty"`
+}
+
+// maxNotes bounds the notes a summary keeps: an archive's are in its mail.
+const maxNotes = 100
+
+func (s *IngestSummary) note(text string) {
+	if len(s.Notes) < maxNotes {
+		s.Notes = append(s.Notes, text)
+	} else {
+		s.NotesLeftOut++
+	}
 }
 
 // ingester reads messages in batches: a batch is parsed on every CPU (its
@@ -147,6 +165,7 @@ func Ingest(ctx context.Context, paths []string, opts IngestOptions) (IngestSumm
 	for _, s := range in.revisions.incomplete() {
 		in.logger.Warn("a patch series of a proposal lacks parts: no version recorded", "series", s)
 		in.sum.IncompleteSeries++
+		in.sum.note(s + ": no version recorded")
 	}
 	return in.sum, nil
 }
@@ -506,6 +525,9 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		} else {
 			in.sum.Candidates++
 		}
+	}
+	for _, n := range notes {
+		in.sum.note(m.MessageID + ": " + n)
 	}
 	return &Archived{Mail: m, Source: raw.Source, Proposal: proposal, Notes: notes}, nil
 }

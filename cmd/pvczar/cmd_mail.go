@@ -65,6 +65,15 @@ func runMailIngest(ctx context.Context, c *cli, paths []string) error {
 		fmt.Fprintf(c.stdout, "; %d commands or trailers did not count: the next digest lists them for their senders", sum.Unapplied)
 	}
 	fmt.Fprintln(c.stdout)
+	if sum.Candidates > 0 || sum.Revisions > 0 {
+		fmt.Fprintf(c.stdout, "%d patches to SUPPORT.md for the Czar's queue; %d versions of proposals' patches recorded\n", sum.Candidates, sum.Revisions)
+	}
+	for _, n := range sum.Notes {
+		fmt.Fprintf(c.stdout, "note: %s\n", n)
+	}
+	if sum.NotesLeftOut > 0 {
+		fmt.Fprintf(c.stdout, "note: %d more notes are kept with their mail\n", sum.NotesLeftOut)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xen-pvczar/pvczar/internal/xentest"
+	"github.com/xen-pvczar/pvczar/mail"
 )
 
 // supportMail is a mail of an mbox, from name <from>, at date; parent ""
@@ -153,9 +154,12 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 		t.Fatalf("after an unchanged v3, want Carol's ack carried over: %+v", pr)
 	}
 	write(supportMail("2026-10-04T09:00:00Z", "dan@new.example", "Dan Foo", "v4@new.example", "", strings.Replace(subject, "v2", "v4", 1), v4),
-		supportMail("2026-10-04T10:00:00Z", "mallory@xen.example", "Carol Review", "forged@xen.example", "v4@new.example", "Re: [PATCH v4] x",
+		supportMail("2026-10-04T10:00:00Z", "dan@new.example", "Dan Foo", "forged@xen.example", "v4@new.example", "Re: [PATCH v4] x",
 			"Acked-by: Carol Review <carol@xen.example>\n"))
-	mustRun(t, "mail", "ingest", archive, "--db", db)
+	sum := ingestJSON(t, archive, "--db", db)
+	if !hasNote(sum, "forged@xen.example: line 1: ack by Carol Review carol@xen.example is not the sender's") {
+		t.Errorf("the summary does not note the ack claimed for Carol: %q", sum.Notes)
+	}
 	show("2026-10-04T11:00:00Z")
 	if len(pr.Revisions) != 3 || pr.Revisions[2].PatchID == pr.Revisions[1].PatchID || pr.Quorum.Have != 0 || len(pr.Quorum.NotCounted) != 1 ||
 		!strings.Contains(pr.Quorum.NotCounted[0].Why, "given on v2; the patch changed in v4") {
@@ -167,6 +171,28 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 	show("2026-10-05T09:00:00Z")
 	if pr.Quorum.Have != 1 {
 		t.Fatalf("after Carol's ack of v4: %+v", pr)
+	}
+
+	// Bad input, each noted in the summary and never a counted ack: an
+	// ack for a version that does not exist, a series that lacks a part,
+	// and a patch to SUPPORT.md whose diff is mangled.
+	write(supportMail("2026-10-05T10:00:00Z", "carol@xen.example", "Carol Review", "ack-9@xen.example", "v4@new.example", "Re: [PATCH v9] SUPPORT.md: PV Foo backend is supported outside split mode",
+		"Acked-by: Carol Review <carol@xen.example>\n"),
+		supportMail("2026-10-05T11:00:00Z", "dan@new.example", "Dan Foo", "v5-1@new.example", "", "[PATCH v5 1/2] SUPPORT.md: PV Foo backend is supported outside split mode", v4),
+		supportMail("2026-10-05T12:00:00Z", "dan@new.example", "Dan Foo", "mangled@new.example", "", "[PATCH] SUPPORT.md: PV Foo frontend", strings.Replace(patch, "@@ -", "@@ -x", 1)))
+	sum = ingestJSON(t, archive, "--db", db)
+	for _, want := range []string{
+		"ack-9@xen.example: position.recorded refused: ",
+		"fooif-1 v5: series v5 lacks 2/2: no version recorded",
+		"mangled@new.example: a patch to SUPPORT.md that cannot be read: ",
+	} {
+		if !hasNote(sum, want) {
+			t.Errorf("the summary lacks a note %q: %q", want, sum.Notes)
+		}
+	}
+	show("2026-10-05T13:00:00Z")
+	if pr.Quorum.Have != 1 || len(pr.Positions) != 2 || len(pr.Revisions) != 3 {
+		t.Fatalf("after the bad input, want only Carol's ack of v4 counted and no new version: %+v", pr)
 	}
 
 	// 5. The window closes by the clock; the Czar accepts.
@@ -192,4 +218,14 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 	if !strings.Contains(out, `"proposal.landed"`) || !strings.Contains(out, commit) {
 		t.Fatalf("the import did not record that fooif-1's patch landed in %s:\n%s", commit, out)
 	}
+}
+
+// hasNote tells whether one of the summary's notes starts with prefix.
+func hasNote(sum mail.IngestSummary, prefix string) bool {
+	for _, n := range sum.Notes {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
 }
