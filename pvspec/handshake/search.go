@@ -112,7 +112,7 @@ func Verify(ctx context.Context, s *pvspec.Spec, opts Options) (*Result, error) 
 	opts.Faults = max(opts.Faults, 0)
 	res := &Result{File: s.File, Failures: []*Failure{}}
 	if len(s.Handshake) == 0 {
-		return nil, &pvspec.Error{File: s.File, Pos: pvspec.Pos{Line: 1, Column: 1}, Msg: "the spec has no handshake: to verify"}
+		return nil, &pvspec.Error{File: s.File, Pos: pvspec.Pos{Line: 1, Column: 1}, Msg: "the spec has no handshake to verify"}
 	}
 	if opts.Old != nil {
 		res.Old = opts.Old.File
@@ -496,13 +496,14 @@ func (m *model) explore(ctx context.Context, opts Options) (fails []*Failure, st
 		pruned += len(en) - taken
 	}
 	// Backward from the good and the cleanly closed states.
-	canGood := m.backward(codes, preds, func(s *state) bool { return good(s.side[front], s.side[back]) })
-	canClose := m.backward(codes, preds, func(s *state) bool { return cleanClosed(s.side[front], s.side[back]) })
+	canGood := backward(codes, preds, func(_ int, s *state) bool { return good(s.side[front], s.side[back]) })
+	canClose := backward(codes, preds, func(_ int, s *state) bool { return cleanClosed(s.side[front], s.side[back]) })
+	canStick := backward(codes, preds, func(i int, s *state) bool { return stuck[i] && !good(s.side[front], s.side[back]) })
 	for i, code := range codes {
 		s := decode(code)
 		switch {
-		case stuck[i] && !good(s.side[front], s.side[back]):
-			// a deadlock, reported above
+		case canStick[i] && !canGood[i]:
+			// a deadlock ahead, reported as such
 		case !canGood[i]:
 			fail(PropProgress, fmt.Sprintf("from the frontend %s and the backend %s, both Connected or a clean Closed can no longer be reached", pvspec.XenbusStates[s.side[front]], pvspec.XenbusStates[s.side[back]]), int32(i), nil)
 		case !canClose[i]:
@@ -514,11 +515,11 @@ func (m *model) explore(ctx context.Context, opts Options) (fails []*Failure, st
 
 // backward marks the states from which a state that satisfies goal can be
 // reached.
-func (m *model) backward(codes []string, preds [][]int32, goal func(*state) bool) []bool {
+func backward(codes []string, preds [][]int32, goal func(int, *state) bool) []bool {
 	ok := make([]bool, len(codes))
 	var todo []int32
 	for i, c := range codes {
-		if goal(decode(c)) {
+		if goal(i, decode(c)) {
 			ok[i] = true
 			todo = append(todo, int32(i))
 		}
