@@ -40,12 +40,14 @@
 //     the two sides are neither both Connected nor cleanly Closed (one side
 //     Closed, the other Closing or Closed);
 //   - progress: from every reachable state, without further faults, both
-//     Connected or a clean Closed can still be reached (no livelock);
+//     Connected or a clean Closed can still be reached (no livelock; a state
+//     whose only future is a deadlock is reported as the deadlock);
 //   - read: no key is read before it is written, after it is removed, or
 //     while it is stale;
 //   - transition: every state change is one that xenbus drivers make (see
 //     Allowed);
-//   - teardown: from every reachable state a clean Closed can be reached.
+//   - teardown: from every reachable state from which both Connected can
+//     be reached, a clean Closed can be reached too.
 //
 // # Combinations
 //

@@ -193,7 +193,7 @@ func findKey(s *pvspec.Spec, side, name string) *pvspec.Key {
 	return nil
 }
 
-// state finds a XenbusState by name, or reports the step's field.
+// stateOf finds a XenbusState by name, or reports the step's field.
 func stateOf(s *pvspec.Spec, st *pvspec.Step, i int, field, name string) (uint8, error) {
 	n := slices.Index(pvspec.XenbusStates, name)
 	if n < 0 {

@@ -325,23 +325,21 @@ func (m *model) enabled(s *state, t *trans, maxFaults int) bool {
 // step makes, if any (property and message).
 func (m *model) take(s *state, t *trans) (*state, string, string) {
 	n := s.clone()
-	switch t.fault {
-	case FaultBackendRestart:
-		m.dropKeys(n, back, removed)
-		n.side[back] = initialising
-		n.pending = [2]bool{true, true}
-		n.faults++
-		return n, "", ""
-	case FaultFrontendResume:
-		m.dropKeys(n, front, stale)
-		n.side[front] = initialising
-		n.pending = [2]bool{true, true}
-		n.faults++
-		return n, "", ""
-	case FaultMigration:
-		m.dropKeys(n, front, removed)
-		m.dropKeys(n, back, removed)
-		n.side = [2]uint8{initialising, initialising}
+	if t.fault != "" {
+		// Every fault starts a side (or both) over in Initialising, and
+		// both watches fire.
+		switch t.fault {
+		case FaultBackendRestart:
+			m.dropKeys(n, back, removed)
+			n.side[back] = initialising
+		case FaultFrontendResume:
+			m.dropKeys(n, front, stale)
+			n.side[front] = initialising
+		case FaultMigration:
+			m.dropKeys(n, front, removed)
+			m.dropKeys(n, back, removed)
+			n.side = [2]uint8{initialising, initialising}
+		}
 		n.pending = [2]bool{true, true}
 		n.faults++
 		return n, "", ""
