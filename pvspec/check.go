@@ -487,11 +487,79 @@ func (c *checker) handshake() {
 	if len(c.s.Handshake) == 0 {
 		return
 	}
+	c.handshakeShape()
 	for _, k := range c.s.Xenstore {
 		if k.Side != "toolstack" && k.ReadyBy != "" && written[k] == nil {
 			c.add("ready-by", k.Pos, "xenstore."+k.Side+"."+k.Name, "ready by %s, but no handshake step of the %s writes it", k.ReadyBy, k.Side)
 		}
 	}
+}
+
+// handshakeShape checks what the handshake verifier needs: each side's
+// steps reach every step from Initialising (where the toolstack creates
+// both sides, and where a side starts over), the connect steps bring each
+// side to Connected, and no phase's steps go round in a cycle.
+func (c *checker) handshakeShape() {
+	for _, side := range []string{"frontend", "backend"} {
+		seen := map[string]bool{"Initialising": true}
+		for grew := true; grew; {
+			grew = false
+			for _, st := range c.s.Handshake {
+				if st.Side == side && seen[st.From] && !seen[st.To] {
+					seen[st.To], grew = true, true
+				}
+			}
+		}
+		connects := false
+		for i, st := range c.s.Handshake {
+			if st.Side != side || state(st.From) < 0 {
+				continue
+			}
+			if !seen[st.From] {
+				c.add("handshake-reachable", st.Pos, fmt.Sprintf("handshake[%d]", i), "the %s never gets to %s: no step of its leads there from Initialising", side, st.From)
+			}
+			connects = connects || st.Phase == "connect" && st.To == "Connected"
+		}
+		if !connects {
+			c.add("handshake-reachable", c.s.Handshake[0].Pos, "handshake", "no connect step brings the %s to Connected", side)
+		}
+		for _, phase := range []string{"connect", "disconnect"} {
+			if i := c.phaseCycle(side, phase); i >= 0 {
+				st := c.s.Handshake[i]
+				c.add("handshake-cycle", st.Pos, fmt.Sprintf("handshake[%d]", i), "the %s's %s steps go round in a cycle through %s: a phase moves one way", side, phase, st.From)
+			}
+		}
+	}
+}
+
+// phaseCycle finds a step of a side's phase that lies on a cycle of that
+// phase's steps, or -1.
+func (c *checker) phaseCycle(side, phase string) int {
+	next := map[string][]string{}
+	for _, st := range c.s.Handshake {
+		if st.Side == side && st.Phase == phase {
+			next[st.From] = append(next[st.From], st.To)
+		}
+	}
+	for i, st := range c.s.Handshake {
+		if st.Side != side || st.Phase != phase {
+			continue
+		}
+		seen := map[string]bool{}
+		todo := []string{st.To}
+		for len(todo) > 0 {
+			at := todo[0]
+			todo = todo[1:]
+			if at == st.From {
+				return i
+			}
+			if !seen[at] {
+				seen[at] = true
+				todo = append(todo, next[at]...)
+			}
+		}
+	}
+	return -1
 }
 
 func (c *checker) shared() {

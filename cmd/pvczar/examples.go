@@ -52,6 +52,7 @@ var examples = map[string]string{
 	"spec import":        "pvczar spec import /path/to/xen/xen/include/public/io/pvcalls.h",
 	"spec render":        "pvczar spec render specs/pvcalls.yaml --format markdown",
 	"spec schema":        "pvczar spec schema > pvspec.schema.json",
+	"spec verify":        "pvczar spec verify displif-v3.yaml --old specs/displif.yaml",
 	"status":             "pvczar status --now 2026-12-24",
 	"test":               "pvczar test cameraif-1 --as example-reviewer",
 	"tick":               "pvczar tick --dry-run --now 2026-12-24",

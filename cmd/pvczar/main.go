@@ -38,7 +38,7 @@ const (
 	exitNotFound  = 3   // a named protocol, proposal, user or objection does not exist
 	exitConflict  = 4   // the current state does not allow it, or a concurrent change won
 	exitForbidden = 5   // nobody identified, or the role does not allow it
-	exitAudit     = 6   // audit verify (or the audit of backup or import-log) found differences, or spec check, doc check or xen check found problems
+	exitAudit     = 6   // audit verify (or the audit of backup or import-log) found differences, spec check, doc check or xen check found problems, or spec verify found a property that fails
 	exitReview    = 7   // spec diff: changes a person must review (or breaking ones before production)
 	exitBreaking  = 8   // spec diff: unwaived breaking changes to a production protocol
 	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
@@ -55,7 +55,7 @@ var exitCodes = []struct {
 	{exitNotFound, "not found"},
 	{exitConflict, "conflict (the state does not allow it, or a concurrent change won)"},
 	{exitForbidden, "not identified, or forbidden"},
-	{exitAudit, "audit verify (or the audit of backup or import-log), spec check, doc check or xen check found problems"},
+	{exitAudit, "audit verify (or the audit of backup or import-log), spec check, doc check or xen check found problems, or spec verify found a property that fails"},
 	{exitReview, "spec diff found changes to review"},
 	{exitBreaking, "spec diff found breaking changes to a production protocol"},
 	{exitInterrupt, "stopped by SIGINT or SIGTERM"},
@@ -99,6 +99,7 @@ type opts struct {
 	watchMail                                                                             stringList
 	from, until, thread                                                                   string
 	cancel, all                                                                           bool
+	oldSpec                                                                               string
 }
 
 // cli is what a running command has at hand.
@@ -194,11 +195,12 @@ func (c *cli) fail(err error) int {
 	var audit auditError
 	var findings checkFindings
 	var verdict diffVerdict
+	var failures verifyFailures
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(c.stderr, "pvczar %s: interrupted\n", c.cmd.name)
 		return exitInterrupt
-	case errors.As(err, &audit) || errors.As(err, &findings):
+	case errors.As(err, &audit) || errors.As(err, &findings) || errors.As(err, &failures):
 		fmt.Fprintf(c.stderr, "pvczar %s: %v\n", c.cmd.name, err)
 		return exitAudit
 	case errors.As(err, &verdict):
