@@ -185,6 +185,9 @@ type EventData struct {
 	// DocText is the design document a doc-check checked.
 	DocText     string `json:"doc_text,omitempty"`
 	SpecVersion int    `json:"spec_version,omitempty"`
+	// SpecFeatures are the names of the features a spec declares, read
+	// from it by pvczar (package verify), never given by a client.
+	SpecFeatures []string `json:"spec_features,omitempty"`
 	// Breaking lists a spec's breaking changes against the production spec
 	// whose digest is Baseline. Both, like a doc-check's Passed and Text,
 	// are pvczar's findings (package verify), never a client's.

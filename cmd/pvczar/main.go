@@ -99,6 +99,7 @@ type opts struct {
 	watchMail                                                                             stringList
 	from, until, thread                                                                   string
 	cancel, all                                                                           bool
+	conforms, features, conformanceResult                                                 string
 }
 
 // cli is what a running command has at hand.
