@@ -1,11 +1,8 @@
 package http_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"html"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -66,28 +63,13 @@ func TestConformanceMatrix(t *testing.T) {
 	}
 	post := func(fields map[string]string, result string) (int, string) {
 		t.Helper()
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		mw.WriteField("csrf", csrf)
-		mw.WriteField("form", "implementation")
-		for k, v := range fields {
-			mw.WriteField(k, v)
-		}
+		fields["csrf"], fields["form"] = csrf, "implementation"
+		var file []byte
 		if result != "" {
-			fw, _ := mw.CreateFormFile("conformance_file", "result.json")
-			fw.Write([]byte(result))
+			file = []byte(result)
 		}
-		mw.Close()
-		req, _ := http.NewRequest("POST", env.URL+"/ui/protocols/testif/implementations", &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Referer", env.URL+"/protocols/testif")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, html.UnescapeString(string(b))
+		status, body := postUpload(t, env, c, "/ui/protocols/testif/implementations", "/protocols/testif", fields, "conformance_file", "result.json", file)
+		return status, html.UnescapeString(body)
 	}
 	backend := map[string]string{"code_base": "qemu", "side": "backend", "upstream_commit": "b00"}
 	if status, body := post(map[string]string{"code_base": "qemu", "side": "backend", "features": "persistent"}, ""); status != http.StatusUnprocessableEntity || !contains(body, "Refused: features: name the spec version") {

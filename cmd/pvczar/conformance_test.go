@@ -14,20 +14,8 @@ import (
 // A bad file is refused with its field named and nothing is recorded;
 // protocol show prints the matrix, and its --json carries it.
 func TestImplConformance(t *testing.T) {
-	db := t.TempDir() + "/t.db"
 	dir := t.TempDir()
-	do := func(args ...string) (int, string, string) {
-		t.Helper()
-		return run(t, append(args, "--db", db, "--now", "2026-03-02T09:00:00Z")...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, stderr := do(args...)
-		if code != 0 {
-			t.Fatalf("pvczar %s: exit %d: %s", strings.Join(args, " "), code, stderr)
-		}
-		return out
-	}
+	do, must := runnersAt(t, dir+"/t.db", "2026-03-02T09:00:00Z")
 	refused := func(want string, args ...string) {
 		t.Helper()
 		if code, _, stderr := do(args...); code != exitUsage || !strings.Contains(stderr, want) {
