@@ -96,7 +96,7 @@ func TestConformanceRules(t *testing.T) {
 	if len(impl.Conformance) != 1 || impl.Conformance[0].Run == nil || !reflect.DeepEqual(impl.Conformance[0].Features, []string{"barrier", "discard"}) || impl.Conformance[0].Run.Date != "2026-03-02T09:00:00Z" {
 		t.Fatalf("after a run: %+v", impl.Conformance)
 	}
-	if got, want := impl.Conformance[0].Describe(), "v2 with barrier, discard (run of pvtest 0.3.1 on 2026-03-02T09:00:00Z: 3 test(s) passed)"; got != want {
+	if got, want := s.log[len(s.log)-1].Describe(), "recorded implementation linux-frontend of pvfoo; conforms to v2 with barrier, discard (run of pvtest 0.3.1 on 2026-03-02T09:00:00Z: 3 test(s) passed)"; !strings.HasSuffix(got, want) {
 		t.Errorf("Describe: %q\nwant %q", got, want)
 	}
 

@@ -267,11 +267,14 @@ func (e Event) Describe() string {
 	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
 		s = fmt.Sprintf("%s %s", strings.TrimPrefix(string(e.Type), "protocol."), d.Protocol)
 	case EventImplementationRecorded:
-		id := "?"
+		id, conforms := "?", ""
 		if d.Implementation != nil {
 			id = d.Implementation.ID
+			for _, c := range d.Implementation.Conformance {
+				conforms += "; conforms to " + c.Describe()
+			}
 		}
-		s = fmt.Sprintf("recorded implementation %s of %s", id, d.Protocol)
+		s = fmt.Sprintf("recorded implementation %s of %s%s", id, d.Protocol, conforms)
 	case EventEvidenceRecorded:
 		s = fmt.Sprintf("recorded %s for %s", d.Evidence, d.Protocol)
 	case EventKnownIssueAdded:
