@@ -7,7 +7,7 @@
 // Service wraps a pvczar.Service (a store) and is what the CLI writes to
 // locally and what the server writes to for its clients. A command that
 // brings a result (passed, breaking, a doc-check's summary, a spec's
-// version) is refused: those are computed here and only here. The root
+// version or features) is refused: those are computed here and only here. The root
 // package stays pure: its rules take the results as facts.
 //
 // SpecFacts gives the design-document checker what it compares of a spec.
