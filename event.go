@@ -185,6 +185,9 @@ type EventData struct {
 	// DocText is the design document a doc-check checked.
 	DocText     string `json:"doc_text,omitempty"`
 	SpecVersion int    `json:"spec_version,omitempty"`
+	// SpecFeatures are the names of the features a spec declares, read
+	// from it by pvczar (package verify), never given by a client.
+	SpecFeatures []string `json:"spec_features,omitempty"`
 	// Breaking lists a spec's breaking changes against the production spec
 	// whose digest is Baseline. Both, like a doc-check's Passed and Text,
 	// are pvczar's findings (package verify), never a client's.
@@ -264,11 +267,14 @@ func (e Event) Describe() string {
 	case EventProtocolWithdrawn, EventProtocolDeferred, EventProtocolResumed:
 		s = fmt.Sprintf("%s %s", strings.TrimPrefix(string(e.Type), "protocol."), d.Protocol)
 	case EventImplementationRecorded:
-		id := "?"
+		id, conforms := "?", ""
 		if d.Implementation != nil {
 			id = d.Implementation.ID
+			for _, c := range d.Implementation.Conformance {
+				conforms += "; conforms to " + c.Describe()
+			}
 		}
-		s = fmt.Sprintf("recorded implementation %s of %s", id, d.Protocol)
+		s = fmt.Sprintf("recorded implementation %s of %s%s", id, d.Protocol, conforms)
 	case EventEvidenceRecorded:
 		s = fmt.Sprintf("recorded %s for %s", d.Evidence, d.Protocol)
 	case EventKnownIssueAdded:

@@ -2,6 +2,8 @@ package pvczar_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,39 @@ func FuzzDeadlineArithmetic(f *testing.F) {
 		var back time.Time
 		if err := back.UnmarshalJSON(text); err != nil || !back.Equal(deadline) {
 			t.Fatalf("the deadline %s reads back as %s: %v", deadline, back, err)
+		}
+	})
+}
+
+// FuzzParseConformanceRun: any input is either a run whose every field is
+// valid, which reads back the same once written, or an invalid-input error
+// about the conformance result; never a panic.
+func FuzzParseConformanceRun(f *testing.F) {
+	for _, seed := range []string{
+		`{"protocol": "blkif", "implementation": "linux-frontend", "spec_version": 2, "features": ["discard"], "passed": ["connect"], "tool": "pvtest", "tool_version": "0.3.1", "date": "2026-03-02T09:00:00+01:00"}`,
+		`{"protocol": "blkif", "implementation": "linux-frontend", "spec_version": 1, "passed": ["a", "a"], "tool": "t", "tool_version": "1", "date": "2026-03-02T09:00:00Z"}`,
+		`{"failed": ["x"]}`, `{"spec_version": 1e99}`, `{"date": 5}`, `null`, `[]`, ``, `{} {}`, `{"passed": [null]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		run, err := pvczar.ParseConformanceRun(data)
+		if err != nil {
+			if pvczar.ErrorCode(err) != pvczar.EINVALID || !strings.HasPrefix(err.Error(), "conformance result: ") {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			return
+		}
+		if run.Protocol == "" || run.Implementation == "" || run.SpecVersion < 1 || len(run.Passed) == 0 || len(run.Failed) > 0 || run.Tool == "" || run.ToolVersion == "" {
+			t.Fatalf("accepted an incomplete run %+v", run)
+		}
+		text, err := json.Marshal(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := pvczar.ParseConformanceRun(text)
+		if err != nil || !reflect.DeepEqual(again, run) {
+			t.Fatalf("%+v reads back as %+v, %v", run, again, err)
 		}
 	})
 }

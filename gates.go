@@ -121,9 +121,10 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 			if len(without) > 0 {
 				detail += "; no upstream commit recorded for " + strings.Join(without, ", ")
 			}
-			return false, detail
+			return false, withConformance(detail, p.conformanceDetail(append(front, back...)))
 		}
-		return true, strings.Join(append(front, back...), ", ")
+		upstream := append(front, back...)
+		return true, withConformance(strings.Join(upstream, ", "), p.conformanceDetail(upstream))
 	case GateVersion:
 		if p.Version == "" {
 			return false, "no protocol version recorded"
@@ -148,6 +149,15 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 		return true, "none open"
 	}
 	return false, "unknown gate"
+}
+
+// withConformance adds what the implementations conform to, if anything
+// is said of it, to the implementations gate's detail.
+func withConformance(detail, conformance string) string {
+	if conformance == "" {
+		return detail
+	}
+	return detail + "; " + conformance
 }
 
 func atCommit(commit string) string {

@@ -155,6 +155,10 @@ type Implementation struct {
 	SupportNote string `json:"support_note,omitempty"`
 	Caveat      string `json:"caveat,omitempty"`
 	Listed      string `json:"listed,omitempty"`
+	// Conformance lists the versions of the protocol's spec it conforms
+	// to, one entry per version, in version order. In a command, the
+	// entries to record: each replaces the one of its version.
+	Conformance []Conformance `json:"conformance,omitempty"`
 }
 
 // DocRef points at a design document in xen.git.
@@ -179,8 +183,9 @@ type DocCheck struct {
 type SpecRecord struct {
 	Path     string    `json:"path"`
 	Commit   string    `json:"commit,omitempty"`
-	Version  int       `json:"version"` // the protocol version the spec describes
-	Digest   string    `json:"digest"`  // SHA-256 of the text, hex
+	Version  int       `json:"version"`            // the protocol version the spec describes
+	Digest   string    `json:"digest"`             // SHA-256 of the text, hex
+	Features []string  `json:"features,omitempty"` // the names of the features it declares
 	Breaking []string  `json:"breaking,omitempty"`
 	At       time.Time `json:"at"`
 }

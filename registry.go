@@ -439,8 +439,12 @@ func (p *Protocol) recordImplementation(impl Implementation) {
 			old.Support = impl.Support
 		}
 		old.Series = append(old.Series, impl.Series...)
+		old.recordConformance(impl.Conformance)
 		return
 	}
+	cs := impl.Conformance
+	impl.Conformance = nil
+	impl.recordConformance(cs)
 	p.Implementations = append(p.Implementations, impl)
 	sort.Slice(p.Implementations, func(i, j int) bool { return p.Implementations[i].ID < p.Implementations[j].ID })
 }
@@ -448,13 +452,13 @@ func (p *Protocol) recordImplementation(impl Implementation) {
 // listImplementations makes listed the implementations SUPPORT.md lists
 // (at commit): those an earlier revision listed and this one does not are
 // dropped, unless someone recorded more about them by hand (a patch series,
-// a review state, an upstream commit), which stays.
+// a review state, an upstream commit, a conformance), which stays.
 func (p *Protocol) listImplementations(listed []Implementation, commit string) {
 	kept := p.Implementations[:0:0]
 	for _, impl := range p.Implementations {
 		if impl.Listed != "" {
 			impl.Name, impl.Support, impl.SupportNote, impl.Caveat, impl.Listed = "", "", "", "", ""
-			if len(impl.Series) == 0 && impl.Review == "" && impl.UpstreamCommit == "" {
+			if len(impl.Series) == 0 && impl.Review == "" && impl.UpstreamCommit == "" && len(impl.Conformance) == 0 {
 				continue
 			}
 		}
@@ -463,7 +467,7 @@ func (p *Protocol) listImplementations(listed []Implementation, commit string) {
 	for _, l := range listed {
 		l.Listed = commit
 		if i := slices.IndexFunc(kept, func(impl Implementation) bool { return impl.ID == l.ID }); i >= 0 {
-			l.Series, l.Review, l.UpstreamCommit = kept[i].Series, kept[i].Review, kept[i].UpstreamCommit
+			l.Series, l.Review, l.UpstreamCommit, l.Conformance = kept[i].Series, kept[i].Review, kept[i].UpstreamCommit, kept[i].Conformance
 			kept[i] = l
 			continue
 		}
@@ -495,7 +499,7 @@ func (p *Protocol) recordEvidence(e Event) error {
 	case EvidenceVersion:
 		p.Version = d.Version
 	case EvidenceSpec:
-		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: SpecDigest(d.SpecText), Breaking: d.Breaking, At: e.At}
+		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: SpecDigest(d.SpecText), Features: d.SpecFeatures, Breaking: d.Breaking, At: e.At}
 		if p.Stage == StageProduction && p.ProductionSpec == nil {
 			// The first spec of a protocol already in production is its baseline.
 			baseline := *p.Spec

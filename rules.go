@@ -332,6 +332,9 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 		if err := checkImplementation(d.Implementation); err != nil {
 			return err
 		}
+		if err := checkConformance(d.Implementation, p, cmd.At); err != nil {
+			return err
+		}
 		if impl := d.Implementation; impl.Support != "" && slices.ContainsFunc(p.listed(), func(l Implementation) bool { return l.ID == impl.ID }) {
 			return Errorf(ECONFLICT, "SUPPORT.md labels %s (%s): a label is changed there, by a patch, and imported", impl.ID, impl.Support)
 		}
@@ -422,7 +425,7 @@ func decideSupportImport(cmd *Event, actor *User, p *Protocol) error {
 	seen := map[string]bool{}
 	for i := range d.Implementations {
 		impl := &d.Implementations[i]
-		impl.Series, impl.Review, impl.UpstreamCommit = nil, "", ""
+		impl.Series, impl.Review, impl.UpstreamCommit, impl.Conformance = nil, "", "", nil
 		if err := checkImplementation(impl); err != nil {
 			return err
 		}

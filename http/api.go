@@ -636,11 +636,12 @@ func strictUnmarshal(raw []byte, v any) error {
 // computedFields are the results of checks that the server computes from
 // the evidence's text (package verify) and never takes from a client.
 var computedFields = map[string]string{
-	"passed":       "pvczar runs the design-document check itself; send the document as doc_text",
-	"text":         "a doc-check's summary is pvczar's; send the document as doc_text",
-	"breaking":     "pvczar compares a spec with the production spec itself; send the spec as spec_text",
-	"baseline":     "pvczar compares a spec with the production spec itself; send the spec as spec_text",
-	"spec_version": "pvczar reads the version from spec_text",
+	"passed":        "pvczar runs the design-document check itself; send the document as doc_text",
+	"text":          "a doc-check's summary is pvczar's; send the document as doc_text",
+	"breaking":      "pvczar compares a spec with the production spec itself; send the spec as spec_text",
+	"baseline":      "pvczar compares a spec with the production spec itself; send the spec as spec_text",
+	"spec_version":  "pvczar reads the version from spec_text",
+	"spec_features": "pvczar reads the features from spec_text",
 }
 
 // decodeCommand reads a command's body: only the route's fields are allowed.

@@ -136,6 +136,10 @@ func parseForm(r *http.Request) error {
 // when the text field is left empty.
 var uploads = map[string]string{"doc_text": "doc_file", "spec_text": "spec_file"}
 
+// conformanceUpload is the implementation form's file field: the result
+// of a conformance run.
+const conformanceUpload = "conformance_file"
+
 // formData turns a form into a command's data, by way of the route's JSON
 // fields, so that forms obey the same rules as the API.
 func formData(rt commandRoute, r *http.Request) (pvczar.EventData, error) {
@@ -179,7 +183,7 @@ func formData(rt commandRoute, r *http.Request) (pvczar.EventData, error) {
 			}
 			body[f] = at
 		case "implementation":
-			impl, err := formImplementation(form)
+			impl, err := formImplementation(r)
 			if err != nil {
 				return pvczar.EventData{}, err
 			}
@@ -216,10 +220,12 @@ func uploaded(r *http.Request, field string) (string, error) {
 }
 
 // formImplementation reads an implementation from the fields of its form:
-// code_base, side, name, support, review, upstream_commit, and one patch
-// series (series_message_id, series_version).
-func formImplementation(form url.Values) (pvczar.Implementation, error) {
-	get := func(f string) string { return strings.TrimSpace(form.Get(f)) }
+// code_base, side, name, support, review, upstream_commit, one patch
+// series (series_message_id, series_version), and a conformance: the spec
+// version it conforms to (conforms) with features (comma-separated), or
+// the uploaded result of a conformance run (conformance_file), or both.
+func formImplementation(r *http.Request) (pvczar.Implementation, error) {
+	get := func(f string) string { return strings.TrimSpace(r.PostForm.Get(f)) }
 	impl := pvczar.Implementation{CodeBase: get("code_base"), Side: get("side"), Name: get("name"), Support: get("support"),
 		Review: get("review"), UpstreamCommit: get("upstream_commit")}
 	if id := get("series_message_id"); id != "" {
@@ -228,6 +234,34 @@ func formImplementation(form url.Values) (pvczar.Implementation, error) {
 			return impl, pvczar.Errorf(pvczar.EINVALID, "series_version: want the series' version, a whole number, got %q", get("series_version"))
 		}
 		impl.Series = []pvczar.Series{{MessageID: id, Version: v}}
+	}
+	var conf pvczar.Conformance
+	if v := strings.TrimPrefix(get("conforms"), "v"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return impl, pvczar.Errorf(pvczar.EINVALID, "conforms: want a version of the protocol's spec, e.g. 2, got %q", get("conforms"))
+		}
+		conf.SpecVersion = n
+	}
+	for _, f := range strings.Split(get("features"), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			conf.Features = append(conf.Features, f)
+		}
+	}
+	text, err := uploaded(r, conformanceUpload)
+	if err != nil {
+		return impl, err
+	}
+	if strings.TrimSpace(text) != "" {
+		if conf.Run, err = pvczar.ParseConformanceRun([]byte(text)); err != nil {
+			return impl, err
+		}
+	}
+	switch {
+	case conf.SpecVersion != 0 || conf.Run != nil:
+		impl.Conformance = []pvczar.Conformance{conf}
+	case conf.Features != nil:
+		return impl, pvczar.Errorf(pvczar.EINVALID, "features: name the spec version they are of (conforms), or upload a conformance run's result")
 	}
 	return impl, nil
 }

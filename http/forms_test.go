@@ -22,6 +22,13 @@ func postForm(t *testing.T, env *testEnv, c *http.Client, path, referer string, 
 	t.Helper()
 	req, _ := http.NewRequest("POST", env.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return sendForm(t, env, c, req, referer)
+}
+
+// sendForm sends a form's request as the client c from the page at
+// referer, and returns the status, the Location and the body.
+func sendForm(t *testing.T, env *testEnv, c *http.Client, req *http.Request, referer string) (int, string, string) {
+	t.Helper()
 	if referer != "" {
 		req.Header.Set("Referer", env.URL+referer)
 	}
@@ -32,6 +39,27 @@ func postForm(t *testing.T, env *testEnv, c *http.Client, path, referer string, 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// postUpload posts a multipart form as the client c from the page at
+// referer: its fields, and when file is not nil, a file in fileField
+// named name. It returns the status and the body.
+func postUpload(t *testing.T, env *testEnv, c *http.Client, path, referer string, fields map[string]string, fileField, name string, file []byte) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if file != nil {
+		fw, _ := mw.CreateFormFile(fileField, name)
+		fw.Write(file)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", env.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	status, _, b := sendForm(t, env, c, req, referer)
+	return status, b
 }
 
 var formIDs = regexp.MustCompile(`<form [^>]*id="([a-z-]+)-form"`)
@@ -102,26 +130,11 @@ func TestDocCheckUpload(t *testing.T) {
 	}
 	upload := func(doc []byte, passed string) (int, string) {
 		t.Helper()
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		for k, v := range map[string]string{"csrf": csrf, "form": "doc-check", "evidence": "doc-check", "path": "toyif.md", "passed": passed} {
-			if v != "" {
-				mw.WriteField(k, v)
-			}
+		fields := map[string]string{"csrf": csrf, "form": "doc-check", "evidence": "doc-check", "path": "toyif.md"}
+		if passed != "" {
+			fields["passed"] = passed
 		}
-		fw, _ := mw.CreateFormFile("doc_file", "toyif.md")
-		fw.Write(doc)
-		mw.Close()
-		req, _ := http.NewRequest("POST", env.URL+"/ui/protocols/testif/evidence", &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Referer", env.URL+"/protocols/testif")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return postUpload(t, env, c, "/ui/protocols/testif/evidence", "/protocols/testif", fields, "doc_file", "toyif.md", doc)
 	}
 	if status, body := upload(doc, ""); status != http.StatusSeeOther {
 		t.Fatalf("uploading the document: %d %.2000s", status, body)

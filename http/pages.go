@@ -40,6 +40,7 @@ var pageFuncs = template.FuncMap{
 	"commitlink": pvczar.XenCommitURL,
 	"lore":       pvczar.LoreURL,
 	"shortsha":   pvczar.ShortCommit,
+	"inc":        func(n int) int { return n + 1 },
 }
 
 func newPages() *pages {
@@ -310,7 +311,7 @@ func (s *Server) pageProtocol(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, reg, p.ID+": "+p.Title, "board", nil)
 	pv := protocolView{P: p, Next: next, Gates: reg.Gates(p, next), Open: p.OpenProposal(), Proposals: proposals,
 		DaysInStage: int(now.Sub(p.StageSince) / pvczar.Day), May: map[string]bool{},
-		CodeBases: pvczar.CodeBases, SupportLabels: pvczar.SupportLabels}
+		CodeBases: pvczar.CodeBases, SupportLabels: pvczar.SupportLabels, Matrix: p.ConformanceMatrix()}
 	for _, g := range pv.Gates {
 		if !g.OK() {
 			pv.Failed = append(pv.Failed, g)
@@ -340,6 +341,9 @@ type protocolView struct {
 	// May says which forms the viewer's role permits, by protocolForms.
 	May                      map[string]bool
 	CodeBases, SupportLabels []string
+	// Matrix is what the implementations conform to: spec versions and
+	// their features.
+	Matrix pvczar.ConformanceMatrix
 }
 
 // protocolForms are the forms of a protocol's page and their commands.

@@ -28,7 +28,10 @@ const (
 	// maxEvidenceBytes is the evidence route's limit: its body may carry a
 	// whole design document and the spec it must agree with.
 	maxEvidenceBytes = 2*pvczar.MaxEvidenceText + 64<<10
-	maxPageSize      = 500
+	// maxImplementationBytes is the implementation route's: its body may
+	// carry the result of a conformance run.
+	maxImplementationBytes = pvczar.MaxConformanceResult + 64<<10
+	maxPageSize            = 500
 )
 
 // Options configure a Server; the zero value of each field has a default.

@@ -7,7 +7,7 @@
 // Service wraps a pvczar.Service (a store) and is what the CLI writes to
 // locally and what the server writes to for its clients. A command that
 // brings a result (passed, breaking, a doc-check's summary, a spec's
-// version) is refused: those are computed here and only here. The root
+// version or features) is refused: those are computed here and only here. The root
 // package stays pure: its rules take the results as facts.
 //
 // SpecFacts gives the design-document checker what it compares of a spec.
@@ -168,12 +168,16 @@ func Summarize(name string, findings []designdoc.Finding) (bool, string) {
 }
 
 // checkSpecEvidence refuses a spec that spec check does not pass, reads
-// the protocol version from it, and on a protocol with a production spec
+// the protocol version and the features' names from it (an
+// implementation's conformance names them), and on a protocol with a production spec
 // lists the unwaived breaking changes spec diff finds against it: they
 // fail the revision's spec-compat gate until the Czar waives it.
 func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d *pvczar.EventData) error {
 	if d.SpecVersion != 0 {
 		return pvczar.Errorf(pvczar.EINVALID, "field spec_version: pvczar reads the version from the spec itself")
+	}
+	if d.SpecFeatures != nil {
+		return pvczar.Errorf(pvczar.EINVALID, "field spec_features: pvczar reads the features from the spec itself")
 	}
 	if strings.TrimSpace(d.SpecText) == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "a spec needs its text (spec_text)")
@@ -190,6 +194,9 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 		return pvczar.Errorf(pvczar.EINVALID, "spec_text does not pass spec check: %d finding(s): %s", len(findings), strings.Join(first, "; "))
 	}
 	d.SpecVersion = spec.Version
+	for _, f := range spec.Features {
+		d.SpecFeatures = append(d.SpecFeatures, f.Name)
+	}
 	p := reg.Protocols[d.Protocol]
 	if p.ProductionSpec == nil {
 		return nil // a first spec has nothing to be compared with

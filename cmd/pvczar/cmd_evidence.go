@@ -23,6 +23,9 @@ func init() {
 			fs.StringVar(&o.support, "support", "", "SUPPORT.md label: Experimental, Tech Preview, Supported, Deprecated")
 			fs.StringVar(&o.review, "review", "", "review state, e.g. posted, reviewed, merged")
 			fs.StringVar(&o.series, "series", "", "patch series as MESSAGE-ID:VERSION, comma-separated")
+			fs.StringVar(&o.conforms, "conforms", "", "the version of the protocol's recorded spec it conforms to, e.g. 2")
+			fs.StringVar(&o.features, "features", "", "with --conforms: the spec's features it conforms with, comma-separated")
+			fs.StringVar(&o.conformanceResult, "conformance-result", "", "a conformance run's result, a JSON file (protocol, implementation, spec_version, features, passed, tool, tool_version, date)")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error {
 			impl := &pvczar.Implementation{Side: c.opts.side, CodeBase: c.opts.codebase, UpstreamCommit: c.opts.upstream,
@@ -34,6 +37,9 @@ func init() {
 					return pvczar.Errorf(pvczar.EINVALID, "--series %q: want MESSAGE-ID:VERSION, e.g. 20170515@example.org:3", s)
 				}
 				impl.Series = append(impl.Series, pvczar.Series{MessageID: s[:i], Version: v})
+			}
+			if err := c.conformance(impl); err != nil {
+				return err
 			}
 			return c.act(ctx, pvczar.EventImplementationRecorded, pvczar.EventData{Protocol: args[0], Implementation: impl})
 		},
@@ -128,6 +134,40 @@ func init() {
 			return c.act(ctx, pvczar.EventGateWaived, d)
 		},
 	})
+}
+
+// conformance reads --conforms, --features and --conformance-result into
+// the conformance impl records: a run's result gives the version and the
+// features, which --conforms and --features, if given too, must agree with
+// (the rules check it, and that the protocol's spec has them).
+func (c *cli) conformance(impl *pvczar.Implementation) error {
+	o := c.opts
+	if o.conforms == "" && o.conformanceResult == "" {
+		if o.features != "" {
+			return pvczar.Errorf(pvczar.EINVALID, "--features names the features of a spec version: give it with --conforms or --conformance-result")
+		}
+		return nil
+	}
+	var conf pvczar.Conformance
+	if o.conforms != "" {
+		v, err := strconv.Atoi(strings.TrimPrefix(o.conforms, "v"))
+		if err != nil || v < 1 {
+			return pvczar.Errorf(pvczar.EINVALID, "--conforms %q: want a version of the protocol's spec, e.g. 2", o.conforms)
+		}
+		conf.SpecVersion = v
+	}
+	conf.Features = splitList(o.features)
+	if o.conformanceResult != "" {
+		data, err := readBounded(o.conformanceResult, pvczar.MaxConformanceResult)
+		if err != nil {
+			return err
+		}
+		if conf.Run, err = pvczar.ParseConformanceRun(data); err != nil {
+			return pvczar.Errorf(pvczar.EINVALID, "%s: %s", o.conformanceResult, pvczar.ErrorMessage(err))
+		}
+	}
+	impl.Conformance = []pvczar.Conformance{conf}
+	return nil
 }
 
 // specEvidence reads the spec of --file and refuses it unless spec check

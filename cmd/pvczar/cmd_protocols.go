@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/xen-pvczar/pvczar"
@@ -105,7 +106,7 @@ func init() {
 				return err
 			}
 			if c.json {
-				return printJSON(c.stdout, p)
+				return printJSON(c.stdout, protocolJSON(p))
 			}
 			return showProtocol(c, reg, p)
 		},
@@ -149,6 +150,7 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 			}
 		}
 	}
+	printConformance(w, p.ConformanceMatrix())
 	for _, f := range p.SupportFindings() {
 		fmt.Fprintf(w, "  SUPPORT.md: %s\n", f)
 	}
@@ -184,6 +186,48 @@ func showProtocol(c *cli, reg *pvczar.Registry, p *pvczar.Protocol) error {
 		printProposal(w, pr)
 	}
 	return nil
+}
+
+// protocolJSON is what protocol show --json prints: the protocol's state,
+// with its conformance matrix (implementations × spec versions × features)
+// when it has one.
+func protocolJSON(p *pvczar.Protocol) any {
+	m := p.ConformanceMatrix()
+	if len(m.Versions) == 0 {
+		return p
+	}
+	return struct {
+		*pvczar.Protocol
+		Matrix pvczar.ConformanceMatrix `json:"conformance_matrix"`
+	}{p, m}
+}
+
+// printConformance prints a conformance matrix: each spec version with its
+// features, then what each implementation conforms to of each.
+func printConformance(w io.Writer, m pvczar.ConformanceMatrix) {
+	if len(m.Versions) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "  conformance (implementations × spec versions × features):")
+	for _, v := range m.Versions {
+		current := ""
+		if v.Current {
+			current = " (the latest spec)"
+		}
+		fmt.Fprintf(w, "    v%d%s features: %s\n", v.Version, current, dash(strings.Join(v.Features, ", ")))
+	}
+	for _, row := range m.Rows {
+		var cells []string
+		for _, cell := range row.Cells {
+			if cell.Conforms != nil {
+				cells = append(cells, cell.Conforms.Describe())
+			}
+		}
+		if len(cells) == 0 {
+			cells = []string{"no conformance recorded"}
+		}
+		fmt.Fprintf(w, "    %-18s %s\n", row.Implementation, strings.Join(cells, "; "))
+	}
 }
 
 func atCommit(commit string) string {

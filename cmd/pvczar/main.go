@@ -100,6 +100,7 @@ type opts struct {
 	from, until, thread                                                                   string
 	cancel, all                                                                           bool
 	oldSpec                                                                               string
+	conforms, features, conformanceResult                                                 string
 }
 
 // cli is what a running command has at hand.

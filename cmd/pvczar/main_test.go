@@ -34,6 +34,26 @@ func mustRun(t *testing.T, args ...string) string {
 	return out
 }
 
+// runnersAt returns do, which runs pvczar on the database db at the time
+// now and returns its exit code, stdout and stderr, and must, which does
+// the same, fails the test unless pvczar exits 0, and returns its stdout
+// and stderr.
+func runnersAt(t *testing.T, db, now string) (func(args ...string) (int, string, string), func(args ...string) string) {
+	do := func(args ...string) (int, string, string) {
+		t.Helper()
+		return run(t, append(args, "--db", db, "--now", now)...)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, stderr := do(args...)
+		if code != 0 {
+			t.Fatalf("pvczar %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+		return out + stderr
+	}
+	return do, must
+}
+
 // TestREADMEWalkthrough runs the README's walkthrough block verbatim with
 // bash, against a freshly built binary.
 func TestREADMEWalkthrough(t *testing.T) {

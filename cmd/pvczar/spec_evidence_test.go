@@ -12,21 +12,8 @@ import (
 // needs a newer spec, and a breaking one blocks it until the Czar waives
 // the spec-compat gate; a new spec drops that waiver.
 func TestSpecEvidenceAndRevision(t *testing.T) {
-	db := t.TempDir() + "/t.db"
 	dir := t.TempDir()
-	now := "2026-03-02T09:00:00Z"
-	do := func(args ...string) (int, string, string) {
-		t.Helper()
-		return run(t, append(args, "--db", db, "--now", now)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, stderr := do(args...)
-		if code != 0 {
-			t.Fatalf("pvczar %s: exit %d: %s", strings.Join(args, " "), code, stderr)
-		}
-		return out + stderr
-	}
+	do, must := runnersAt(t, dir+"/t.db", "2026-03-02T09:00:00Z")
 	must("init", "--czar", "george")
 	must("user", "add", "alice", "--role", "contributor", "--as", "george")
 	must("protocol", "add", "toyif", "--title", "Toy", "--owners", "alice", "--stage", "production", "--since", "2020-01-01", "--as", "george")
