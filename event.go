@@ -188,6 +188,9 @@ type EventData struct {
 	// SpecFeatures are the names of the features a spec declares, read
 	// from it by pvczar (package verify), never given by a client.
 	SpecFeatures []string `json:"spec_features,omitempty"`
+	// Handshake is the model checker's verdict on a spec's handshake,
+	// computed by pvczar (package verify), never taken from a client.
+	Handshake *HandshakeRecord `json:"handshake,omitempty"`
 	// Breaking lists a spec's breaking changes against the production spec
 	// whose digest is Baseline. Both, like a doc-check's Passed and Text,
 	// are pvczar's findings (package verify), never a client's.

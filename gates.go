@@ -2,6 +2,7 @@ package pvczar
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +16,7 @@ const (
 	GateCompatibility   = "compatibility"
 	GateKnownIssues     = "known-issues"
 	GateSpecCompat      = "spec-compat"
+	GateHandshake       = "handshake"
 )
 
 // MaxEvidenceText bounds the text of a spec or a design document that an
@@ -26,12 +28,17 @@ const MaxEvidenceText = 1 << 20
 var RevisionGates = []string{GateSpecCompat, GateKnownIssues}
 
 // gatesOf lists the gates of moving p from stage from to stage to: a
-// revision's when from is production.
-func gatesOf(from, to Stage) []string {
+// revision's when from is production; and to production, when p has a
+// spec, the proof of its handshake.
+func gatesOf(p *Protocol, from, to Stage) []string {
+	gates := GatesFor(to)
 	if from == StageProduction && to == StageProduction {
-		return RevisionGates
+		gates = RevisionGates
 	}
-	return GatesFor(to)
+	if to == StageProduction && p.Spec != nil {
+		gates = append(slices.Clone(gates), GateHandshake)
+	}
+	return gates
 }
 
 // GatesFor lists the gates of a move to stage to, in order.
@@ -53,7 +60,7 @@ func (r *Registry) Gates(p *Protocol, to Stage) []GateResult { return r.gates(p,
 // xen.git, moved the protocol (Proposal.Landed).
 func (r *Registry) gates(p *Protocol, from, to Stage) []GateResult {
 	var out []GateResult
-	for _, gate := range gatesOf(from, to) {
+	for _, gate := range gatesOf(p, from, to) {
 		passed, detail := p.checkGate(gate)
 		g := GateResult{Gate: gate, Passed: passed, Detail: detail}
 		if !passed {
@@ -86,6 +93,8 @@ func (p *Protocol) checkGate(gate string) (bool, string) {
 			return false, fmt.Sprintf("the check passed for commit %s, not for the recorded document's commit %s", p.DocCheck.Commit, p.DesignDoc.Commit)
 		}
 		return true, "passed at " + p.DocCheck.Commit
+	case GateHandshake:
+		return p.handshakeGate()
 	case GateSpecCompat:
 		switch {
 		case p.Spec == nil || p.ProductionSpec == nil:
@@ -173,4 +182,32 @@ func namesOrNone(names []string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// handshakeGate passes when pvczar's model checker found the handshake of
+// the latest spec sound: every pairing with the production spec, every
+// combination of features. Failures that only follow a reconnection fault
+// are named, not counted.
+func (p *Protocol) handshakeGate() (bool, string) {
+	h := p.Spec.Handshake
+	switch {
+	case h == nil:
+		return false, "the spec was recorded before pvczar verified handshakes: record it again (pvczar evidence " + p.ID + " spec --file SPEC)"
+	case h.Steps == 0:
+		return false, "the spec describes no handshake (its handshake section is empty): pvczar spec verify has nothing to prove"
+	case len(h.Failures) > 0:
+		return false, fmt.Sprintf("pvczar spec verify finds %d broken propert%s (%d configurations, %d states): %s", len(h.Failures), plural(len(h.Failures), "y", "ies"), h.Configs, h.States, strings.Join(h.Failures, "; "))
+	}
+	detail := fmt.Sprintf("the handshake verifies: %d configurations, %d states", h.Configs, h.States)
+	if len(h.AfterFaults) > 0 {
+		detail += fmt.Sprintf("; after a reconnection fault (not blocking): %s", strings.Join(h.AfterFaults, "; "))
+	}
+	return true, detail
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -181,13 +181,33 @@ type DocCheck struct {
 // pvczar spec diff's rules). The text itself stays in its evidence event
 // (SpecText), found again by its digest, so that listings stay small.
 type SpecRecord struct {
-	Path     string    `json:"path"`
-	Commit   string    `json:"commit,omitempty"`
-	Version  int       `json:"version"`            // the protocol version the spec describes
-	Digest   string    `json:"digest"`             // SHA-256 of the text, hex
-	Features []string  `json:"features,omitempty"` // the names of the features it declares
-	Breaking []string  `json:"breaking,omitempty"`
-	At       time.Time `json:"at"`
+	Path     string   `json:"path"`
+	Commit   string   `json:"commit,omitempty"`
+	Version  int      `json:"version"`            // the protocol version the spec describes
+	Digest   string   `json:"digest"`             // SHA-256 of the text, hex
+	Features []string `json:"features,omitempty"` // the names of the features it declares
+	Breaking []string `json:"breaking,omitempty"`
+	// Handshake is what pvczar's model checker found of the spec's
+	// handshake when it was recorded (nil for a spec recorded before it
+	// did).
+	Handshake *HandshakeRecord `json:"handshake,omitempty"`
+	At        time.Time        `json:"at"`
+}
+
+// HandshakeRecord is the verdict of pvczar spec verify on a spec's
+// handshake, with the production spec as its old version: every pairing of
+// old and new frontend and backend, every combination of features, and the
+// reconnections.
+type HandshakeRecord struct {
+	Steps   int `json:"steps"` // the handshake's steps; 0 when the spec describes none
+	Configs int `json:"configs"`
+	States  int `json:"states"`
+	// Failures are properties the handshake itself breaks: they fail the
+	// handshake gate. AfterFaults are those broken only after a
+	// reconnection (a backend restart, a resume, a migration): shown, not
+	// blocking, as real drivers handle these outside the spec's steps.
+	Failures    []string `json:"failures,omitempty"`
+	AfterFaults []string `json:"after_faults,omitempty"`
 }
 
 // SpecDigest is the digest a SpecRecord keeps of a spec's text.

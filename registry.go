@@ -499,7 +499,7 @@ func (p *Protocol) recordEvidence(e Event) error {
 	case EvidenceVersion:
 		p.Version = d.Version
 	case EvidenceSpec:
-		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: SpecDigest(d.SpecText), Features: d.SpecFeatures, Breaking: d.Breaking, At: e.At}
+		p.Spec = &SpecRecord{Path: d.Path, Commit: d.Commit, Version: d.SpecVersion, Digest: SpecDigest(d.SpecText), Features: d.SpecFeatures, Breaking: d.Breaking, Handshake: d.Handshake, At: e.At}
 		if p.Stage == StageProduction && p.ProductionSpec == nil {
 			// The first spec of a protocol already in production is its baseline.
 			baseline := *p.Spec

@@ -546,7 +546,7 @@ func (r *Registry) decideWaiver(cmd *Event, actor *User, p *Protocol) error {
 		}
 		return nil
 	}
-	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(gatesOf(p.Stage, d.To), ", "))
+	return Errorf(EINVALID, "no gate %q for a move to %q: the gates are %s", d.Gate, d.To, strings.Join(gatesOf(p, p.Stage, d.To), ", "))
 }
 
 func (r *Registry) decideOpen(cmd *Event, actor *User, p *Protocol) error {

@@ -3,6 +3,7 @@ package pvczar_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -682,5 +683,45 @@ func TestLateMail(t *testing.T) {
 	fresh.AdvanceTo(windowCloses.Add(time.Hour))
 	if _, fpr, _ := fresh.Proposal("pvfoo-1"); fpr.Ready || !fpr.Objection("ring").Blocking {
 		t.Fatal("a replay differs")
+	}
+}
+
+// TestHandshakeGate: a move to production of a protocol with a spec passes
+// the handshake gate only on the verifier's verdict of that spec: none
+// recorded, no handshake described, or a broken property fail it; failures
+// after a reconnection fault are named and do not.
+func TestHandshakeGate(t *testing.T) {
+	s := newScenario(t, def)
+	s.designProtocol()
+	gate := func(when time.Time) pvczar.GateResult {
+		t.Helper()
+		for _, g := range s.reg.Gates(s.protocol("pvfoo", when), pvczar.StageProduction) {
+			if g.Gate == pvczar.GateHandshake {
+				return g
+			}
+		}
+		t.Fatal("no handshake gate")
+		return pvczar.GateResult{}
+	}
+	if gates := s.reg.Gates(s.protocol("pvfoo", at(0, 1)), pvczar.StageProduction); len(gates) != 4 {
+		t.Fatalf("without a spec, %d gates to production, want the 4 without the handshake", len(gates))
+	}
+	spec := func(n int, h *pvczar.HandshakeRecord) pvczar.EventData {
+		return pvczar.EventData{Protocol: "pvfoo", Evidence: pvczar.EvidenceSpec, Path: "pvfoo.yaml", SpecText: fmt.Sprintf("pvspec: 1 # %d\n", n), SpecVersion: 1, Handshake: h}
+	}
+	for i, c := range []struct {
+		h      *pvczar.HandshakeRecord
+		passed bool
+		detail string
+	}{
+		{nil, false, "recorded before pvczar verified handshakes"},
+		{&pvczar.HandshakeRecord{}, false, "describes no handshake"},
+		{&pvczar.HandshakeRecord{Steps: 4, Configs: 4, States: 90, Failures: []string{"deadlock: both wait"}}, false, "finds 1 broken property (4 configurations, 90 states): deadlock: both wait"},
+		{&pvczar.HandshakeRecord{Steps: 4, Configs: 4, States: 90, AfterFaults: []string{"migration, read: stale ring-ref"}}, true, "verifies: 4 configurations, 90 states; after a reconnection fault (not blocking): migration, read: stale ring-ref"},
+	} {
+		s.must(at(0, 2+i), "alice", pvczar.EventEvidenceRecorded, spec(i, c.h))
+		if g := gate(at(0, 2+i)); g.Passed != c.passed || !strings.Contains(g.Detail, c.detail) {
+			t.Errorf("case %d: %+v, want passed %v and %q", i, g, c.passed, c.detail)
+		}
 	}
 }

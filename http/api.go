@@ -642,6 +642,7 @@ var computedFields = map[string]string{
 	"baseline":      "pvczar compares a spec with the production spec itself; send the spec as spec_text",
 	"spec_version":  "pvczar reads the version from spec_text",
 	"spec_features": "pvczar reads the features from spec_text",
+	"handshake":     "pvczar verifies the handshake of spec_text itself",
 }
 
 // decodeCommand reads a command's body: only the route's fields are allowed.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/xen-pvczar/pvczar/mail/msgid"
+	"github.com/xen-pvczar/pvczar/verify"
 	"html/template"
 	"io"
 	"io/fs"
@@ -186,6 +187,7 @@ func (s *Server) registerPages() {
 	s.handle("GET", "/digest.txt", s.digestText)
 	s.handle("GET", "/chart", s.pageChart)
 	s.handle("GET", "/chart.svg", s.chartSVG)
+	s.handle("GET", "/protocols/{protocol}/handshake.svg", s.handshakeSVG)
 	s.handle("GET", "/away", s.pageAway)
 	s.handle("GET", "/signin", s.pageSignIn)
 	s.handle("POST", "/signin", s.signIn)
@@ -604,6 +606,28 @@ func (s *Server) chartSVG(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	fmt.Fprint(w, stageChart(reg, now))
+}
+
+// handshakeSVG draws the shortest trace by which the handshake of a
+// protocol's latest spec fails, as a sequence diagram: the counterexample
+// of its handshake gate.
+func (s *Server) handshakeSVG(w http.ResponseWriter, r *http.Request) {
+	_, _, p, err := s.protocolIn(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	trace, err := verify.HandshakeTrace(r.Context(), s.svc, p)
+	if err == nil && trace == nil {
+		err = pvczar.Errorf(pvczar.ENOTFOUND, "the handshake of %s's spec has no failure to draw", p.ID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	io.WriteString(w, trace.SVG())
 }
 
 // timeElement shows an instant as text in a <time> element, which the

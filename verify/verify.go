@@ -15,7 +15,9 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/xen-pvczar/pvczar/pvspec/handshake"
 	"strings"
 	"time"
 
@@ -179,6 +181,9 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 	if d.SpecFeatures != nil {
 		return pvczar.Errorf(pvczar.EINVALID, "field spec_features: pvczar reads the features from the spec itself")
 	}
+	if d.Handshake != nil {
+		return pvczar.Errorf(pvczar.EINVALID, "field handshake: pvczar verifies the spec's handshake itself")
+	}
 	if strings.TrimSpace(d.SpecText) == "" {
 		return pvczar.Errorf(pvczar.EINVALID, "a spec needs its text (spec_text)")
 	}
@@ -199,7 +204,9 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 	}
 	p := reg.Protocols[d.Protocol]
 	if p.ProductionSpec == nil {
-		return nil // a first spec has nothing to be compared with
+		// A first spec has nothing to be compared with.
+		d.Handshake, err = verifyHandshake(ctx, spec, nil)
+		return err
 	}
 	baseText, err := s.recordedSpec(ctx, d.Protocol, p.ProductionSpec.Digest)
 	if err != nil {
@@ -208,6 +215,9 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 	base, err := pvspec.Decode(p.ProductionSpec.Path+"@production", []byte(baseText))
 	if err != nil {
 		return pvczar.Errorf(pvczar.EINTERNAL, "the recorded production spec of %s does not decode: %v", d.Protocol, err)
+	}
+	if d.Handshake, err = verifyHandshake(ctx, spec, base); err != nil {
+		return err
 	}
 	d.Baseline = p.ProductionSpec.Digest
 	d.Breaking = []string{}
@@ -219,10 +229,47 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 	return nil
 }
 
+// verifyHandshake model-checks a spec's handshake, paired with the
+// production spec (old) when there is one: the handshake gate's evidence.
+// A search past its bounds is a failure of the spec, named.
+func verifyHandshake(ctx context.Context, spec, old *pvspec.Spec) (*pvczar.HandshakeRecord, error) {
+	h := &pvczar.HandshakeRecord{Steps: len(spec.Handshake)}
+	if h.Steps == 0 {
+		return h, nil
+	}
+	res, err := handshake.Verify(ctx, spec, handshake.Options{Old: old})
+	var limit *handshake.LimitError
+	switch {
+	case errors.As(err, &limit):
+		h.Failures = []string{limit.Error()}
+		return h, nil
+	case err != nil && ctx.Err() != nil:
+		return nil, err
+	case err != nil:
+		return nil, pvczar.Errorf(pvczar.EINVALID, "spec_text: its handshake cannot be verified: %v", err)
+	}
+	h.Configs, h.States = res.Configs, res.States
+	for _, f := range res.Failures {
+		line := f.Property + ": " + f.Message
+		if f.Fault != "" {
+			h.AfterFaults = append(h.AfterFaults, f.Fault+", "+line)
+		} else {
+			h.Failures = append(h.Failures, line)
+		}
+	}
+	return h, nil
+}
+
 // recordedSpec finds the text of a spec recorded for a protocol in its
 // evidence events, by digest.
 func (s *Service) recordedSpec(ctx context.Context, protocol, digest string) (string, error) {
-	events, err := s.Events(ctx, pvczar.EventFilter{Stream: pvczar.ProtocolStream(protocol)})
+	return SpecText(ctx, s.Service, protocol, digest)
+}
+
+// SpecText finds the text of a spec recorded for a protocol in its
+// evidence events, by digest.
+func SpecText(ctx context.Context, svc pvczar.Service, protocol, digest string) (string, error) {
+	events, err := svc.Events(ctx, pvczar.EventFilter{Stream: pvczar.ProtocolStream(protocol)})
 	if err != nil {
 		return "", err
 	}
@@ -231,7 +278,48 @@ func (s *Service) recordedSpec(ctx context.Context, protocol, digest string) (st
 			return e.Data.SpecText, nil
 		}
 	}
-	return "", pvczar.Errorf(pvczar.EINTERNAL, "no evidence event of %s holds the production spec (digest %s)", protocol, digest)
+	return "", pvczar.Errorf(pvczar.EINTERNAL, "no evidence event of %s holds the spec with digest %s", protocol, digest)
+}
+
+// HandshakeTrace verifies again the handshake of a protocol's latest spec,
+// as its evidence was verified, and returns the shortest trace of its
+// first failure (one of the handshake itself before one after a fault),
+// or nil when it has none.
+func HandshakeTrace(ctx context.Context, svc pvczar.Service, p *pvczar.Protocol) (*handshake.Trace, error) {
+	if p.Spec == nil {
+		return nil, nil
+	}
+	decode := func(rec *pvczar.SpecRecord, name string) (*pvspec.Spec, error) {
+		text, err := SpecText(ctx, svc, p.ID, rec.Digest)
+		if err != nil {
+			return nil, err
+		}
+		return pvspec.Decode(name, []byte(text))
+	}
+	spec, err := decode(p.Spec, p.Spec.Path)
+	if err != nil {
+		return nil, err
+	}
+	var old *pvspec.Spec
+	if p.ProductionSpec != nil && p.ProductionSpec.Digest != p.Spec.Digest {
+		if old, err = decode(p.ProductionSpec, p.ProductionSpec.Path+"@production"); err != nil {
+			return nil, err
+		}
+	}
+	res, err := handshake.Verify(ctx, spec, handshake.Options{Old: old})
+	if err != nil {
+		return nil, err
+	}
+	var first *handshake.Trace
+	for _, f := range res.Failures {
+		if f.Fault == "" {
+			return f.Trace, nil
+		}
+		if first == nil {
+			first = f.Trace
+		}
+	}
+	return first, nil
 }
 
 func decodeSpec(text string) (*pvspec.Spec, error) {

@@ -202,6 +202,10 @@ Gates (evidence needed before a window may open; the Czar may waive a
 failed gate with a written reason):
   to prototype:  %s
   to production: %s
+                 and, for a protocol with a spec, handshake: pvczar spec
+                 verify on the latest spec, paired with the production spec
+                 (no deadlock, no read of an absent key, only allowed
+                 XenbusState moves, a teardown that completes)
 
 Lazy-consensus window: %d days to prototype, %d days to production (never
 below %d). The deadline is the end of its last day Anywhere on Earth

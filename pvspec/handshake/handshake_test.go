@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"os"
 	"strings"
 	"testing"
 
@@ -13,32 +14,16 @@ import (
 	"github.com/xen-pvczar/pvczar/pvspec/handshake"
 )
 
-// toy is a small protocol whose handshake holds every property: the
+// toy (testdata/toy.yaml) is a small protocol whose handshake holds every property: the
 // backend publishes a version, the frontend a ring, and the teardown runs
 // Closing, Closed on both sides.
-const toy = `pvspec: 1
-id: toy
-title: Toy
-version: 1
-conventions: {byte_order: little}
-versioning: {offered_by: backend, offer_key: versions, chosen_by: frontend, choice_key: version, offered: [1]}
-features:
-  - {name: fast, advertised_by: backend, key: feature-fast, default: "0", since: 1}
-xenstore:
-  - {name: versions, side: backend, type: list, required: true, ready_by: InitWait, readers: [frontend]}
-  - {name: feature-fast, side: backend, type: bool, default: "0", feature: fast, ready_by: InitWait, readers: [frontend]}
-  - {name: version, side: frontend, type: uint, required: true, ready_by: Initialised, readers: [backend]}
-  - {name: ring-ref, side: frontend, type: grant_ref, required: true, ready_by: Initialised, readers: [backend]}
-handshake:
-  - {phase: connect, side: backend, from: Initialising, to: InitWait, writes: [versions, feature-fast]}
-  - {phase: connect, side: frontend, from: Initialising, to: Initialised, after: InitWait, reads: [versions, feature-fast], writes: [version, ring-ref]}
-  - {phase: connect, side: backend, from: InitWait, to: Connected, after: Initialised, reads: [version, ring-ref]}
-  - {phase: connect, side: frontend, from: Initialised, to: Connected, after: Connected}
-  - {phase: disconnect, side: frontend, from: Connected, to: Closing}
-  - {phase: disconnect, side: backend, from: Connected, to: Closing, after: Closing}
-  - {phase: disconnect, side: frontend, from: Closing, to: Closed, after: Closing}
-  - {phase: disconnect, side: backend, from: Closing, to: Closed, after: Closed}
-`
+var toy = func() string {
+	b, err := os.ReadFile("testdata/toy.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func decode(t *testing.T, text string) *pvspec.Spec {
 	t.Helper()
