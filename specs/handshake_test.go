@@ -12,10 +12,12 @@ import (
 // handshake, as property/fault; each is written up in FINDINGS.md
 // ("spec verify"). A spec not listed must verify clean.
 var knownHandshake = map[string][]string{
-	"9pfs":    {"deadlock/frontend-resume"},
-	"blkif":   {"deadlock/frontend-resume", "teardown/"},
-	"pvcalls": {"deadlock/frontend-resume"},
-	"displif": {"deadlock/"},
+	"9pfs":     {"deadlock/frontend-resume"},
+	"blkif":    {"deadlock/frontend-resume", "teardown/"},
+	"pvcalls":  {"deadlock/frontend-resume"},
+	"displif":  {"deadlock/"},
+	"sndif":    {"deadlock/"},
+	"cameraif": {"deadlock/"},
 }
 
 // TestSpecsHandshake verifies every real spec's handshake: every feature
