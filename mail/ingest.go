@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -80,9 +81,13 @@ type ingester struct {
 	threads     *message.ThreadCounter // the thread count, in about 90 bytes a message
 	batch       []*mbox.Message        // queued, to be parsed
 	batchBytes  int
-	keeping     chan *parsingBatch // batches parsed or being parsed, for the keeper
-	kept        chan error         // the keeper's end: nil when it kept them all
-	cursors     map[string]string  // where reading each source stands after the batch's messages
+	keeping     chan *parsingBatch    // batches parsed or being parsed, for the keeper
+	kept        chan error            // the keeper's end: nil when it kept them all
+	pipeline    context.Context       // the keeper's and the parsers' context
+	cancel      context.CancelFunc    // ends it
+	parsed      chan struct{}         // closed when the last batch handed on is parsed
+	failed      atomic.Pointer[error] // the keeper's error, once keeping a batch failed
+	cursors     map[string]string     // where reading each source stands after the batch's messages
 	logger      *slog.Logger
 	progress    func(messages int)
 	// adopted is the registry whose open proposals' adopted threads a reply
@@ -197,31 +202,31 @@ type parsed struct {
 
 // An ingest is a pipeline of three: the caller's goroutine reads and
 // splits the archive into batches (flush hands each on); the parsers parse
-// a batch on every CPU; the keeper waits for each batch's parse, handles
+// one batch at a time on every CPU (its largest messages one at a time),
+// after the batch before; the keeper waits for each batch's parse, handles
 // its messages in archive order and keeps them, with the cursors that
-// cover them, in one transaction. At most two batches wait for the keeper,
-// so that memory stays bounded. When ctx ends, parsing stops and nothing
-// of a batch not yet kept is kept.
+// cover them, in one transaction. Memory stays bounded: at most three
+// batches are held, the one being kept, the one being parsed (which the
+// reader hands over when the keeper is free) and the one being read. When
+// ctx ends, or the keeper fails (it then ends the ingest's context),
+// parsing and reading stop, and nothing of a batch not yet kept is kept.
 
 // flush hands the queued batch to the parsers and the keeper; it fails
 // when the keeper has failed, so that reading stops.
 func (in *ingester) flush(ctx context.Context) error {
 	if in.keeping == nil {
-		in.keeping, in.kept = make(chan *parsingBatch, 1), make(chan error, 1)
-		go in.keeper(ctx)
+		in.pipeline, in.cancel = context.WithCancel(ctx)
+		in.keeping, in.kept = make(chan *parsingBatch), make(chan error, 1)
+		go in.keeper(in.pipeline, in.keeping, in.kept)
 	}
-	if len(in.batch) == 0 && len(in.cursors) == 0 {
-		return in.keeperFailed()
-	}
-	b := startParse(ctx, in.batch, in.cursors)
-	in.batch, in.batchBytes, in.cursors = nil, 0, map[string]string{}
-	select {
-	case in.keeping <- b:
-		return nil
-	case err := <-in.kept: // the keeper stopped
-		in.kept <- err
+	if err := in.keeperFailed(); err != nil || len(in.batch) == 0 && len(in.cursors) == 0 {
 		return err
 	}
+	b := startParse(in.pipeline, in.batch, in.cursors, in.parsed)
+	in.parsed = b.done
+	in.batch, in.batchBytes, in.cursors = nil, 0, map[string]string{}
+	in.keeping <- b
+	return nil
 }
 
 // finish keeps every batch read, and returns the keeper's error.
@@ -238,33 +243,36 @@ func (in *ingester) stop() error {
 	}
 	close(in.keeping)
 	err := <-in.kept
-	in.keeping = nil
+	in.cancel()
+	in.keeping, in.parsed = nil, nil
 	return err
 }
 
-// keeper keeps the batches in the order read, until the queue is closed or
-// keeping one fails; then it says why on kept.
-func (in *ingester) keeper(ctx context.Context) {
-	for b := range in.keeping {
-		if err := in.keep(ctx, b); err != nil {
-			in.kept <- err
-			for range in.keeping { // let flush and finish go on
-			}
-			return
+// keeper keeps the batches in the order read until keeping is closed, and
+// then says on kept how it ended. Once keeping one fails, it ends the
+// context of the parsers, which drop the batches still handed on, and
+// flush stops the reading.
+func (in *ingester) keeper(ctx context.Context, keeping <-chan *parsingBatch, kept chan<- error) {
+	var err error
+	for b := range keeping {
+		if err != nil {
+			<-b.done
+			continue
+		}
+		if err = in.keep(ctx, b); err != nil {
+			in.failed.Store(&err)
+			in.cancel()
 		}
 	}
-	in.kept <- nil
+	kept <- err
 }
 
-// keeperFailed returns the keeper's error if it has stopped.
+// keeperFailed returns the keeper's error once it has failed.
 func (in *ingester) keeperFailed() error {
-	select {
-	case err := <-in.kept:
-		in.kept <- err
-		return err
-	default:
-		return nil
+	if err := in.failed.Load(); err != nil {
+		return *err
 	}
+	return nil
 }
 
 // parsingBatch is a batch handed to the parsers: they parse it on every
@@ -277,7 +285,9 @@ type parsingBatch struct {
 	done    chan struct{}
 }
 
-func startParse(ctx context.Context, msgs []*mbox.Message, cursors map[string]string) *parsingBatch {
+// startParse parses msgs once the batch before (whose parse ends when
+// before closes; nil for none) is parsed.
+func startParse(ctx context.Context, msgs []*mbox.Message, cursors map[string]string, before <-chan struct{}) *parsingBatch {
 	b := &parsingBatch{msgs: msgs, cursors: cursors, results: make([]parsed, len(msgs)), done: make(chan struct{})}
 	parse := func(i int) {
 		m, err := message.ParseContext(ctx, msgs[i].Raw)
@@ -285,6 +295,9 @@ func startParse(ctx context.Context, msgs []*mbox.Message, cursors map[string]st
 	}
 	go func() {
 		defer close(b.done)
+		if before != nil {
+			<-before
+		}
 		workers := runtime.GOMAXPROCS(0)
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -244,5 +245,39 @@ func TestIngestStopsWhenInterrupted(t *testing.T) {
 	}
 	if n := query(t, db, `SELECT COUNT(*) FROM mails`); n != fmt.Sprint(mail.IngestBatch) {
 		t.Fatalf("%s mails kept, want the committed batch of %d", n, mail.IngestBatch)
+	}
+}
+
+// TestIngestStoreFails: when keeping a batch fails (here a real SQLite
+// trigger refuses the mail), the ingest stops with the store's error,
+// keeps nothing of the batches after, and leaves no goroutine behind: the
+// keeper ends the parsers' context, and reading stops at the next batch.
+func TestIngestStoreFails(t *testing.T) {
+	db := newDB(t)
+	raw := openSQLite(t, db)
+	if _, err := raw.Exec(`CREATE TRIGGER no_room BEFORE INSERT ON mails BEGIN SELECT RAISE(ABORT, 'no room for mail'); END`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	var archive strings.Builder
+	for i := range 3*mail.IngestBatch + 10 {
+		archive.WriteString(mboxMessage(fmt.Sprint("full", i), "text"))
+	}
+	path := filepath.Join(t.TempDir(), "list.mbox")
+	if err := os.WriteFile(path, []byte(archive.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	code, _, errOut := run(t, "mail", "ingest", path, "--db", db)
+	if code == 0 || !strings.Contains(errOut, "no room for mail") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if n := query(t, db, `SELECT COUNT(*) FROM mails`); n != "0" {
+		t.Errorf("%s mails kept", n)
+	}
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after the failed ingest, %d before", runtime.NumGoroutine(), before)
+		}
 	}
 }
