@@ -328,7 +328,7 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 		pr.Positions = append(pr.Positions, Position{Author: e.Actor, Kind: d.Kind, Role: d.Role, Text: d.Text, At: e.At, Source: e.Source,
 			MessageID: messageID, Version: d.PatchVersion})
 	case EventPatchRevised:
-		pr.Revisions = append(pr.Revisions, Revision{Version: d.PatchVersion, PatchID: d.PatchID, MessageID: d.MessageID, Title: d.Subject, By: e.Actor, At: e.At})
+		pr.Revisions = append(pr.Revisions, Revision{Version: d.PatchVersion, PatchID: d.PatchID, MessageID: d.MessageID, Title: d.Subject, From: d.Email, By: e.Actor, At: e.At})
 	case EventObjectionRaised:
 		r.raiseObjection(pr, e)
 	case EventHoldPlaced:

@@ -2,6 +2,7 @@ package pvczar
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,9 +21,12 @@ type Revision struct {
 	MessageID string `json:"message_id"` // the mail that posted it
 	// Title is the patch's subject after its tags: a later version in a
 	// thread of its own is known by it, and by its sender, as b4 does.
-	Title string    `json:"title,omitempty"`
-	By    string    `json:"by"` // its sender: their pvczar name, or ActorMail
-	At    time.Time `json:"at"`
+	Title string `json:"title,omitempty"`
+	// From is the address that posted it: a later version counts only
+	// from the same address.
+	From string    `json:"from,omitempty"`
+	By   string    `json:"by"` // its sender: their pvczar name, or ActorMail
+	At   time.Time `json:"at"`
 }
 
 // CarriedAck is an ack given on an earlier version of the patch that counts
@@ -128,6 +132,10 @@ func decideRevision(cmd *Event, p *Protocol) error {
 	switch {
 	case cur == nil:
 		return nil
+	case cur.From != "" && !strings.EqualFold(d.Email, cur.From):
+		// As b4 links versions: by the same author. Anyone else's
+		// "[PATCH v9]" in the thread would void the acks.
+		return Errorf(ECONFLICT, "v%d of the patch of %s comes from %s, not from %s, who posted v%d: not a version of it", d.PatchVersion, pr.ID, orNobody(d.Email), cur.From, cur.Version)
 	case d.PatchVersion < cur.Version:
 		return Errorf(ECONFLICT, "v%d of the patch of %s is older than v%d, recorded already", d.PatchVersion, pr.ID, cur.Version)
 	case d.PatchVersion == cur.Version && d.PatchID == cur.PatchID:
@@ -165,4 +173,11 @@ func isPatchID(s string) bool {
 		}
 	}
 	return true
+}
+
+func orNobody(email string) string {
+	if email == "" {
+		return "no address"
+	}
+	return email
 }

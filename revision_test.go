@@ -3,6 +3,7 @@ package pvczar_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,30 @@ func TestPatchRevisedRules(t *testing.T) {
 	s.must(at(1, 3), "alice", pvczar.EventProposalWithdrawn, pvczar.EventData{Proposal: "pvfoo-1"})
 	if _, err := s.fromMail(at(1, 4), "alice", pvczar.EventPatchRevised, pvczar.EventData{Proposal: "pvfoo-1", PatchVersion: 4, PatchID: idA, MessageID: "v4@example.org"}, "v4@example.org"); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
 		t.Fatalf("a version of a withdrawn proposal's patch: %v", err)
+	}
+}
+
+// TestPatchRevisedFromItsAuthor: a later version counts only from the
+// address that posted the patch, as b4 links versions by their author:
+// someone else's "[PATCH v9]" in the thread does not void the acks.
+func TestPatchRevisedFromItsAuthor(t *testing.T) {
+	s := newScenario(t, def)
+	s.openProposal()
+	revise := func(when time.Time, version int, id, from string) error {
+		msg := fmt.Sprintf("v%d.%s", version, from)
+		_, err := s.fromMail(when, pvczar.ActorMail, pvczar.EventPatchRevised, pvczar.EventData{Proposal: "pvfoo-1", PatchVersion: version, PatchID: id, MessageID: msg, Email: from}, msg)
+		return err
+	}
+	if err := revise(at(1, 0), 1, idA, "dan@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := revise(at(1, 1), 9, idB, "mallory@example.net"); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "comes from mallory@example.net, not from dan@example.org") {
+		t.Fatalf("someone else's version: %v", err)
+	}
+	if err := revise(at(1, 2), 2, idB, "Dan@Example.org"); err != nil {
+		t.Fatalf("the author's next version, the address in another case: %v", err)
+	}
+	if v := s.proposal("pvfoo-1", at(1, 3)).Patch(); v.Version != 2 || v.From != "Dan@Example.org" {
+		t.Errorf("the current version: %+v", v)
 	}
 }

@@ -54,15 +54,11 @@ func (rv *revisions) proposalOf(reg *pvczar.Registry, ids ...string) (string, bo
 }
 
 // laterVersion returns the open proposal whose patch a thread-starting
-// patch mail revises: the same title, from the same sender, at a higher
+// patch mail revises: the same title, from the same address, at a higher
 // version (b4's rule).
 func (rv *revisions) laterVersion(reg *pvczar.Registry, m Mail, s patch.Subject) (string, bool) {
-	sender := pvczar.ActorMail
-	if u := reg.UserByEmail(m.From.Email); u != nil {
-		sender = u.Name
-	}
 	revises := func(cur pvczar.Revision) bool {
-		return cur.Title != "" && strings.EqualFold(cur.Title, s.Title) && cur.By == sender && s.Version > cur.Version
+		return cur.Title != "" && strings.EqualFold(cur.Title, s.Title) && strings.EqualFold(cur.From, m.From.Email) && s.Version > cur.Version
 	}
 	for id, cur := range rv.recorded {
 		if revises(cur) {
@@ -82,10 +78,8 @@ func (rv *revisions) laterVersion(reg *pvczar.Registry, m Mail, s patch.Subject)
 func (rv *revisions) read(reg *pvczar.Registry, m Mail, s patch.Subject, proposal string) (*pvczar.Event, string) {
 	rv.threads[m.MessageID] = proposal
 	key := fmt.Sprintf("%s v%d", proposal, s.Version)
-	if s.CoverLetter() || rv.first[key] == "" {
-		if _, ok := rv.first[key]; !ok || s.CoverLetter() {
-			rv.first[key] = m.MessageID
-		}
+	if _, ok := rv.first[key]; !ok || s.CoverLetter() {
+		rv.first[key] = m.MessageID
 	}
 	if s.CoverLetter() {
 		return nil, ""
@@ -111,10 +105,10 @@ func (rv *revisions) read(reg *pvczar.Registry, m Mail, s patch.Subject, proposa
 		actor = u.Name
 	}
 	delete(rv.series, key)
-	rv.recorded[proposal] = pvczar.Revision{Version: s.Version, PatchID: seriesID, Title: s.Title, By: actor}
+	rv.recorded[proposal] = pvczar.Revision{Version: s.Version, PatchID: seriesID, Title: s.Title, From: m.From.Email, By: actor}
 	return &pvczar.Event{Type: pvczar.EventPatchRevised, At: m.Date, Actor: actor, Source: pvczar.SourceMailPrefix + m.MessageID,
 		Key:  pvczar.SourceMailPrefix + m.MessageID + "/patch",
-		Data: pvczar.EventData{Proposal: proposal, PatchVersion: s.Version, PatchID: seriesID, MessageID: rv.first[key], Subject: s.Title}}, ""
+		Data: pvczar.EventData{Proposal: proposal, PatchVersion: s.Version, PatchID: seriesID, MessageID: rv.first[key], Subject: s.Title, Email: m.From.Email}}, ""
 }
 
 // incomplete describes the series whose parts did not all come.

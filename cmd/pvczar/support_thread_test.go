@@ -175,16 +175,19 @@ func TestSupportPatchThreadEndToEnd(t *testing.T) {
 
 	// Bad input, each noted in the summary and never a counted ack: an
 	// ack for a version that does not exist, a series that lacks a part,
-	// and a patch to SUPPORT.md whose diff is mangled.
+	// a patch to SUPPORT.md whose diff is mangled, and a "v9" in the thread
+	// from someone else than the patch's author, which would void the acks.
 	write(supportMail("2026-10-05T10:00:00Z", "carol@xen.example", "Carol Review", "ack-9@xen.example", "v4@new.example", "Re: [PATCH v9] SUPPORT.md: PV Foo backend is supported outside split mode",
 		"Acked-by: Carol Review <carol@xen.example>\n"),
 		supportMail("2026-10-05T11:00:00Z", "dan@new.example", "Dan Foo", "v5-1@new.example", "", "[PATCH v5 1/2] SUPPORT.md: PV Foo backend is supported outside split mode", v4),
-		supportMail("2026-10-05T12:00:00Z", "dan@new.example", "Dan Foo", "mangled@new.example", "", "[PATCH] SUPPORT.md: PV Foo frontend", strings.Replace(patch, "@@ -", "@@ -x", 1)))
+		supportMail("2026-10-05T12:00:00Z", "dan@new.example", "Dan Foo", "mangled@new.example", "", "[PATCH] SUPPORT.md: PV Foo frontend", strings.Replace(patch, "@@ -", "@@ -x", 1)),
+		supportMail("2026-10-05T12:30:00Z", "mallory@evil.example", "Mallory", "v9@evil.example", "v4@new.example", "[PATCH v9] SUPPORT.md: PV Foo backend is supported outside split mode", v3))
 	sum = ingestJSON(t, archive, "--db", db)
 	for _, want := range []string{
 		"ack-9@xen.example: position.recorded refused: ",
 		"fooif-1 v5: series v5 lacks 2/2: no version recorded",
 		"mangled@new.example: a patch to SUPPORT.md that cannot be read: ",
+		"v9@evil.example: the patch's version not recorded: v9 of the patch of fooif-1 comes from mallory@evil.example, not from dan@new.example",
 	} {
 		if !hasNote(sum, want) {
 			t.Errorf("the summary lacks a note %q: %q", want, sum.Notes)
