@@ -136,7 +136,11 @@ func (run *ConformanceRun) check() error {
 	case checkName(run.ToolVersion) != "":
 		return bad("tool_version", "%s: want the version of the tool", checkName(run.ToolVersion))
 	case len(run.Failed) > 0:
-		return bad("failed", "%d test(s) failed (%s): a run with a failed test shows no conformance", len(run.Failed), strings.Join(run.Failed[:min(3, len(run.Failed))], ", "))
+		var first []string
+		for _, name := range run.Failed[:min(3, len(run.Failed))] {
+			first = append(first, clipText(name, maxConformanceName))
+		}
+		return bad("failed", "%d test(s) failed (%s): a run with a failed test shows no conformance", len(run.Failed), strings.Join(first, ", "))
 	case len(run.Passed) == 0:
 		return bad("passed", "no test passed: a run shows conformance by the tests it passed")
 	case len(run.Passed) > MaxConformanceTests:

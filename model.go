@@ -208,6 +208,9 @@ type HandshakeRecord struct {
 	// blocking, as real drivers handle these outside the spec's steps.
 	Failures    []string `json:"failures,omitempty"`
 	AfterFaults []string `json:"after_faults,omitempty"`
+	// Bounded: the search stopped at a bound (states, configurations or
+	// time) before it could prove the handshake; Failures says which.
+	Bounded bool `json:"bounded,omitempty"`
 }
 
 // SpecDigest is the digest a SpecRecord keeps of a spec's text.

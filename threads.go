@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Xen changes a protocol's status by a `[PATCH] SUPPORT.md: ...` thread on
@@ -72,7 +73,11 @@ func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n-3] + "..."
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) { // never half a character
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // ProposalByThread returns the open proposal that adopted a thread whose

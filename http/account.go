@@ -130,6 +130,9 @@ func (s *Server) formPassword(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account?done="+url.QueryEscape("your password is set"), http.StatusSeeOther)
 }
 
+// maxTokenDays bounds a token's life, as the form says (ten years).
+const maxTokenDays = 3650
+
 func (s *Server) formCreateToken(w http.ResponseWriter, r *http.Request) {
 	user := s.accountForm(w, r)
 	if user == "" {
@@ -138,8 +141,8 @@ func (s *Server) formCreateToken(w http.ResponseWriter, r *http.Request) {
 	days := 0
 	if v := strings.TrimSpace(r.PostFormValue("ttl_days")); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			s.accountRefused(w, r, "token", pvczar.Errorf(pvczar.EINVALID, "days: want 0 (no expiry) or more, got %q", v))
+		if err != nil || n < 0 || n > maxTokenDays {
+			s.accountRefused(w, r, "token", pvczar.Errorf(pvczar.EINVALID, "ttl_days: want 0 (no expiry) to %d, got %q", maxTokenDays, v))
 			return
 		}
 		days = n

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xen-pvczar/pvczar"
@@ -428,7 +429,9 @@ func (s *Server) pageProposal(w http.ResponseWriter, r *http.Request) {
 
 // csrfStandIn takes the place of a session's CSRF token in a cached page;
 // it has only letters and underscores, which no escaping changes.
-const csrfStandIn = "PVCZAR_CSRF_TOKEN_STAND_IN"
+// It is drawn at random when the server starts, so that no text a user
+// writes into a page can hold it and be replaced by a reader's token.
+var csrfStandIn = "PVCZAR_CSRF_" + strings.ReplaceAll(randomSecret(), "-", "_")
 
 func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) {
 	reg, now, err := s.registry(r)
@@ -617,17 +620,56 @@ func (s *Server) handshakeSVG(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	trace, err := verify.HandshakeTrace(r.Context(), s.svc, p)
-	if err == nil && trace == nil {
-		err = pvczar.Errorf(pvczar.ENOTFOUND, "the handshake of %s's spec has no failure to draw", p.ID)
+	key := ""
+	if p.Spec != nil {
+		key = p.Spec.Digest
+		if p.ProductionSpec != nil {
+			key += " " + p.ProductionSpec.Digest
+		}
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	svg, ok := s.handshakes.get(key)
+	if !ok {
+		trace, err := verify.HandshakeTrace(r.Context(), s.svc, p)
+		if err == nil && trace == nil {
+			err = pvczar.Errorf(pvczar.ENOTFOUND, "the handshake of %s's spec has no failure to draw", p.ID)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		svg = trace.SVG()
+		s.handshakes.put(key, svg)
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	io.WriteString(w, trace.SVG())
+	io.WriteString(w, svg)
+}
+
+// svgCache keeps the diagrams of handshake failures by the digests of the
+// specs they come from (a spec's, and the production spec's it was paired
+// with), so that a page's readers do not make the server search again: a
+// few dozen entries, forgotten all at once when full.
+type svgCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const svgCacheSize = 64
+
+func (c *svgCache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svg, ok := c.m[key]
+	return svg, ok
+}
+
+func (c *svgCache) put(key, svg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= svgCacheSize {
+		c.m = map[string]string{}
+	}
+	c.m[key] = svg
 }
 
 // timeElement shows an instant as text in a <time> element, which the

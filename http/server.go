@@ -78,6 +78,8 @@ type Server struct {
 	signIns *limiter
 	pages   *pages
 	cache   renderCache
+	// handshakes are the diagrams of handshake failures drawn so far.
+	handshakes svgCache
 	// routes lists "METHOD /path" of every registered route, for the test
 	// that compares them with the OpenAPI document.
 	routes []string

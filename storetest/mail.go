@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/xen-pvczar/pvczar"
 	"github.com/xen-pvczar/pvczar/mail"
@@ -21,7 +23,8 @@ func testMailArchive(t *testing.T, opener Opener) {
 	batch := mail.Batch{
 		Mails: []mail.Archived{
 			{Mail: mail.Mail{MessageID: "one@x", Date: at(1, 0), Subject: "one"}, Source: "list.mbox"},
-			{Mail: mail.Mail{MessageID: "two@x", Date: at(1, 0), Subject: "two"}, Source: "list.mbox", Notes: []string{"a note"}},
+			{Mail: mail.Mail{MessageID: "two@x", InReplyTo: "one@x", References: []string{"zero@x", "one@x"}, From: mail.Address{Name: "Bob", Email: "bob@example.org"},
+				Date: at(1, 0).Add(90 * time.Second), Subject: "two", Body: "Acked-by: Bob <bob@example.org>\n"}, Source: "list.mbox", Notes: []string{"a note"}},
 		},
 		Unparsed: []mail.Unparsed{
 			{Source: "list.mbox", Line: 10, Raw: bad, Reason: "no mail header found"},
@@ -41,6 +44,15 @@ func testMailArchive(t *testing.T, opener Opener) {
 	}
 	if known, err := s.KnownMails(ctx, []string{"one@x", "three@x"}); err != nil || len(known) != 1 || !known["one@x"] {
 		t.Fatalf("known: %v, %v", known, err)
+	}
+	// A kept mail reads back whole, as the patch a proposal adopted is
+	// read again when its first reply comes.
+	kept, ok, err := s.KeptMail(ctx, "two@x")
+	if want := batch.Mails[1].Mail; err != nil || !ok || !reflect.DeepEqual(kept, want) {
+		t.Fatalf("the kept mail: %+v, %v, %v; want %+v", kept, ok, err, want)
+	}
+	if _, ok, err := s.KeptMail(ctx, "three@x"); ok || err != nil {
+		t.Fatalf("a mail never kept: %v, %v", ok, err)
 	}
 	e, err := s.Act(ctx, pvczar.Event{Type: pvczar.EventPositionRecorded, At: at(1, 2), Actor: "bob", Source: pvczar.SourceMailPrefix + "two@x",
 		Key: pvczar.SourceMailPrefix + "two@x/1", Data: pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionReview}})

@@ -229,6 +229,10 @@ func (s *Service) checkSpecEvidence(ctx context.Context, reg *pvczar.Registry, d
 	return nil
 }
 
+// handshakeBudget bounds the time a spec's handshake may take to verify,
+// beside the verifier's bounds on states and configurations.
+const handshakeBudget = 10 * time.Second
+
 // verifyHandshake model-checks a spec's handshake, paired with the
 // production spec (old) when there is one: the handshake gate's evidence.
 // A search past its bounds is a failure of the spec, named.
@@ -237,14 +241,19 @@ func verifyHandshake(ctx context.Context, spec, old *pvspec.Spec) (*pvczar.Hands
 	if h.Steps == 0 {
 		return h, nil
 	}
-	res, err := handshake.Verify(ctx, spec, handshake.Options{Old: old})
+	budget, cancel := context.WithTimeout(ctx, handshakeBudget)
+	defer cancel()
+	res, err := handshake.Verify(budget, spec, handshake.Options{Old: old})
 	var limit *handshake.LimitError
 	switch {
 	case errors.As(err, &limit):
-		h.Failures = []string{limit.Error()}
+		h.Bounded, h.Failures = true, []string{limit.Error()}
 		return h, nil
 	case err != nil && ctx.Err() != nil:
 		return nil, err
+	case err != nil && budget.Err() != nil:
+		h.Bounded, h.Failures = true, []string{fmt.Sprintf("the search took longer than %s: the handshake has too many interleavings to prove", handshakeBudget)}
+		return h, nil
 	case err != nil:
 		return nil, pvczar.Errorf(pvczar.EINVALID, "spec_text: its handshake cannot be verified: %v", err)
 	}
@@ -306,7 +315,12 @@ func HandshakeTrace(ctx context.Context, svc pvczar.Service, p *pvczar.Protocol)
 			return nil, err
 		}
 	}
-	res, err := handshake.Verify(ctx, spec, handshake.Options{Old: old})
+	if p.Spec.Handshake != nil && p.Spec.Handshake.Bounded {
+		return nil, nil // a search past its bounds has no trace, only its verdict
+	}
+	budget, cancel := context.WithTimeout(ctx, handshakeBudget)
+	defer cancel()
+	res, err := handshake.Verify(budget, spec, handshake.Options{Old: old})
 	if err != nil {
 		return nil, err
 	}

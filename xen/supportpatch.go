@@ -2,9 +2,9 @@ package xen
 
 import (
 	"fmt"
+	"github.com/xen-pvczar/pvczar/mail/patch"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,29 +29,20 @@ const maxPatchLines = 1_000_000
 
 var hunkHeader = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$`)
 
-// IsPatchSubject reports whether a subject is a patch's first mail, not a
-// reply: "[PATCH]", "[PATCH v2 1/3]", "[XEN PATCH]".
-func IsPatchSubject(subject string) bool {
-	s := strings.TrimSpace(subject)
-	if !strings.HasPrefix(s, "[") {
-		return false
-	}
-	tag, _, ok := strings.Cut(s[1:], "]")
-	return ok && slices.Contains(strings.Fields(strings.ToUpper(tag)), "PATCH")
+// isPatchMail reports whether a subject is a patch's own mail, not a
+// reply: "[PATCH]", "[PATCH v2 1/3]", "[XEN PATCH]", "[Xen-devel] [PATCH]".
+func isPatchMail(subject string) bool {
+	s, err := patch.ParseSubject(subject)
+	return err == nil && !s.Reply && s.Patch()
 }
 
 // PatchTitle is a patch mail's subject as `git am` makes it the commit's
 // subject: without the leading bracketed tags ("[PATCH v2 1/3]").
 func PatchTitle(subject string) string {
-	s := strings.TrimSpace(subject)
-	for strings.HasPrefix(s, "[") {
-		_, rest, ok := strings.Cut(s, "]")
-		if !ok {
-			break
-		}
-		s = strings.TrimSpace(rest)
+	if s, err := patch.ParseSubject(subject); err == nil {
+		subject = s.Title
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(subject), " ")
 }
 
 // SupportPatch reads the diff of a patch mail (subject, and its plain-text
@@ -65,7 +56,7 @@ func PatchTitle(subject string) string {
 // header, counts that do not add up, a truncated hunk, a status line
 // that does not parse) is an error naming the line of the body.
 func SupportPatch(subject, body string) ([]StatusChange, error) {
-	if !IsPatchSubject(subject) || !strings.Contains(body, SupportPath) {
+	if !isPatchMail(subject) || !strings.Contains(body, SupportPath) {
 		return nil, nil
 	}
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")

@@ -204,3 +204,20 @@ func FuzzSupportPatch(f *testing.F) {
 		}
 	})
 }
+
+// TestSupportPatchSubjects: a patch is known by mail/patch's reading of
+// its subject, list tags and glued versions included; a reply is not one.
+func TestSupportPatchSubjects(t *testing.T) {
+	for subject, want := range map[string]bool{
+		"[Xen-devel] [PATCH] SUPPORT.md: PV Foo backend": true,
+		"[PATCHv2] SUPPORT.md: PV Foo backend":           true,
+		"[XEN PATCH for-4.20 v3] SUPPORT.md: PV Foo":     true,
+		"Re: [PATCH] SUPPORT.md: PV Foo backend":         false,
+		"[RFC] SUPPORT.md: PV Foo backend":               false,
+	} {
+		changes, err := xen.SupportPatch(subject, fooPatch)
+		if err != nil || (len(changes) > 0) != want {
+			t.Errorf("%q: %d changes, %v; want a patch: %v", subject, len(changes), err, want)
+		}
+	}
+}
