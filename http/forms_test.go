@@ -89,6 +89,9 @@ func TestProtocolFormsByRole(t *testing.T) {
 	for user, forms := range want {
 		c, _ := signIn(t, env, user)
 		page := get(t, c, env.URL+"/protocols/otherif")
+		if strings.Contains(page, "nil&gt;") || strings.Contains(page, "<nil>") {
+			t.Errorf("%s: the page of a protocol without a design document shows a nil value", user)
+		}
 		var got []string
 		for _, m := range formIDs.FindAllStringSubmatch(page, -1) {
 			got = append(got, m[1])
