@@ -423,7 +423,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 				return nil, err
 			}
 		} else {
-			proposal, ok = in.revisions.proposalOf(adopted, ancestors...)
+			proposal, ok = in.revisions.proposalOf(ancestors...)
 		}
 	}
 	if ok {
@@ -554,6 +554,7 @@ func (in *ingester) adoptedThreads(ctx context.Context, at time.Time) (*pvczar.R
 		if in.adopted, err = in.store.Registry(ctx, at); err != nil {
 			return nil, err
 		}
+		in.revisions.learn(in.adopted)
 	}
 	return in.adopted, nil
 }

@@ -31,23 +31,24 @@ func newRevisions() *revisions {
 	return &revisions{series: map[string]*patch.Series{}, first: map[string]string{}, threads: map[string]string{}, recorded: map[string]pvczar.Revision{}}
 }
 
-// proposalOf returns the proposal whose patch versions a mail answers:
-// those this ingest read, and those reg records (each version by the mail
-// that posted it).
-func (rv *revisions) proposalOf(reg *pvczar.Registry, ids ...string) (string, bool) {
-	for _, id := range ids {
-		id = strings.Trim(id, "<> ")
-		if p, ok := rv.threads[id]; ok {
-			return p, true
-		}
-		for _, p := range reg.SortedProtocols() {
-			if pr := p.OpenProposal(); pr != nil {
-				for _, v := range pr.Revisions {
-					if v.MessageID == id {
-						return pr.ID, true
-					}
-				}
+// learn notes the versions reg records of the open proposals' patches, by
+// the mails that posted them, so that their replies are found by a lookup.
+func (rv *revisions) learn(reg *pvczar.Registry) {
+	for _, p := range reg.SortedProtocols() {
+		if pr := p.OpenProposal(); pr != nil {
+			for _, v := range pr.Revisions {
+				rv.threads[v.MessageID] = pr.ID
 			}
+		}
+	}
+}
+
+// proposalOf returns the proposal whose patch versions a mail answers:
+// those this ingest read, and those it learnt.
+func (rv *revisions) proposalOf(ids ...string) (string, bool) {
+	for _, id := range ids {
+		if p, ok := rv.threads[strings.Trim(id, "<> ")]; ok {
+			return p, true
 		}
 	}
 	return "", false
