@@ -76,7 +76,7 @@ type ingester struct {
 	store       IngestStore // nil for a dry run
 	archive     Archive
 	incremental bool            // read mbox files and Maildir folders from their cursors
-	seen        map[string]bool // Message-IDs seen: all of a dry run's; otherwise this batch's and those already kept
+	seen        map[string]bool // Message-IDs seen: this batch's and those already kept (a dry run's are in threads)
 	sum         IngestSummary
 	threads     *message.ThreadCounter // the thread count, in about 90 bytes a message
 	batch       []*mbox.Message        // queued, to be parsed
@@ -402,12 +402,21 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 		return nil, nil
 	}
 	m := p.mail
-	if in.seen[m.MessageID] {
-		in.sum.Duplicates++
-		return nil, nil
+	if in.store == nil {
+		// A dry run keeps no mail: the thread counter, which holds a hash
+		// of each id (about 90 bytes a message), tells a duplicate.
+		if !in.threads.Add(m.MessageID, m.InReplyTo, m.References) {
+			in.sum.Duplicates++
+			return nil, nil
+		}
+	} else {
+		if in.seen[m.MessageID] {
+			in.sum.Duplicates++
+			return nil, nil
+		}
+		in.seen[m.MessageID] = true
+		in.threads.Add(m.MessageID, m.InReplyTo, m.References)
 	}
-	in.seen[m.MessageID] = true
-	in.threads.Add(m.MessageID, m.InReplyTo, m.References)
 	read := Read(m)
 	in.sum.Trailers += len(read.Trailers)
 	proposal, ok := read.Proposal()
