@@ -281,3 +281,20 @@ func TestIngestStoreFails(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestDryRunDuplicates: a dry run keeps nothing, yet counts a
+// message read twice once, across batches, in its messages and threads.
+func TestIngestDryRunDuplicates(t *testing.T) {
+	var archive strings.Builder
+	for i := range mail.IngestBatch + 5 {
+		archive.WriteString(mboxMessage(fmt.Sprint("dup", i%(mail.IngestBatch+2)), "text"))
+	}
+	path := filepath.Join(t.TempDir(), "list.mbox")
+	if err := os.WriteFile(path, []byte(archive.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := ingestJSON(t, "--dry-run", path)
+	if sum.Read != mail.IngestBatch+5 || sum.New != mail.IngestBatch+2 || sum.Duplicates != 3 || sum.Threads != mail.IngestBatch+2 {
+		t.Fatalf("a dry run of %d messages, 3 of them again: %+v", mail.IngestBatch+5, sum)
+	}
+}
