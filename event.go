@@ -321,7 +321,7 @@ func (e Event) Describe() string {
 		// The window's last second is still in time: it closes the second after.
 		s = fmt.Sprintf("window closed: %s, after its last second, %s", d.Proposal, FormatAoE(e.At.Add(-time.Second)))
 	case EventMailUnapplied:
-		s = fmt.Sprintf("not applied from mail %s: %q", d.MessageID, d.Line)
+		s = fmt.Sprintf("not applied from mail %s: %q", d.MessageID, WithoutAddresses(d.Line))
 	case EventPatchRevised:
 		s = fmt.Sprintf("the patch of %s is at v%d (patch-id %s, mail %s)", d.Proposal, d.PatchVersion, ShortCommit(d.PatchID), d.MessageID)
 	case EventProposalStalled, EventDecisionOverdue:

@@ -324,7 +324,10 @@ func (r *Registry) applyToProposal(p *Protocol, pr *Proposal, e Event) error {
 			}
 		}
 	case EventPositionRecorded:
-		messageID, _ := strings.CutPrefix(e.Source, SourceMailPrefix)
+		messageID, fromMail := strings.CutPrefix(e.Source, SourceMailPrefix)
+		if !fromMail {
+			messageID = "" // said on the web, the API or the CLI
+		}
 		pr.Positions = append(pr.Positions, Position{Author: e.Actor, Kind: d.Kind, Role: d.Role, Text: d.Text, At: e.At, Source: e.Source,
 			MessageID: messageID, Version: d.PatchVersion})
 	case EventPatchRevised:

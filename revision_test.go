@@ -217,3 +217,19 @@ func TestPatchRevisedFromItsAuthor(t *testing.T) {
 		t.Errorf("the current version: %+v", v)
 	}
 }
+
+// TestPositionMessageIDOnlyFromMail: only a position read from mail has a
+// Message-ID (the page links it on lore); one said on the API has none
+// (the page linked "lore.kernel.org/xen-devel/api/").
+func TestPositionMessageIDOnlyFromMail(t *testing.T) {
+	s := newScenario(t, def)
+	s.openProposal()
+	s.must(at(1, 0), "carol", pvczar.EventPositionRecorded, pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionAck})
+	if _, err := s.fromMail(at(1, 1), "bob", pvczar.EventPositionRecorded, pvczar.EventData{Proposal: "pvfoo-1", Kind: pvczar.PositionReview}, "rev@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	pos := s.proposal("pvfoo-1", at(1, 2)).Positions
+	if len(pos) != 2 || pos[0].MessageID != "" || pos[1].MessageID != "rev@example.org" {
+		t.Errorf("positions %+v", pos)
+	}
+}

@@ -73,19 +73,22 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 	cmd.Data.Protocol = p.ID
 	cmd.Stream = ProtocolStream(p.ID)
 	// The clock does not run backwards, with one exception: mail arrives
-	// late. A command from mail may be dated before clock events already
-	// logged (a window closed while the objection was in flight), as long as
-	// it follows every person's logged action; it is judged at its own date
-	// where the rules look at dates (an objection before the deadline).
-	floor := p.lastRecord
-	if strings.HasPrefix(cmd.Source, SourceMailPrefix) {
-		floor = p.lastPerson
-	}
-	if cmd.At.Before(floor) {
-		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(floor))
+	// late. A command from mail may be dated before events already logged
+	// (a window closed, or someone acted on the web, while it was in flight,
+	// or before the archive was read); it is judged at its own date where
+	// the rules look at dates (an objection before the deadline), and, when
+	// a person acted after that date, logged just after their latest
+	// action, so that people's actions stay in the order they were logged.
+	mail := strings.HasPrefix(cmd.Source, SourceMailPrefix)
+	if !mail && cmd.At.Before(p.lastRecord) {
+		return Event{}, Errorf(ECONFLICT, "%s is before the latest record of %s (%s): the clock does not run backwards", FormatUTC(cmd.At), p.ID, FormatUTC(p.lastRecord))
 	}
 	r.advance(p, cmd.At)
-	return cmd, r.decideForProtocol(&cmd, actor, p)
+	err = r.decideForProtocol(&cmd, actor, p)
+	if err == nil && mail && cmd.At.Before(p.lastPerson) {
+		cmd.At = p.lastPerson
+	}
+	return cmd, err
 }
 
 // actor returns the acting user, who must be known and more than a reader.
@@ -377,6 +380,9 @@ func (r *Registry) decideForProtocol(cmd *Event, actor *User, p *Protocol) error
 	}
 	if pr.Status != ProposalOpen {
 		return Errorf(ECONFLICT, "proposal %s is %s already", pr.ID, pr.Status)
+	}
+	if strings.HasPrefix(cmd.Source, SourceMailPrefix) && cmd.At.Before(pr.Opened) {
+		return Errorf(ECONFLICT, "the mail was sent on %s, before %s opened (%s): it is about the thread, not the proposal", FormatUTC(cmd.At), pr.ID, FormatUTC(pr.Opened))
 	}
 	return r.decideForProposal(cmd, actor, p, pr)
 }

@@ -661,9 +661,15 @@ func TestLateMail(t *testing.T) {
 	if _, err := s.reg.Decide(pvczar.Event{Type: pvczar.EventObjectionRaised, At: at(5, 0), Actor: "bob", Source: pvczar.SourceCLI, Data: objection}); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
 		t.Fatalf("a back-dated CLI objection: %v", err)
 	}
-	// From mail, dated before carol's ack: refused.
-	if _, err := s.reg.Decide(mailed(at(1, 0))); pvczar.ErrorCode(err) != pvczar.ECONFLICT {
-		t.Fatalf("mail older than a person's action: %v", err)
+	// From mail, dated before the proposal opened: refused, it is about
+	// the thread, not the proposal.
+	if _, err := s.reg.Decide(mailed(at(0, 0))); pvczar.ErrorCode(err) != pvczar.ECONFLICT || !strings.Contains(err.Error(), "before pvfoo-1 opened") {
+		t.Fatalf("mail older than the proposal: %v", err)
+	}
+	// From mail, dated before carol's ack (the archive was read late):
+	// judged at its date, logged after her ack.
+	if e, err := s.reg.Decide(mailed(at(1, 0))); err != nil || !e.At.Equal(at(2, 0)) {
+		t.Fatalf("mail older than a person's action: %v, at %s", err, e.At)
 	}
 	// From mail, dated after the ack and before the deadline: it counts.
 	e, err := s.reg.Decide(mailed(at(5, 0)))

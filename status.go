@@ -220,7 +220,7 @@ func (r *Registry) Digest(now time.Time) string {
 	if from, unapplied := r.unappliedSince(now); len(unapplied) > 0 {
 		section("Mail commands not applied", append([]string{fmt.Sprintf("  These lines of mail sent since %s did not count:\n", FormatUTC(from))}, unapplied...))
 	}
-	b.WriteString("To object, reply with a line \"Objection: <proposal> <short-name>\" (for example\n\"Objection: cameraif-1 frame-format\") followed by lines \"About: ...\" and\n\"Resolution: ...\" saying what it is about and what would resolve it, or run\n`pvczar object`.\n")
+	b.WriteString("To object, reply with a line \"Objection: <proposal> <short-name>\" (for example\n\"Objection: cameraif-1 frame-format\") followed by lines \"About: ...\" and\n\"Resolution: ...\" saying what it is about and what would resolve it, and\nlines saying why it matters (an objection without all three does not block),\nor run `pvczar object`.\n")
 	return b.String()
 }
 

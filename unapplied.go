@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func (r *Registry) unappliedSince(now time.Time) (time.Time, []string) {
 				fmt.Fprintf(&b, "    %q, %s\n      %s\n", u.Subject, FormatUTC(u.At), LoreURL(u.MessageID))
 				last = u.MessageID
 			}
-			fmt.Fprintf(&b, "      %q: %s\n", u.Line, u.Reason)
+			fmt.Fprintf(&b, "      %q: %s\n", WithoutAddresses(u.Line), u.Reason)
 		}
 		out = append(out, b.String())
 	}
@@ -118,7 +119,8 @@ func (r *Registry) unappliedSince(now time.Time) (time.Time, []string) {
 // senderLabel names a sender in the digest, which is public: by their
 // pvczar name and the name their mail gives, not by their address (whose
 // local part stands in when the mail gives no name), as pvczar shows
-// addresses to those signed in only. The lines are quoted as written.
+// addresses to those signed in only. The lines are quoted as written, but
+// for the addresses in them (a trailer's), whose domain is left out.
 func senderLabel(addr string, u UnappliedMail) string {
 	name := strings.TrimSpace(u.From.Name)
 	if name == "" {
@@ -128,4 +130,16 @@ func senderLabel(addr string, u UnappliedMail) string {
 		return u.User + " (" + name + ")"
 	}
 	return name + " (not a pvczar user)"
+}
+
+// mailAddress finds an e-mail address in a line of text.
+var mailAddress = regexp.MustCompile(`[^\s<>"',;:@]+@[^\s<>"',;]+`)
+
+// WithoutAddresses keeps of each address in a line its local part, so
+// that a public page quoting the line shows no address.
+func WithoutAddresses(line string) string {
+	return mailAddress.ReplaceAllStringFunc(line, func(a string) string {
+		local, _, _ := strings.Cut(a, "@")
+		return local + "@…"
+	})
 }

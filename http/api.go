@@ -136,27 +136,63 @@ func (s *Server) apiRegistry(w http.ResponseWriter, r *http.Request) {
 		versions = append(versions, fmt.Sprintf("%s=%d", p.ID, p.LogVersion))
 	}
 	w.Header().Set(versionsHeader, strings.Join(versions, ", "))
-	if userOf(r.Context()) == "" {
-		reg = &pvczar.Registry{Users: withoutEmails(reg.Users), Protocols: reg.Protocols, Anomalies: reg.Anomalies}
+	if v := viewerOf(r, reg); !v.czar {
+		users := make(map[string]*pvczar.User, len(reg.Users))
+		for name, u := range reg.Users {
+			users[name] = v.user(u)
+		}
+		reg = &pvczar.Registry{Users: users, Protocols: reg.Protocols, Anomalies: reg.Anomalies}
 	}
 	writeJSON(w, http.StatusOK, reg)
 }
 
-// withoutEmails returns users without their e-mail addresses: people's
-// addresses are shown to those signed in only.
-func withoutEmails(users map[string]*pvczar.User) map[string]*pvczar.User {
-	out := make(map[string]*pvczar.User, len(users))
-	for name, u := range users {
-		out[name] = withoutEmail(u)
-	}
-	return out
+// viewer is who reads: what of people they may see. People's mail
+// addresses are shown to those signed in only, and the reason of an
+// absence to the Czar and the absent person only.
+type viewer struct {
+	name string // "" when anonymous
+	czar bool
 }
 
-// withoutEmail returns a copy of u without its e-mail address.
-func withoutEmail(u *pvczar.User) *pvczar.User {
-	anon := *u
-	anon.Email = ""
-	return &anon
+func viewerOf(r *http.Request, reg *pvczar.Registry) viewer {
+	v := viewer{name: userOf(r.Context())}
+	if u := reg.Users[v.name]; u != nil {
+		v.czar = u.Role == pvczar.RoleCzar
+	}
+	return v
+}
+
+// user returns u as v may see it: a copy when something is left out.
+func (v viewer) user(u *pvczar.User) *pvczar.User {
+	hideEmail := v.name == "" && u.Email != ""
+	hideReasons := !v.czar && v.name != u.Name && len(u.Away) > 0
+	if !hideEmail && !hideReasons {
+		return u
+	}
+	seen := *u
+	if hideEmail {
+		seen.Email = ""
+	}
+	if hideReasons {
+		seen.Away = slices.Clone(u.Away)
+		for i := range seen.Away {
+			seen.Away[i].Reason = ""
+		}
+	}
+	return &seen
+}
+
+// event leaves out of e (a copy: the store's cache keeps its own) what v
+// may not see: a sender's address, the addresses in a quoted line of
+// mail, an absence's reason.
+func (v viewer) event(e *pvczar.Event) {
+	if v.name == "" {
+		e.Data.Email = ""
+		e.Data.Line = pvczar.WithoutAddresses(e.Data.Line)
+	}
+	if !v.czar && e.Actor != v.name && (e.Type == pvczar.EventUserAway || e.Type == pvczar.EventUserAwayCancelled) {
+		e.Data.Reason = ""
+	}
 }
 
 // versionsHeader carries the ETag of every protocol of GET /registry.
@@ -242,10 +278,14 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if userOf(r.Context()) == "" {
-		for i := range events { // a copy: the store's cache keeps its own
-			events[i].Data.Email = ""
-		}
+	reg, _, err := s.registry(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := viewerOf(r, reg)
+	for i := range events {
+		v.event(&events[i])
 	}
 	out := page[pvczar.Event]{Items: events, Total: -1}
 	if len(events) > limit {
@@ -265,10 +305,9 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users := reg.SortedUsers()
-	if userOf(r.Context()) == "" {
-		for i, u := range users {
-			users[i] = withoutEmail(u)
-		}
+	v := viewerOf(r, reg)
+	for i, u := range users {
+		users[i] = v.user(u)
 	}
 	p, err := paginate(r, users, func(u *pvczar.User) string { return u.Name })
 	if err != nil {

@@ -109,3 +109,23 @@ func TestAwayFromTheWeb(t *testing.T) {
 		t.Errorf("after the cancellation:\n%.3000s", page)
 	}
 }
+
+// TestAwayReasonIsPrivate: the reason of an absence reaches only the Czar
+// and the absent person, through the registry, the users and the events
+// of the API, as on the away page; others, signed in or not, see the
+// absence without it.
+func TestAwayReasonIsPrivate(t *testing.T) {
+	env := newTestEnv(t)
+	matrixMust(t, env, "POST", "/api/v1/absences", "objector", `{"from":"2026-03-20","until":"2026-03-22","reason":"a private matter"}`, http.StatusCreated)
+	for _, path := range []string{"/api/v1/registry", "/api/v1/users", "/api/v1/events?order=newest&limit=5"} {
+		for _, who := range []string{"", "reader", "maint", "objector", "czar"} {
+			status, body := env.request("GET", path, who, "")
+			if status != http.StatusOK || !contains(body, "2026-03-20") && !contains(body, "2026-03-19T12:00:00Z") {
+				t.Fatalf("GET %s as %q: %d, or no absence: %.300s", path, who, status, body)
+			}
+			if shown, want := contains(body, "a private matter"), who == "objector" || who == "czar"; shown != want {
+				t.Errorf("GET %s as %q: the reason shown %v, want %v", path, who, shown, want)
+			}
+		}
+	}
+}

@@ -91,7 +91,10 @@ func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, pattern str
 	}
 	key := r.URL.RequestURI()
 	if id.user != "" {
-		key = "signed-in " + key // API answers show e-mail addresses to those signed in only
+		// API answers depend on who reads: e-mail addresses are shown to
+		// those signed in only, an absence's reason to the Czar and the
+		// absent person only.
+		key = "user " + id.user + " " + key
 	}
 	resp := s.cache.get(view, key)
 	if resp == nil {

@@ -118,6 +118,10 @@ func ReadForProposal(reg *pvczar.Registry, read Reading, proposal string) Result
 		switch c.Kind {
 		case CommandObjection:
 			about, resolution, reason := splitObjection(c.Reason)
+			if about == "" || resolution == "" || reason == "" {
+				res.Notes = append(res.Notes, fmt.Sprintf("line %d: objection %s does not say %s: recorded, it does not block until its author justifies it",
+					c.Line, c.Name, missingParts(about, resolution, reason)))
+			}
 			add(pvczar.EventObjectionRaised, pvczar.EventData{Objection: c.Name, About: about, Resolution: resolution, Reason: reason}, c.Line)
 		case CommandObjectionResolved:
 			add(pvczar.EventObjectionResolved, pvczar.EventData{Objection: c.Name}, c.Line)
@@ -180,4 +184,16 @@ func firstLines(body string, n int) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// missingParts names what an objection written in mail leaves out of the
+// three that make it block.
+func missingParts(about, resolution, reason string) string {
+	var out []string
+	for _, part := range []struct{ text, what string }{{about, "what it is about (About:)"}, {resolution, "what would resolve it (Resolution:)"}, {reason, "why (the lines after them)"}} {
+		if part.text == "" {
+			out = append(out, part.what)
+		}
+	}
+	return strings.Join(out, ", nor ")
 }

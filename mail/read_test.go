@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,5 +176,27 @@ func TestCommandsNamingAProposal(t *testing.T) {
 	}
 	if len(res.Unapplied) != 1 || res.Unapplied[0].Data.Line != "Objection: cameraif-1 frame-format" || res.Unapplied[0].Data.Reason != "it names cameraif-1, but the mail is about pvfoo-1" {
 		t.Errorf("a command naming another proposal is not listed for the digest: %+v", res.Unapplied)
+	}
+}
+
+// TestUnjustifiedObjectionByMailIsNoted: an objection written in mail
+// without what makes it block is recorded, and the reading says what it
+// lacks (it was silent, and the objector believed it blocked).
+func TestUnjustifiedObjectionByMailIsNoted(t *testing.T) {
+	s := withProposal(t)
+	s.must(at(0, 2), "george", pvczar.EventUserEdited, pvczar.EventData{User: "bob", Email: "bob@example.org"})
+	m := mail.Mail{MessageID: "obj@example.org", From: mail.Address{Name: "Bob", Email: "bob@example.org"}, Date: at(1, 0),
+		Body: "Objection: pvfoo-1 endian\nAbout: the byte order of the ring\nResolution: say little-endian\n"}
+	res := mail.ReadForProposal(s.reg, mail.Read(m), "pvfoo-1")
+	if len(res.Commands) != 1 || res.Commands[0].Type != pvczar.EventObjectionRaised {
+		t.Fatalf("commands %+v", res.Commands)
+	}
+	want := "line 1: objection endian does not say why (the lines after them): recorded, it does not block until its author justifies it"
+	if !slices.Contains(res.Notes, want) {
+		t.Errorf("notes %q, want %q", res.Notes, want)
+	}
+	m.Body += "Frontends on big-endian hosts misread it.\n"
+	if res := mail.ReadForProposal(s.reg, mail.Read(m), "pvfoo-1"); len(res.Notes) != 0 {
+		t.Errorf("a justified objection is noted: %q", res.Notes)
 	}
 }

@@ -65,14 +65,14 @@ func TestDigestListsMailNotApplied(t *testing.T) {
   Dave Outsider (not a pvczar user):
     "Re: [PVCZAR] pvfoo-1: move pvfoo to prototype", 2026-03-12 14:00:00 UTC
       https://lore.kernel.org/xen-devel/stranger@example.org/
-      "Acked-by: Dave Outsider <dave.out@example.net>": the sender's address is not a pvczar user's (the Czar adds users and their addresses)
+      "Acked-by: Dave Outsider <dave.out@…>": the sender's address is not a pvczar user's (the Czar adds users and their addresses)
   carol (Carol Maintainer):
     "Re: [PVCZAR] pvfoo-1: move pvfoo to prototype", 2026-03-12 13:00:00 UTC
       https://lore.kernel.org/xen-devel/late@example.org/
       "Objection: ring-size": refused: the window of pvfoo-1 closed at 2026-03-11 23:59:59 AoE (2026-03-12 11:59:59 UTC); objections must be raised before it closes
     "Re: [PVCZAR] pvfoo-1: move pvfoo to prototype", 2026-03-12 15:00:00 UTC
       https://lore.kernel.org/xen-devel/forwarded@example.org/
-      "Reviewed-by: Bob Reviewer <bob@example.org>": a trailer counts only in the mail of the person it names, not in another's
+      "Reviewed-by: Bob Reviewer <bob@…>": a trailer counts only in the mail of the person it names, not in another's
 `
 	next := time.Date(2026, 3, 16, 8, 0, 0, 0, time.UTC) // the first digest after the mail: Monday
 	for _, c := range []struct {
@@ -96,8 +96,9 @@ func TestDigestListsMailNotApplied(t *testing.T) {
 	if !strings.Contains(got, section) {
 		t.Errorf("the next digest:\n%s\nwant the section:\n%s", got, section)
 	}
-	// The public digest names senders, never by their address.
-	if strings.Contains(got, "carol@example.org") {
+	// The public digest names senders, never by their address, and
+	// quotes no address of the lines it lists.
+	if strings.Contains(got, "carol@example.org") || strings.Contains(got, "example.net") || strings.Contains(got, "bob@example.org") {
 		t.Errorf("the digest shows a user's address:\n%s", got)
 	}
 	if got != s.registryAt(next).Digest(next) || s.reg.Clone().Digest(next) != s.reg.Digest(next) {

@@ -166,6 +166,18 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil && (len(positional) < cmd.nargs[0] || (cmd.nargs[1] >= 0 && len(positional) > cmd.nargs[1])) {
 		err = fmt.Errorf("wrong number of arguments: usage: pvczar %s %s", cmd.name, cmd.args)
 	}
+	if err == nil && !cmd.fileOnly {
+		// Given on the command line, --db and --server each win over the
+		// other's environment variable; both given is a mistake.
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		switch {
+		case given["db"] && given["server"]:
+			err = errors.New("--db and --server both given: a command works on a database or through a server, not both")
+		case given["db"]:
+			c.server = ""
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pvczar %s: %v (see `pvczar %s --help`)\n", cmd.name, err, cmd.name)
 		return exitUsage

@@ -363,3 +363,17 @@ func TestSpecCheck(t *testing.T) {
 		t.Fatalf("not a spec: exit %d: %s", code, stderr)
 	}
 }
+
+// TestDBFlagWinsOverServerEnvironment: --db on the command line works on
+// that database even when $PVCZAR_SERVER is set (it went to the server);
+// --db and --server both given is a usage error.
+func TestDBFlagWinsOverServerEnvironment(t *testing.T) {
+	db := newDB(t)
+	t.Setenv("PVCZAR_SERVER", "http://127.0.0.1:1")
+	if out := mustRun(t, "protocol", "list", "--db", db); !strings.Contains(out, "pvfoo") {
+		t.Errorf("protocol list --db with $PVCZAR_SERVER set: %s", out)
+	}
+	if code, _, errOut := run(t, "protocol", "list", "--db", db, "--server", "http://127.0.0.1:1"); code != exitUsage || !strings.Contains(errOut, "--db and --server both given") {
+		t.Errorf("--db and --server: exit %d: %s", code, errOut)
+	}
+}

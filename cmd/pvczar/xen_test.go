@@ -93,7 +93,7 @@ func TestXenImportBadInput(t *testing.T) {
 	if code, _, _ := run(t, "xen", "import", repo, "--db", db); code != exitUsage || eventCount(t, db) != n {
 		t.Errorf("a malformed SUPPORT.md into a database: exit %d, events %d -> %d", code, n, eventCount(t, db))
 	}
-	if code, _, stderr := run(t, "xen", "import", repo, "--db", db, "--server", "http://127.0.0.1:1"); code != exitUsage || !strings.Contains(stderr, "not through --server") {
+	if code, _, stderr := run(t, "xen", "import", repo, "--server", "http://127.0.0.1:1"); code != exitUsage || !strings.Contains(stderr, "not through --server") {
 		t.Errorf("through a server: exit %d, %q", code, stderr)
 	}
 	// A shallow clone imports what it has and says what is missing.
