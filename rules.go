@@ -289,7 +289,7 @@ func (r *Registry) decideRegister(cmd *Event, actor *User) error {
 	if d.Since != nil {
 		since := d.Since.UTC().Truncate(time.Second)
 		if since.After(cmd.At) {
-			return Errorf(EINVALID, "--since %s is in the future", FormatUTC(since))
+			return Errorf(EINVALID, "since: %s is in the future", FormatUTC(since))
 		}
 		d.Since = &since
 	}
