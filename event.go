@@ -143,6 +143,18 @@ const UsersStream = "users"
 // API clients hold as an ETag.
 const MailStream = "mail"
 
+// StreamOf is the stream an event of type t with data d belongs to: the
+// people's, the mail's that is no protocol's, or its protocol's.
+func StreamOf(t EventType, d EventData) string {
+	switch t {
+	case EventUserAdded, EventUserRoleChanged, EventUserEdited, EventUserAway, EventUserAwayCancelled:
+		return UsersStream
+	case EventMailUnapplied, EventSupportCandidate:
+		return MailStream
+	}
+	return ProtocolStream(Event{Data: d}.ProtocolID())
+}
+
 // ProtocolStream names the stream of one protocol's events.
 func ProtocolStream(id string) string { return "protocol:" + id }
 

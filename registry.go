@@ -93,7 +93,9 @@ func (r *Registry) SortedUsers() []*User {
 
 // UserByEmail returns the user with that address, if pvczar knows one.
 func (r *Registry) UserByEmail(email string) *User {
-	for _, u := range r.SortedUsers() {
+	// Addresses are unique (checkEmail): any order finds the same user,
+	// without sorting them for each mail read.
+	for _, u := range r.Users {
 		if u.Email != "" && strings.EqualFold(u.Email, email) {
 			return u
 		}

@@ -34,19 +34,19 @@ func (r *Registry) Decide(cmd Event) (Event, error) {
 		return Event{}, Errorf(EINVALID, "%s events are made by the clock, not by people", cmd.Type)
 	}
 	if cmd.Type == EventUserAdded || cmd.Type == EventUserRoleChanged || cmd.Type == EventUserEdited {
-		cmd.Stream = UsersStream
+		cmd.Stream = StreamOf(cmd.Type, cmd.Data)
 		return cmd, r.decideUser(&cmd)
 	}
 	if cmd.Type == EventUserAway || cmd.Type == EventUserAwayCancelled {
-		cmd.Stream = UsersStream
+		cmd.Stream = StreamOf(cmd.Type, cmd.Data)
 		return cmd, r.decideAway(&cmd)
 	}
 	if cmd.Type == EventMailUnapplied { // its sender may be no user: no actor to check
-		cmd.Stream = MailStream
+		cmd.Stream = StreamOf(cmd.Type, cmd.Data)
 		return cmd, decideUnapplied(&cmd)
 	}
 	if cmd.Type == EventSupportCandidate {
-		cmd.Stream = MailStream
+		cmd.Stream = StreamOf(cmd.Type, cmd.Data)
 		return cmd, r.decideCandidate(&cmd)
 	}
 	var actor *User

@@ -90,7 +90,12 @@ func (r *Registry) Status(now time.Time) Status {
 		st.Queue.Landed = append(st.Queue.Landed, pr.ID)
 	}
 	st.Queue.Candidates = r.candidateItems()
+	// Who is away, without why: the status is for everyone, and the
+	// reason of an absence for the Czar and the person only.
 	st.Away = r.Absences(now, false)
+	for i := range st.Away {
+		st.Away[i].Reason = ""
+	}
 	return st
 }
 

@@ -117,6 +117,9 @@ func TestAwayFromTheWeb(t *testing.T) {
 func TestAwayReasonIsPrivate(t *testing.T) {
 	env := newTestEnv(t)
 	matrixMust(t, env, "POST", "/api/v1/absences", "objector", `{"from":"2026-03-20","until":"2026-03-22","reason":"a private matter"}`, http.StatusCreated)
+	if _, body := env.request("GET", "/api/v1/status", "", ""); !contains(body, `"away"`) || contains(body, "a private matter") {
+		t.Errorf("the status shows no absence, or its reason: %.500s", body)
+	}
 	for _, path := range []string{"/api/v1/registry", "/api/v1/users", "/api/v1/events?order=newest&limit=5"} {
 		for _, who := range []string{"", "reader", "maint", "objector", "czar"} {
 			status, body := env.request("GET", path, who, "")

@@ -620,6 +620,12 @@ func (s *Server) handshakeSVG(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The verdict recorded with the spec says whether there is a trace to
+	// draw: no search runs for a sound handshake, or one past its bounds.
+	if h := specHandshake(p); h == nil || h.Bounded || len(h.Failures)+len(h.AfterFaults) == 0 {
+		s.fail(w, r, pvczar.Errorf(pvczar.ENOTFOUND, "the handshake of %s's spec has no failure to draw", p.ID))
+		return
+	}
 	key := ""
 	if p.Spec != nil {
 		key = p.Spec.Digest
@@ -643,6 +649,14 @@ func (s *Server) handshakeSVG(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	io.WriteString(w, svg)
+}
+
+// specHandshake is the verdict recorded on a protocol's latest spec, or nil.
+func specHandshake(p *pvczar.Protocol) *pvczar.HandshakeRecord {
+	if p.Spec == nil {
+		return nil
+	}
+	return p.Spec.Handshake
 }
 
 // svgCache keeps the diagrams of handshake failures by the digests of the

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"fmt"
-	"github.com/xen-pvczar/pvczar/mail/patch"
 	"slices"
 	"strings"
 
@@ -94,8 +93,8 @@ func ReadForProposal(reg *pvczar.Registry, read Reading, proposal string) Result
 	// A trailer in a reply to a patch the proposal follows is given on
 	// that patch's version (a reply to the cover letter, on the series').
 	version := 0
-	if s, err := patch.ParseSubject(m.Subject); err == nil && pr.Patch() != nil {
-		version = s.Version
+	if read.Tagged && pr.Patch() != nil {
+		version = read.Tags.Version
 	}
 	for _, tr := range trailers {
 		if !tr.Verified {

@@ -448,13 +448,21 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	if err != nil {
 		res.Notes = append(res.Notes, "a patch to SUPPORT.md that cannot be read: "+pvczar.ErrorMessage(err))
 	}
-	revision, err := in.revision(ctx, m, proposal, ok)
+	revision, err := in.revision(ctx, m, read, proposal, ok)
 	if err != nil {
 		return nil, err
 	}
 	var reg *pvczar.Registry
 	if ok || read.StartsThread() { // only these can mean something for the lifecycle
-		if reg, err = in.store.Registry(ctx, m.Date); err != nil {
+		// A proposal's mail is read against the registry at its date; a
+		// thread start (most of the list's patches) only needs the
+		// protocols and the people, which the ingest read once.
+		if ok {
+			reg, err = in.store.Registry(ctx, m.Date)
+		} else {
+			reg, err = in.adoptedThreads(ctx, m.Date)
+		}
+		if err != nil {
 			return nil, err
 		}
 		notes := res.Notes
@@ -528,7 +536,7 @@ func (in *ingester) handle(ctx context.Context, raw *mbox.Message, p parsed) (*A
 	if revision.note != "" {
 		notes = append(notes, revision.note)
 	}
-	if _, done := recorded[revision.key()]; revision.event != nil && !done {
+	if revision.event != nil && recorded[revision.event.Key] == 0 {
 		if _, err := in.store.Act(ctx, *revision.event); err != nil {
 			if pvczar.ErrorCode(err) == pvczar.EINTERNAL {
 				return nil, err
@@ -614,19 +622,12 @@ type patchRevision struct {
 	note  string        // what could not be read
 }
 
-func (p patchRevision) key() string {
-	if p.event == nil {
-		return ""
-	}
-	return p.event.Key
-}
-
 // revision reads a patch mail (not a reply): for the proposal it belongs
 // to (proposal, when ok), else the proposal whose thread it starts, or
 // whose patch it revises in a thread of its own.
-func (in *ingester) revision(ctx context.Context, m Mail, proposal string, ok bool) (patchRevision, error) {
-	s, err := patch.ParseSubject(m.Subject)
-	if err != nil || s.Reply || in.store == nil {
+func (in *ingester) revision(ctx context.Context, m Mail, read Reading, proposal string, ok bool) (patchRevision, error) {
+	s := read.Tags
+	if !read.Tagged || s.Reply || in.store == nil {
 		return patchRevision{}, nil
 	}
 	reg, err := in.adoptedThreads(ctx, m.Date)
@@ -729,7 +730,10 @@ func (in *ingester) ingestMbox(ctx context.Context, path, cursor string) error {
 // there is none or the file was rewritten since.
 func (in *ingester) resumeMbox(ctx context.Context, f *os.File, path, cursor string) (*mbox.Reader, error) {
 	saved, err := in.archive.MailCursor(ctx, cursor)
-	if err != nil || saved == "" {
+	if err != nil {
+		return nil, err
+	}
+	if saved == "" {
 		return mbox.NewReader(f, path, mbox.Auto)
 	}
 	var at mbox.Position

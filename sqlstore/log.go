@@ -170,24 +170,11 @@ func parseLogLine(line []byte) (LogEvent, pvczar.Event, error) {
 		return e, event, fmt.Errorf("field \"data\": %s", describeJSONError(err))
 	}
 	e.Data = compact.Bytes()
-	if want := streamOf(e.Type, event.Data); e.Stream != want {
+	if want := pvczar.StreamOf(e.Type, event.Data); e.Stream != want {
 		return e, event, fmt.Errorf("field \"stream\": %q, where the event's type and data make it %q", e.Stream, want)
 	}
 	event.Seq, event.Stream, event.Version, event.Key, event.Type, event.At, event.Actor, event.Source = e.Seq, e.Stream, e.Version, e.Key, e.Type, at, e.Actor, e.Source
 	return e, event, nil
-}
-
-// streamOf is the stream an event belongs to, as Registry.Decide assigns
-// it: the users' for user events, the mail stream for mail that was not
-// applied and for SUPPORT.md patches read in mail, else its protocol's.
-func streamOf(typ pvczar.EventType, data pvczar.EventData) string {
-	switch typ {
-	case pvczar.EventUserAdded, pvczar.EventUserRoleChanged, pvczar.EventUserEdited:
-		return pvczar.UsersStream
-	case pvczar.EventMailUnapplied, pvczar.EventSupportCandidate:
-		return pvczar.MailStream
-	}
-	return pvczar.ProtocolStream(pvczar.Event{Data: data}.ProtocolID())
 }
 
 // describeJSONError says what is wrong without Go's type names where it can.

@@ -361,12 +361,17 @@ func (p *planner) landings(w *walk) {
 				continue
 			}
 			patch, read := patches[pr.Thread]
+			var title string
+			var changes []pvczar.LabelChange
+			if read {
+				title, changes = PatchTitle(patch.Subject), p.reg.PatchChanges(patch)
+			}
 			for i, c := range w.h.Commits {
 				how := ""
 				switch {
 				case slices.Contains(c.MessageIDs, pr.Thread):
 					how = "its trailer links the thread's mail"
-				case read && c.Subject != "" && c.Subject == PatchTitle(patch.Subject) && w.applies(i, proto.ID, p.reg.PatchChanges(patch)):
+				case read && c.Subject != "" && c.Subject == title && w.applies(i, proto.ID, changes):
 					how = "its subject and its SUPPORT.md change are the thread's patch's"
 				default:
 					continue

@@ -56,7 +56,7 @@ func PatchTitle(subject string) string {
 // header, counts that do not add up, a truncated hunk, a status line
 // that does not parse) is an error naming the line of the body.
 func SupportPatch(subject, body string) ([]StatusChange, error) {
-	if !isPatchMail(subject) || !strings.Contains(body, SupportPath) {
+	if !strings.Contains(body, SupportPath) || !isPatchMail(subject) { // the cheap test first: every mail read comes here
 		return nil, nil
 	}
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")

@@ -25,6 +25,8 @@ func TestLogRoundTrip(t *testing.T) {
 	const now = "--now=2026-11-30T12:00:00Z"
 	first := filepath.Join(dir, "first.db")
 	mustRun(t, "demo", "--db", first, now)
+	// An absence is in the users' stream: the import refused it.
+	mustRun(t, "away", "--from", "2026-12-20", "--until", "2026-12-22", "--reason", "holidays", "--as", "jgross", "--db", first, now)
 	firstLog := filepath.Join(dir, "first.jsonl")
 	if out := mustRun(t, "export", "--db", first, "--out", firstLog); !strings.Contains(out, "exported") {
 		t.Errorf("export --out: %s", out)

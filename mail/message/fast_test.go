@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"reflect"
+	"regexp"
 	"testing"
 
 	"github.com/xen-pvczar/pvczar/mail/mbox"
@@ -11,6 +12,9 @@ import (
 
 // sameAsFull checks that the fast path and the full parse read raw alike,
 // and returns whether the fast path took it.
+// msgID is what ids finds, as a regular expression: the oracle of FuzzIDs.
+var msgID = regexp.MustCompile(`<([^<>\s]+)>`)
+
 func sameAsFull(t *testing.T, raw []byte) bool {
 	t.Helper()
 	_, took := fastParse(raw)
